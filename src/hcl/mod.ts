@@ -1,0 +1,53 @@
+/**
+ * A general HCL2 (native syntax) library: lexer, parser, evaluator, function
+ * library, formatter, hcl2json conversion and diagnostics. It imports nothing
+ * else from Clockwork.
+ */
+export type * from "./ast.ts";
+export { joinRanges, makeRange, type Position, type Range, SourceFile } from "./source.ts";
+export {
+  ansi,
+  type Diagnostic,
+  diagnosticToJson,
+  error,
+  hasErrors,
+  type JsonDiagnostic,
+  type JsonRange,
+  jsonRange,
+  type Paint,
+  plain,
+  renderDiagnostic,
+  renderDiagnostics,
+  type RenderOptions,
+  type Result,
+  type Severity,
+  type SourceLookup,
+  sourceMap,
+  warning,
+} from "./diagnostics.ts";
+export {
+  containsUnknown,
+  isObject,
+  isSensitive,
+  isUnknown,
+  Sensitive,
+  typeName,
+  UNKNOWN,
+  Unknown,
+  unmark,
+  type Value,
+  type ValueObject,
+} from "./value.ts";
+export { parse, parseExpression, type ParseResult } from "./parser.ts";
+export {
+  type CallInfo,
+  type EvalContext,
+  evaluate,
+  FunctionError,
+  type HclFunction,
+  referencesOf,
+  type Traversal,
+} from "./eval.ts";
+export { standardFunctions } from "./functions.ts";
+export { format } from "./format.ts";
+export { toHcl2Json } from "./hcl2json.ts";
