@@ -1,0 +1,69 @@
+/**
+ * The artifact bundle: what FORGE hands to EXECUTE and writes to
+ * `.clockwork/build/manifest.json` (artifacts under `.clockwork/build/scripts/`).
+ */
+import * as v from "valibot";
+
+export const LANGS = ["bash", "sh", "python3", "deno", "data"] as const;
+
+export const ArtifactSchema = v.object({
+  /** Relative to the build directory, e.g. `scripts/file.index.create.sh`. */
+  path: v.string(),
+  /** Octal string, at most 0755. */
+  mode: v.string(),
+  /** The plan step id it serves. */
+  purpose: v.string(),
+  lang: v.picklist(LANGS),
+  content: v.string(),
+  /** Who wrote it: our templates, the user (`script`), or the AI. */
+  origin: v.picklist(["template", "user", "ai"]),
+  sha256: v.string(),
+});
+export type Artifact = v.InferOutput<typeof ArtifactSchema>;
+
+/** Work the executor does itself (no subprocess), under the same confinement rules. */
+export const InProcessOpSchema = v.variant("op", [
+  v.object({
+    op: v.literal("write_file"),
+    path: v.string(),
+    artifact: v.string(),
+    mode: v.nullable(v.string()),
+  }),
+  v.object({ op: v.literal("mkdir"), path: v.string(), mode: v.nullable(v.string()) }),
+  v.object({ op: v.literal("remove"), path: v.string(), recursive: v.boolean() }),
+]);
+export type InProcessOp = v.InferOutput<typeof InProcessOpSchema>;
+
+export const BundleStepSchema = v.object({
+  /** Equals the plan step id (`file.index:create`). */
+  id: v.string(),
+  address: v.string(),
+  action: v.picklist(["create", "update", "delete"]),
+  /** Must match the step id's action; checked by bundle validation. */
+  purpose: v.string(),
+  /** Program and arguments; empty when `inProcess` is set. */
+  argv: v.array(v.string()),
+  /** The whole environment the step sees besides PATH. */
+  env: v.record(v.string(), v.string()),
+  /** Working directory: the build directory unless the resource sets `cwd`. */
+  cwd: v.nullable(v.string()),
+  timeoutMs: v.number(),
+  /** Absolute paths the step may write (its sandbox grant). */
+  writes: v.array(v.string()),
+  network: v.boolean(),
+  dependsOn: v.array(v.string()),
+  inProcess: v.nullable(v.array(InProcessOpSchema)),
+  /** Host the step runs on; null is the local machine. */
+  host: v.nullable(v.string()),
+});
+export type BundleStep = v.InferOutput<typeof BundleStepSchema>;
+
+export const BundleSchema = v.object({
+  format_version: v.literal("1"),
+  /** sha256 of the plan this bundle was compiled from. */
+  planDigest: v.string(),
+  artifacts: v.array(ArtifactSchema),
+  steps: v.array(BundleStepSchema),
+  vars: v.record(v.string(), v.string()),
+});
+export type Bundle = v.InferOutput<typeof BundleSchema>;
