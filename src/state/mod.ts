@@ -1,1 +1,46 @@
+/**
+ * Public surface of src/state: the State schema, the file backend (default),
+ * and `loadState` for readers such as the planner.
+ */
+import type { Diagnostic } from "../hcl/mod.ts";
+import { FileStateBackend } from "./_file_backend.ts";
+import type { State } from "./types.ts";
+
 export * from "./types.ts";
+export { canonicalJson, digestAttributes, sha256Hex } from "./_canonical.ts";
+export {
+  applyJournal,
+  compareAddress,
+  DEFAULT_STATE_PATH,
+  emptyState,
+  FileStateBackend,
+  hostName,
+  type JournalEntry,
+  lockHolderDead,
+  type LockInfo,
+  newLineage,
+  parseStateDocument,
+  readLockInfo,
+  serializeState,
+  type StateBackend,
+  type StatePaths,
+  statePaths,
+} from "./_file_backend.ts";
+
+export interface LoadStateOptions {
+  /** state.json location, relative to rootDir unless absolute (default `.clockwork/state.json`). */
+  readonly path?: string | null;
+}
+
+/**
+ * Reads `.clockwork/state.json`, verifies its integrity digest and replays the
+ * journal of steps completed since it was written. `value` is null when there
+ * is no state yet, or when the state is refused (then `diagnostics` says why
+ * and how to recover).
+ */
+export function loadState(
+  rootDir: string,
+  options: LoadStateOptions = {},
+): { value: State | null; diagnostics: Diagnostic[] } {
+  return new FileStateBackend(rootDir, options.path).readSync();
+}

@@ -1,0 +1,484 @@
+/**
+ * The file state backend: `.clockwork/state.json` (replaced atomically, the
+ * previous version kept as `state.json.backup`), an append-only journal
+ * `.clockwork/state.journal` holding the steps completed since, and the run
+ * lock `.clockwork/state.lock`. Every file is mode 0600.
+ *
+ * Durability at constant cost per step: a completed step is one fsynced
+ * journal line, never a rewrite of the whole document. Loading replays the
+ * journal over `state.json`; the end of a run compacts it back.
+ */
+import { dirname, resolve } from "node:path";
+import * as v from "valibot";
+import type { Diagnostic } from "../hcl/mod.ts";
+import { error, warning } from "./_diag.ts";
+import { canonicalJson, sha256Hex } from "./_canonical.ts";
+import { type State, type StateResource, StateResourceSchema, StateSchema } from "./types.ts";
+
+export const DEFAULT_STATE_PATH = ".clockwork/state.json";
+
+export interface StatePaths {
+  readonly state: string;
+  readonly backup: string;
+  readonly journal: string;
+  readonly lock: string;
+}
+
+/** `path` (relative to `rootDir` unless absolute) names state.json; the others sit beside it. */
+export function statePaths(rootDir: string, path?: string | null): StatePaths {
+  const state = resolve(rootDir, path ?? DEFAULT_STATE_PATH);
+  const stem = state.endsWith(".json") ? state.slice(0, -5) : state;
+  return {
+    state,
+    backup: state + ".backup",
+    journal: stem + ".journal",
+    lock: stem + ".lock",
+  };
+}
+
+export interface LockInfo {
+  readonly pid: number;
+  readonly host: string;
+  readonly command: string;
+  /** ISO time the run started. */
+  readonly started: string;
+}
+
+export type JournalEntry =
+  | { readonly t: "put"; readonly resource: StateResource }
+  | { readonly t: "rm"; readonly address: string };
+
+/** What every state backend provides; the file backend is the default. */
+export interface StateBackend {
+  /** The recorded state with completed-but-uncompacted steps applied; null when none exists. */
+  read(): Promise<{ value: State | null; diagnostics: Diagnostic[] }>;
+  /** Replaces the whole state durably (serial must be larger than the stored one). */
+  write(state: State): Promise<Diagnostic[]>;
+  /** Takes the run lock or explains who holds it. */
+  lock(info: LockInfo): Promise<Diagnostic[]>;
+  unlock(): Promise<void>;
+}
+
+const RECOVER_NOTES = (paths: StatePaths) => [
+  `the previous version is kept as ${paths.backup}; restore it with: cp ${paths.backup} ${paths.state}`,
+  "or fetch a good copy from wherever you keep one and put it in place (`clockwork state pull` prints the current state)",
+];
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function readOptional(path: string): Uint8Array | null {
+  try {
+    return Deno.readFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+/** The document on disk: the state plus `checksum`, sha256 of the canonical JSON of the rest. */
+export function serializeState(state: State): string {
+  const body = { ...state, resources: state.resources } as Record<string, unknown>;
+  delete body.checksum;
+  const checksum = sha256Hex(canonicalJson(body));
+  return JSON.stringify({ ...body, checksum }, null, 2) + "\n";
+}
+
+/** Parses and verifies a state document; errors say how to recover. */
+export function parseStateDocument(
+  text: string,
+  paths: StatePaths,
+): { value: State | null; diagnostics: Diagnostic[] } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    return {
+      value: null,
+      diagnostics: [
+        error("CW5002", `State file ${paths.state} is not valid JSON (truncated?)`, undefined, {
+          detail: e instanceof Error ? e.message : String(e),
+          notes: RECOVER_NOTES(paths),
+        }),
+      ],
+    };
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    return {
+      value: null,
+      diagnostics: [
+        error("CW5002", `State file ${paths.state} is not a state document`, undefined, {
+          notes: RECOVER_NOTES(paths),
+        }),
+      ],
+    };
+  }
+  const { checksum, ...body } = doc as Record<string, unknown>;
+  if (typeof checksum !== "string" || sha256Hex(canonicalJson(body)) !== checksum) {
+    return {
+      value: null,
+      diagnostics: [
+        error("CW5001", `State file ${paths.state} failed its integrity check`, undefined, {
+          detail: typeof checksum === "string"
+            ? "its checksum does not match its content: it was edited by hand or damaged"
+            : "it has no checksum field",
+          notes: RECOVER_NOTES(paths),
+        }),
+      ],
+    };
+  }
+  const parsed = v.safeParse(StateSchema, body);
+  if (!parsed.success) {
+    return {
+      value: null,
+      diagnostics: [
+        error("CW5003", `State file ${paths.state} does not match the state schema`, undefined, {
+          detail: parsed.issues.map((i) => `${v.getDotPath(i) ?? "(root)"}: ${i.message}`).join(
+            "\n",
+          ),
+          notes: RECOVER_NOTES(paths),
+        }),
+      ],
+    };
+  }
+  return { value: parsed.output as State, diagnostics: [] };
+}
+
+function journalLine(entry: Record<string, unknown>): string {
+  return JSON.stringify({ ...entry, checksum: sha256Hex(canonicalJson(entry)) }) + "\n";
+}
+
+/** Applies journal entries in order to a copy of `base`. */
+export function applyJournal(base: State, entries: readonly JournalEntry[]): State {
+  const byAddress = new Map(base.resources.map((r) => [r.address, r]));
+  for (const entry of entries) {
+    if (entry.t === "put") byAddress.set(entry.resource.address, entry.resource);
+    else byAddress.delete(entry.address);
+  }
+  const resources = [...byAddress.values()].sort((a, b) => compareAddress(a.address, b.address));
+  return { ...base, resources, serial: base.serial + (entries.length > 0 ? 1 : 0) };
+}
+
+export function compareAddress(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface JournalRead {
+  entries: JournalEntry[];
+  lineage: string | null;
+  baseSerial: number;
+  /** A torn last line (a crash mid-write) was dropped. */
+  torn: boolean;
+}
+
+function readJournal(path: string): JournalRead | null {
+  const bytes = readOptional(path);
+  if (bytes === null) return null;
+  const lines = decoder.decode(bytes).split("\n");
+  const out: JournalRead = { entries: [], lineage: null, baseSerial: 0, torn: false };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line === "") continue;
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      out.torn = true;
+      break;
+    }
+    const { checksum, ...entry } = record;
+    if (checksum !== sha256Hex(canonicalJson(entry))) {
+      out.torn = true;
+      break;
+    }
+    if (entry.t === "begin") {
+      out.lineage = String(entry.lineage);
+      out.baseSerial = Number(entry.serial);
+    } else if (entry.t === "put" && v.is(StateResourceSchema, entry.resource)) {
+      out.entries.push({ t: "put", resource: entry.resource as StateResource });
+    } else if (entry.t === "rm" && typeof entry.address === "string") {
+      out.entries.push({ t: "rm", address: entry.address });
+    }
+  }
+  return out;
+}
+
+function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
+}
+
+function syncDirectory(dir: string): void {
+  try {
+    const handle = Deno.openSync(dir, { read: true });
+    try {
+      handle.syncSync();
+    } finally {
+      handle.close();
+    }
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic.
+  }
+}
+
+export function newLineage(): string {
+  return crypto.randomUUID();
+}
+
+export function emptyState(lineage = newLineage()): State {
+  return {
+    format_version: "1",
+    lineage,
+    serial: 0,
+    configDigest: null,
+    resources: [],
+    outputs: {},
+  };
+}
+
+/** Whether a process with this pid exists on this machine. */
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return Deno.build.os !== "linux"; // without /proc, assume alive: never steal a live lock
+  }
+}
+
+export function hostName(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "unknown";
+  }
+}
+
+export function readLockInfo(path: string): LockInfo | null {
+  const bytes = readOptional(path);
+  if (bytes === null) return null;
+  try {
+    const info = JSON.parse(decoder.decode(bytes));
+    return {
+      pid: Number(info.pid),
+      host: String(info.host),
+      command: String(info.command),
+      started: String(info.started),
+    };
+  } catch {
+    return { pid: 0, host: "unknown", command: "unknown", started: "unknown" };
+  }
+}
+
+/** Whether the holder is certainly gone: same host and no such process. */
+export function lockHolderDead(info: LockInfo): boolean {
+  return info.host === hostName() && !processAlive(info.pid);
+}
+
+export class FileStateBackend implements StateBackend {
+  readonly paths: StatePaths;
+  #journal: Deno.FsFile | null = null;
+  #ownsLock = false;
+
+  constructor(rootDir: string, path?: string | null) {
+    this.paths = statePaths(rootDir, path);
+  }
+
+  read(): Promise<{ value: State | null; diagnostics: Diagnostic[] }> {
+    return Promise.resolve(this.readSync());
+  }
+
+  readSync(): { value: State | null; diagnostics: Diagnostic[] } {
+    const diagnostics: Diagnostic[] = [];
+    const bytes = readOptional(this.paths.state);
+    let base: State | null = null;
+    if (bytes !== null) {
+      const parsed = parseStateDocument(decoder.decode(bytes), this.paths);
+      if (parsed.value === null) return parsed;
+      base = parsed.value;
+    }
+    const journal = readJournal(this.paths.journal);
+    if (journal === null || journal.lineage === null) return { value: base, diagnostics };
+    const matches = base === null
+      ? journal.baseSerial === 0
+      : journal.lineage === base.lineage && journal.baseSerial === base.serial;
+    // A journal written against another serial was already compacted (the run
+    // died between the rename and removing the journal): ignore it.
+    if (!matches) return { value: base, diagnostics };
+    if (journal.torn) {
+      diagnostics.push(
+        warning("CW5004", "The state journal ends in a partly written line", undefined, {
+          detail:
+            "a run was interrupted while recording a step; that step is not recorded and will run again",
+        }),
+      );
+    }
+    return {
+      value: applyJournal(base ?? emptyState(journal.lineage), journal.entries),
+      diagnostics,
+    };
+  }
+
+  write(state: State): Promise<Diagnostic[]> {
+    return Promise.resolve(this.writeSync(state));
+  }
+
+  /** temp file + fsync + rename, with the old document kept as the backup. */
+  writeSync(state: State): Diagnostic[] {
+    const dir = dirname(this.paths.state);
+    Deno.mkdirSync(dir, { recursive: true });
+    const temp = `${this.paths.state}.tmp-${Deno.pid}`;
+    const file = Deno.openSync(temp, { write: true, create: true, truncate: true, mode: 0o600 });
+    try {
+      writeAllSync(file, encoder.encode(serializeState(state)));
+      file.syncSync();
+    } finally {
+      file.close();
+    }
+    Deno.chmodSync(temp, 0o600);
+    if (readOptional(this.paths.state) !== null) {
+      try {
+        Deno.removeSync(this.paths.backup);
+      } catch { /* no previous backup */ }
+      try {
+        Deno.linkSync(this.paths.state, this.paths.backup);
+      } catch {
+        Deno.copyFileSync(this.paths.state, this.paths.backup);
+        Deno.chmodSync(this.paths.backup, 0o600);
+      }
+    }
+    Deno.renameSync(temp, this.paths.state);
+    syncDirectory(dir);
+    return [];
+  }
+
+  /** Starts recording steps against `base` (which must be what is on disk, replayed). */
+  beginJournal(base: State): void {
+    Deno.mkdirSync(dirname(this.paths.journal), { recursive: true });
+    this.#journal = Deno.openSync(this.paths.journal, {
+      write: true,
+      create: true,
+      truncate: true,
+      mode: 0o600,
+    });
+    writeAllSync(
+      this.#journal,
+      encoder.encode(journalLine({ t: "begin", lineage: base.lineage, serial: base.serial })),
+    );
+    this.#journal.syncSync();
+    syncDirectory(dirname(this.paths.journal));
+  }
+
+  /** Appends entries as one write and one fsync (group commit): durable when this returns. */
+  appendJournal(entries: readonly JournalEntry[]): void {
+    if (this.#journal === null) throw new Error("appendJournal before beginJournal");
+    if (entries.length === 0) return;
+    let text = "";
+    for (const entry of entries) text += journalLine(entry as unknown as Record<string, unknown>);
+    writeAllSync(this.#journal, encoder.encode(text));
+    this.#journal.syncDataSync();
+  }
+
+  /** Writes the final state and drops the journal it now contains. */
+  compact(state: State): Diagnostic[] {
+    const diagnostics = this.writeSync(state);
+    this.#journal?.close();
+    this.#journal = null;
+    try {
+      Deno.removeSync(this.paths.journal);
+    } catch { /* already gone */ }
+    return diagnostics;
+  }
+
+  lock(info: LockInfo): Promise<Diagnostic[]> {
+    return Promise.resolve(this.lockSync(info));
+  }
+
+  lockSync(info: LockInfo): Diagnostic[] {
+    Deno.mkdirSync(dirname(this.paths.lock), { recursive: true });
+    try {
+      const file = Deno.openSync(this.paths.lock, { write: true, createNew: true, mode: 0o600 });
+      try {
+        writeAllSync(file, encoder.encode(JSON.stringify(info) + "\n"));
+        file.syncSync();
+      } finally {
+        file.close();
+      }
+      this.#ownsLock = true;
+      return [];
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+    const holder = readLockInfo(this.paths.lock) ??
+      { pid: 0, host: "unknown", command: "unknown", started: "unknown" };
+    return [lockedDiagnostic(holder, this.paths)];
+  }
+
+  unlock(): Promise<void> {
+    this.unlockSync();
+    return Promise.resolve();
+  }
+
+  unlockSync(): void {
+    if (!this.#ownsLock) return;
+    this.#ownsLock = false;
+    try {
+      Deno.removeSync(this.paths.lock);
+    } catch { /* removed by force-unlock */ }
+  }
+
+  /** `force-unlock`: removes a lock whose holder is gone; refuses a live one on this host. */
+  forceUnlock(): { removed: LockInfo | null; diagnostics: Diagnostic[] } {
+    const holder = readLockInfo(this.paths.lock);
+    if (holder === null) {
+      return {
+        removed: null,
+        diagnostics: [
+          warning("CW5012", "The state is not locked", undefined, {
+            detail: `${this.paths.lock} does not exist`,
+          }),
+        ],
+      };
+    }
+    if (holder.host === hostName() && !lockHolderDead(holder)) {
+      return {
+        removed: null,
+        diagnostics: [
+          error(
+            "CW5013",
+            `The state lock is held by a running process (pid ${holder.pid})`,
+            undefined,
+            {
+              detail:
+                `${holder.command} started ${holder.started} on ${holder.host} is still running; wait for it or stop it first`,
+            },
+          ),
+        ],
+      };
+    }
+    Deno.removeSync(this.paths.lock);
+    return { removed: holder, diagnostics: [] };
+  }
+}
+
+function lockedDiagnostic(holder: LockInfo, paths: StatePaths): Diagnostic {
+  const who =
+    `pid ${holder.pid} on ${holder.host} (\`${holder.command}\`, started ${holder.started})`;
+  if (lockHolderDead(holder)) {
+    return error(
+      "CW5011",
+      `The state lock was left by a process that is no longer running: ${who}`,
+      undefined,
+      {
+        detail: `${paths.lock} remains from a run that died`,
+        notes: [
+          "check that no other run is active, then remove the lock with `clockwork force-unlock`",
+        ],
+      },
+    );
+  }
+  return error("CW5010", `The state is locked by ${who}`, undefined, {
+    detail: `another run holds ${paths.lock}; wait for it to finish`,
+  });
+}
