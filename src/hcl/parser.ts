@@ -1,28 +1,1202 @@
-// STUB: replaced by the HCL parser work (issue 3).
-import type { Body } from "./ast.ts";
+/**
+ * The HCL native-syntax parser: recursive descent over the lexer's token
+ * arrays, precedence climbing for binary operators.
+ *
+ * Error handling: a problem inside a body item records one diagnostic and
+ * aborts that item (an internal exception that never leaves this module);
+ * the body then skips to the end of the item — the next newline outside
+ * brackets, or the brace that closes the body — and carries on, so every
+ * independent error of a file is reported once, without follow-on errors.
+ * Nesting is capped (MAX_DEPTH) so hostile input becomes a diagnostic, never
+ * a stack overflow.
+ */
+import type {
+  Attribute,
+  BinaryOperator,
+  Block,
+  BlockLabel,
+  Body,
+  Expression,
+  ObjectItem,
+  TemplateExpr,
+  TemplatePart,
+} from "./ast.ts";
 import type { Diagnostic } from "./diagnostics.ts";
+import { type Range, SourceFile } from "./source.ts";
+import { scan, type Scanned, T } from "./lexer.ts";
+import {
+  decodeQuoted,
+  flushHeredocIndent,
+  type RawPart,
+  type SeqPart,
+  stripAndNest,
+} from "./_parse_template.ts";
 
 export interface ParseResult {
   readonly body: Body;
   readonly diagnostics: Diagnostic[];
 }
 
+const MAX_DEPTH = 400;
+
+/** Thrown to abandon the current body item after its diagnostic is recorded. */
+class Abort {
+  constructor(readonly at: number) {}
+}
+
 /** Parses a whole file. Never throws; every problem is a diagnostic. */
-export function parse(_source: string, filename: string): ParseResult {
-  const range = { filename, start: 0, end: 0 };
-  return {
-    body: { kind: "Body", items: [], range },
-    diagnostics: [{ severity: "error", code: "CW1000", summary: "HCL parser not implemented yet" }],
-  };
+export function parse(source: string, filename: string): ParseResult {
+  const p = new Parser(source, filename);
+  let body: Body;
+  try {
+    body = p.parseFile();
+  } catch (e) {
+    // Defensive: an engine limit we did not foresee still becomes a diagnostic.
+    p.diags.push(internalError(filename, source, e));
+    body = { kind: "Body", items: [], range: { filename, start: 0, end: source.length } };
+  }
+  return { body, diagnostics: p.diags };
 }
 
 /** Parses a standalone expression (for `--var` values and tests). */
 export function parseExpression(source: string, filename: string): {
-  expr: import("./ast.ts").Expression;
+  expr: Expression;
   diagnostics: Diagnostic[];
 } {
+  const p = new Parser(source, filename);
+  let expr: Expression | undefined;
+  try {
+    p.nl = false;
+    expr = p.expression();
+    if (p.cur() !== T.EOF) {
+      p.fail(
+        "CW1023",
+        "Extra characters after expression",
+        "expected the end of the expression",
+        p.range(p.pos),
+      );
+    }
+  } catch (e) {
+    if (!(e instanceof Abort)) p.diags.push(internalError(filename, source, e));
+  }
   return {
-    expr: { kind: "Literal", value: null, range: { filename, start: 0, end: source.length } },
-    diagnostics: [{ severity: "error", code: "CW1000", summary: "HCL parser not implemented yet" }],
+    expr: expr ??
+      { kind: "Literal", value: null, range: { filename, start: 0, end: source.length } },
+    diagnostics: p.diags,
   };
 }
+
+function internalError(filename: string, source: string, e: unknown): Diagnostic {
+  return {
+    severity: "error",
+    code: "CW1099",
+    summary: "Input too complex to parse",
+    detail: e instanceof RangeError ? "nesting exceeds the parser's limits" : String(e),
+    subject: { filename, start: 0, end: Math.min(1, source.length) },
+  };
+}
+
+const BINARY_PRECEDENCE = new Int8Array(64).fill(-1);
+const BINARY_OP: BinaryOperator[] = [];
+for (
+  const [type, prec, op] of [
+    [T.Or, 0, "||"],
+    [T.And, 1, "&&"],
+    [T.EqualOp, 2, "=="],
+    [T.NotEqual, 2, "!="],
+    [T.LessThan, 3, "<"],
+    [T.LessThanEq, 3, "<="],
+    [T.GreaterThan, 3, ">"],
+    [T.GreaterThanEq, 3, ">="],
+    [T.Plus, 4, "+"],
+    [T.Minus, 4, "-"],
+    [T.Star, 5, "*"],
+    [T.Slash, 5, "/"],
+    [T.Percent, 5, "%"],
+  ] as const
+) {
+  BINARY_PRECEDENCE[type] = prec;
+  BINARY_OP[type] = op;
+}
+
+const DESCRIBE: Record<number, string> = {
+  [T.EOF]: "end of file",
+  [T.Newline]: "newline",
+  [T.OBrace]: "`{`",
+  [T.CBrace]: "`}`",
+  [T.OBrack]: "`[`",
+  [T.CBrack]: "`]`",
+  [T.OParen]: "`(`",
+  [T.CParen]: "`)`",
+  [T.Comma]: "`,`",
+  [T.Equal]: "`=`",
+  [T.Colon]: "`:`",
+  [T.OQuote]: "a quoted string",
+  [T.OHeredoc]: "a heredoc",
+  [T.Number]: "a number",
+  [T.Ident]: "a name",
+  [T.TemplateSeqEnd]: "`}`",
+  [T.Invalid]: "an invalid character",
+};
+
+class Parser {
+  readonly diags: Diagnostic[] = [];
+  readonly types: Uint8Array;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  pos = 0;
+  /** Whether newlines are significant in the current context. */
+  nl = true;
+  depth = 0;
+  lines: SourceFile | undefined;
+
+  constructor(readonly src: string, readonly filename: string) {
+    const s: Scanned = scan(src, false);
+    this.types = s.types;
+    this.starts = s.starts;
+    this.ends = s.ends;
+  }
+
+  // ---- token access -------------------------------------------------------
+
+  cur(): number {
+    let p = this.pos;
+    const types = this.types;
+    if (!this.nl) { while (types[p] === T.Newline) p++; }
+    this.pos = p;
+    return types[p];
+  }
+
+  /** Type of the token after the current one (newlines skipped when insignificant). */
+  peekNext(): number {
+    this.cur();
+    let p = this.pos + 1;
+    if (!this.nl) { while (this.types[p] === T.Newline) p++; }
+    return this.types[p];
+  }
+
+  text(i: number): string {
+    return this.src.slice(this.starts[i], this.ends[i]);
+  }
+
+  range(i: number): Range {
+    return { filename: this.filename, start: this.starts[i], end: this.ends[i] };
+  }
+
+  span(start: number, end: number): Range {
+    return { filename: this.filename, start, end };
+  }
+
+  fail(code: string, summary: string, detail: string, subject: Range, notes?: string[]): never {
+    this.report(code, summary, detail, subject, notes);
+    throw new Abort(this.pos);
+  }
+
+  report(code: string, summary: string, detail: string, subject: Range, notes?: string[]): void {
+    const d: Diagnostic = notes
+      ? { severity: "error", code, summary, detail, subject, notes }
+      : { severity: "error", code, summary, detail, subject };
+    this.diags.push(d);
+  }
+
+  describe(i: number): string {
+    const t = this.types[i];
+    if (t === T.Invalid) return `invalid character ${JSON.stringify(this.text(i))}`;
+    return DESCRIBE[t] ?? `\`${this.text(i)}\``;
+  }
+
+  /** Fails at the current token, or with a dedicated message for invalid characters. */
+  unexpected(expected: string, summary?: string): never {
+    const i = this.pos;
+    const t = this.types[i];
+    if (t === T.Invalid) {
+      this.fail(
+        "CW1001",
+        "Invalid character",
+        `${JSON.stringify(this.text(i))} cannot appear here; expected ${expected}`,
+        this.range(i),
+      );
+    }
+    if (t === T.UnclosedComment) {
+      this.fail("CW1002", "Unclosed comment", "no closing */ before end of file", {
+        filename: this.filename,
+        start: this.starts[i],
+        end: this.starts[i] + 2,
+      });
+    }
+    this.fail(
+      "CW1009",
+      summary ?? `Expected ${expected}`,
+      `expected ${expected}, found ${this.describe(i)}`,
+      this.range(i),
+    );
+  }
+
+  expect(type: number, expected: string, summary?: string): number {
+    if (this.cur() !== type) this.unexpected(expected, summary);
+    return this.pos++;
+  }
+
+  enter(): void {
+    if (++this.depth > MAX_DEPTH) {
+      this.fail(
+        "CW1014",
+        "Nesting too deep",
+        `more than ${MAX_DEPTH} nested brackets, blocks or templates`,
+        this.range(this.pos),
+      );
+    }
+  }
+
+  // ---- bodies -------------------------------------------------------------
+
+  parseFile(): Body {
+    const items = this.parseBodyItems(-1);
+    const i = this.pos;
+    if (this.types[i] !== T.EOF) {
+      // A stray `}` at top level: report once and ignore the rest of the line.
+      this.report("CW1006", "Unexpected closing brace", "no block is open here", this.range(i));
+    }
+    return { kind: "Body", items, range: this.span(0, this.src.length) };
+  }
+
+  /**
+   * Items until EOF or (for a block body) the closing brace; leaves `pos` on
+   * that token. `openIndex` is the block's `{` token, or -1 for the file.
+   */
+  parseBodyItems(openIndex: number): (Attribute | Block)[] {
+    const items: (Attribute | Block)[] = [];
+    const seen = new Map<string, Attribute>();
+    const types = this.types;
+    for (;;) {
+      this.nl = true;
+      let t = types[this.pos];
+      while (t === T.Newline) t = types[++this.pos];
+      if (t === T.EOF) return items;
+      if (t === T.CBrace) {
+        if (openIndex >= 0) return items;
+        this.report(
+          "CW1006",
+          "Unexpected closing brace",
+          "no block is open here",
+          this.range(this.pos),
+        );
+        this.pos++;
+        continue;
+      }
+      const itemStart = this.pos;
+      const depth = this.depth;
+      try {
+        const item = this.parseBodyItem();
+        items.push(item);
+        if (item.kind === "Attribute") this.checkDuplicate(seen, item);
+      } catch (e) {
+        if (!(e instanceof Abort)) throw e;
+        this.depth = depth;
+        this.recover(itemStart, e.at);
+      }
+    }
+  }
+
+  checkDuplicate(seen: Map<string, Attribute>, attr: Attribute): void {
+    const first = seen.get(attr.name);
+    if (first === undefined) {
+      seen.set(attr.name, attr);
+      return;
+    }
+    this.lines ??= new SourceFile(this.filename, this.src);
+    const pos = this.lines.position(first.nameRange.start);
+    const at = `${pos.line}:${pos.column}`;
+    this.report(
+      "CW1011",
+      "Duplicate attribute",
+      `"${attr.name}" is already set in this body`,
+      attr.nameRange,
+      [`first set at ${this.filename}:${at}; each attribute may be set only once`],
+    );
+  }
+
+  /**
+   * Skips the rest of a broken item: the next newline outside brackets, or
+   * the `}` closing the enclosing body (left for the caller). When brackets
+   * never balance, falls back to the end of the line where the error was.
+   */
+  recover(itemStart: number, errorAt: number): void {
+    const types = this.types;
+    let braces = 0;
+    let others = 0;
+    for (let i = itemStart;; i++) {
+      const t = types[i];
+      if (t === T.EOF) break;
+      if (t === T.Newline) {
+        if (braces <= 0 && others <= 0) {
+          this.pos = i;
+          return;
+        }
+      } else if (t === T.OBrace) braces++;
+      else if (t === T.CBrace) {
+        if (braces === 0) {
+          this.pos = i;
+          return;
+        }
+        braces--;
+      } else if (
+        t === T.OBrack || t === T.OParen || t === T.TemplateInterp || t === T.TemplateControl
+      ) others++;
+      else if (t === T.CBrack || t === T.CParen || t === T.TemplateSeqEnd) {
+        if (others > 0) others--;
+      }
+    }
+    // Unbalanced to the end of file: resume after the line of the error.
+    braces = 0;
+    for (let i = Math.max(errorAt, itemStart + 1);; i++) {
+      const t = types[i];
+      if (t === T.EOF || (t === T.Newline && braces <= 0)) {
+        this.pos = i;
+        return;
+      }
+      if (t === T.OBrace) braces++;
+      else if (t === T.CBrace) {
+        if (braces === 0) {
+          this.pos = i;
+          return;
+        }
+        braces--;
+      }
+    }
+  }
+
+  parseBodyItem(): Attribute | Block {
+    const types = this.types;
+    const nameIndex = this.pos;
+    if (types[nameIndex] !== T.Ident) {
+      this.unexpected("an attribute or block definition", "Argument or block definition required");
+    }
+    const name = this.text(nameIndex);
+    this.pos++;
+    const t = types[this.pos];
+    if (t === T.Equal) {
+      this.pos++;
+      const attr = this.attributeRest(nameIndex, name);
+      this.endOfLine("attribute");
+      return attr;
+    }
+    if (t === T.OBrace || t === T.OQuote || t === T.Ident) return this.block(nameIndex, name);
+    if (t === T.Newline || t === T.EOF) {
+      this.fail(
+        "CW1006",
+        "Argument or block definition required",
+        `"${name}" must be followed by \`=\` and a value, or by block labels and \`{\``,
+        this.range(nameIndex),
+      );
+    }
+    this.unexpected("`=` or a block", "Argument or block definition required");
+  }
+
+  attributeRest(nameIndex: number, name: string): Attribute {
+    if (this.types[this.pos] === T.Newline || this.types[this.pos] === T.EOF) {
+      this.fail(
+        "CW1025",
+        "Missing attribute value",
+        "expected an expression after `=`",
+        this.range(this.pos - 1),
+      );
+    }
+    const expr = this.expression();
+    return {
+      kind: "Attribute",
+      name,
+      nameRange: this.range(nameIndex),
+      expr,
+      range: this.span(this.starts[nameIndex], expr.range.end),
+    };
+  }
+
+  endOfLine(what: string): void {
+    const t = this.types[this.pos];
+    if (t === T.Newline) {
+      this.pos++;
+      return;
+    }
+    if (t === T.EOF) return;
+    if (t === T.Invalid) this.unexpected("a newline");
+    this.fail(
+      "CW1008",
+      `Missing newline after ${what}`,
+      `an ${what === "attribute" ? "attribute" : "block"} definition must end with a newline`,
+      this.range(this.pos),
+    );
+  }
+
+  block(typeIndex: number, type: string): Block {
+    const types = this.types;
+    const labels: BlockLabel[] = [];
+    for (;;) {
+      const t = types[this.pos];
+      if (t === T.OBrace) break;
+      if (t === T.Ident) {
+        labels.push({ value: this.text(this.pos), quoted: false, range: this.range(this.pos) });
+        this.pos++;
+      } else if (t === T.OQuote) {
+        labels.push(this.quotedLabel());
+      } else {
+        this.unexpected("a block label or `{`", "Invalid block definition");
+      }
+    }
+    const open = this.pos++;
+    this.enter();
+    let items: (Attribute | Block)[];
+    if (types[this.pos] === T.Newline || types[this.pos] === T.EOF) {
+      items = this.parseBodyItems(open);
+      if (types[this.pos] !== T.CBrace) {
+        this.fail("CW1007", "Unclosed block", "no closing brace before end of file", {
+          filename: this.filename,
+          start: this.starts[typeIndex],
+          end: this.ends[open],
+        });
+      }
+    } else {
+      items = this.singleLineBody();
+    }
+    this.depth--;
+    const close = this.pos++;
+    const block: Block = {
+      kind: "Block",
+      type,
+      typeRange: this.range(typeIndex),
+      labels,
+      body: { kind: "Body", items, range: this.span(this.starts[open], this.ends[close]) },
+      openBraceRange: this.range(open),
+      closeBraceRange: this.range(close),
+      range: this.span(this.starts[typeIndex], this.ends[close]),
+    };
+    this.endOfLine("block");
+    return block;
+  }
+
+  singleLineBody(): Attribute[] {
+    const types = this.types;
+    if (types[this.pos] === T.CBrace) return [];
+    const nameIndex = this.pos;
+    if (types[nameIndex] !== T.Ident || types[nameIndex + 1] !== T.Equal) {
+      if (types[nameIndex] === T.Ident) {
+        this.fail(
+          "CW1013",
+          "Invalid single-line block",
+          "a one-line block can hold only a single attribute; put nested blocks on their own lines",
+          this.range(nameIndex),
+        );
+      }
+      this.unexpected("an attribute or `}`", "Invalid single-line block");
+    }
+    this.pos += 2;
+    const attr = this.attributeRest(nameIndex, this.text(nameIndex));
+    if (types[this.pos] !== T.CBrace) {
+      if (types[this.pos] === T.Newline || types[this.pos] === T.EOF) {
+        this.fail(
+          "CW1007",
+          "Unclosed block",
+          "a one-line block must close with `}` on the same line",
+          this.range(this.pos),
+        );
+      }
+      this.fail(
+        "CW1013",
+        "Invalid single-line block",
+        "expected `}` right after the block's single attribute",
+        this.range(this.pos),
+      );
+    }
+    return [attr];
+  }
+
+  quotedLabel(): BlockLabel {
+    const open = this.pos;
+    const tmpl = this.quotedTemplate();
+    if (
+      tmpl.parts.length > 1 || (tmpl.parts.length === 1 && tmpl.parts[0].kind !== "TemplateLiteral")
+    ) {
+      this.fail(
+        "CW1012",
+        "Invalid block label",
+        "block labels cannot contain interpolations or directives",
+        tmpl.range,
+      );
+    }
+    const value = tmpl.parts.length === 0 ? "" : (tmpl.parts[0] as { value: string }).value;
+    void open;
+    return { value, quoted: true, range: tmpl.range };
+  }
+
+  // ---- expressions --------------------------------------------------------
+
+  expression(): Expression {
+    this.enter();
+    const cond = this.binary(0);
+    let result = cond;
+    if (this.cur() === T.Question) {
+      this.pos++;
+      const then = this.expression();
+      if (this.cur() !== T.Colon) this.unexpected("`:` and the false result of the conditional");
+      this.pos++;
+      const otherwise = this.expression();
+      result = {
+        kind: "Conditional",
+        condition: cond,
+        then,
+        else: otherwise,
+        range: this.span(cond.range.start, otherwise.range.end),
+      };
+    }
+    this.depth--;
+    return result;
+  }
+
+  binary(minPrec: number): Expression {
+    let left = this.unary();
+    for (;;) {
+      const t = this.cur();
+      const prec = BINARY_PRECEDENCE[t];
+      if (prec < minPrec || prec < 0) return left;
+      const opIndex = this.pos++;
+      const right = this.binary(prec + 1);
+      left = {
+        kind: "Binary",
+        op: BINARY_OP[t],
+        left,
+        right,
+        opRange: this.range(opIndex),
+        range: this.span(left.range.start, right.range.end),
+      };
+    }
+  }
+
+  unary(): Expression {
+    const t = this.cur();
+    if (t === T.Minus || t === T.Bang) {
+      const opIndex = this.pos++;
+      this.enter();
+      const operand = this.unary();
+      this.depth--;
+      return {
+        kind: "Unary",
+        op: t === T.Minus ? "-" : "!",
+        operand,
+        range: this.span(this.starts[opIndex], operand.range.end),
+      };
+    }
+    return this.postfix(this.term());
+  }
+
+  term(): Expression {
+    const t = this.cur();
+    const i = this.pos;
+    switch (t) {
+      case T.Number: {
+        this.pos++;
+        const raw = this.text(i);
+        return { kind: "Literal", value: Number(raw), raw, range: this.range(i) };
+      }
+      case T.Ident: {
+        const name = this.text(i);
+        this.pos++;
+        const next = this.types[this.pos];
+        if (next === T.OParen || next === T.DoubleColon) return this.call(i);
+        if (name === "true" || name === "false") {
+          return { kind: "Literal", value: name === "true", range: this.range(i) };
+        }
+        if (name === "null") return { kind: "Literal", value: null, range: this.range(i) };
+        return { kind: "Variable", name, range: this.range(i) };
+      }
+      case T.OQuote:
+        return this.quotedTemplate();
+      case T.OHeredoc:
+        return this.heredoc();
+      case T.OParen: {
+        this.pos++;
+        const saved = this.nl;
+        this.nl = false;
+        const expr = this.expression();
+        const close = this.closer(T.CParen, "`)`", i);
+        this.nl = saved;
+        return { kind: "Parens", expr, range: this.span(this.starts[i], this.ends[close]) };
+      }
+      case T.OBrack:
+        return this.tuple();
+      case T.OBrace:
+        return this.object();
+    }
+    if (t === T.Newline || t === T.EOF) {
+      this.fail("CW1009", "Missing expression", "expected an expression here", this.range(i));
+    }
+    this.unexpected("the start of an expression", "Invalid expression");
+  }
+
+  /** Expects a closing bracket; reports the opener when the end of the file comes first. */
+  closer(type: number, what: string, openIndex: number): number {
+    if (this.cur() === type) return this.pos++;
+    if (this.types[this.pos] === T.EOF) {
+      this.fail(
+        "CW1010",
+        `Unclosed ${this.text(openIndex)}`,
+        `no matching ${what} before end of file`,
+        this.range(openIndex),
+      );
+    }
+    this.unexpected(what);
+  }
+
+  postfix(expr: Expression): Expression {
+    const types = this.types;
+    for (;;) {
+      const t = this.cur();
+      if (t === T.Dot) {
+        const dot = this.pos++;
+        const n = this.cur();
+        if (n === T.Star) {
+          const star = this.pos++;
+          const item = {
+            kind: "SplatItem" as const,
+            range: this.span(this.starts[dot], this.ends[star]),
+          };
+          const each = this.splatTraversals(item, false);
+          expr = {
+            kind: "Splat",
+            source: expr,
+            each,
+            style: "attr",
+            range: this.span(expr.range.start, Math.max(each.range.end, this.ends[star])),
+          };
+          continue;
+        }
+        expr = this.dotStep(expr, dot);
+        continue;
+      }
+      if (t === T.OBrack) {
+        const open = this.pos;
+        if (this.peekNext() === T.Star) {
+          const save = this.pos;
+          this.pos++;
+          this.cur();
+          this.pos++;
+          if (this.cur() === T.CBrack) {
+            const close = this.pos++;
+            const item = {
+              kind: "SplatItem" as const,
+              range: this.span(this.starts[open], this.ends[close]),
+            };
+            const each = this.splatTraversals(item, true);
+            expr = {
+              kind: "Splat",
+              source: expr,
+              each,
+              style: "full",
+              range: this.span(expr.range.start, Math.max(each.range.end, this.ends[close])),
+            };
+            continue;
+          }
+          this.pos = save;
+        }
+        expr = this.indexStep(expr);
+        continue;
+      }
+      void types;
+      return expr;
+    }
+  }
+
+  /** The traversal after a splat: attribute steps, plus index steps for `[*]`. */
+  splatTraversals(item: Expression, full: boolean): Expression {
+    let each: Expression = item;
+    for (;;) {
+      const t = this.cur();
+      if (t === T.Dot) {
+        const n = this.peekNext();
+        if (n === T.Star) return each;
+        const dot = this.pos++;
+        each = this.dotStep(each, dot);
+        continue;
+      }
+      if (full && t === T.OBrack) {
+        if (this.peekNext() === T.Star) return each;
+        each = this.indexStep(each);
+        continue;
+      }
+      return each;
+    }
+  }
+
+  /** After a `.`: an attribute name or a legacy numeric index. */
+  dotStep(expr: Expression, dot: number): Expression {
+    const n = this.cur();
+    const i = this.pos;
+    if (n === T.Ident) {
+      this.pos++;
+      return {
+        kind: "GetAttr",
+        object: expr,
+        name: this.text(i),
+        nameRange: this.range(i),
+        range: this.span(expr.range.start, this.ends[i]),
+      };
+    }
+    if (n === T.Number) {
+      const raw = this.text(i);
+      if (!/^[0-9]+$/.test(raw)) {
+        this.fail(
+          "CW1016",
+          "Invalid legacy index syntax",
+          "chained legacy indexes like `.0.1` are not allowed; write `[0][1]`",
+          this.range(i),
+        );
+      }
+      this.pos++;
+      return {
+        kind: "Index",
+        object: expr,
+        key: { kind: "Literal", value: Number(raw), raw, range: this.range(i) },
+        legacy: true,
+        range: this.span(expr.range.start, this.ends[i]),
+      };
+    }
+    this.fail(
+      "CW1015",
+      "Invalid attribute name",
+      `expected an attribute name after \`.\`, found ${this.describe(i)}`,
+      this.range(i === dot ? dot : i),
+    );
+  }
+
+  indexStep(expr: Expression): Expression {
+    const open = this.pos++;
+    const saved = this.nl;
+    this.nl = false;
+    const key = this.expression();
+    const close = this.closer(T.CBrack, "`]`", open);
+    this.nl = saved;
+    return {
+      kind: "Index",
+      object: expr,
+      key,
+      legacy: false,
+      range: this.span(expr.range.start, this.ends[close]),
+    };
+  }
+
+  call(nameIndex: number): Expression {
+    const types = this.types;
+    let nameEnd = this.ends[nameIndex];
+    while (types[this.pos] === T.DoubleColon) {
+      this.pos++;
+      if (types[this.pos] !== T.Ident) this.unexpected("a function name after `::`");
+      nameEnd = this.ends[this.pos++];
+    }
+    const name = this.src.slice(this.starts[nameIndex], nameEnd);
+    if (types[this.pos] !== T.OParen) this.unexpected("`(` and the function's arguments");
+    const open = this.pos++;
+    const saved = this.nl;
+    this.nl = false;
+    this.enter();
+    const args: Expression[] = [];
+    let expandFinal = false;
+    for (;;) {
+      let t = this.cur();
+      if (t === T.CParen) break;
+      args.push(this.expression());
+      t = this.cur();
+      if (t === T.Ellipsis) {
+        expandFinal = true;
+        this.pos++;
+        if (this.cur() !== T.CParen) {
+          this.unexpected("`)` right after the expanded final argument");
+        }
+        break;
+      }
+      if (t === T.Comma) {
+        this.pos++;
+        continue;
+      }
+      if (t === T.CParen) break;
+      if (t === T.EOF) this.closer(T.CParen, "`)`", open);
+      this.unexpected("`,` or `)` in the argument list", "Missing argument separator");
+    }
+    const close = this.pos++;
+    this.depth--;
+    this.nl = saved;
+    return {
+      kind: "Call",
+      name,
+      nameRange: this.span(this.starts[nameIndex], nameEnd),
+      args,
+      expandFinal,
+      range: this.span(this.starts[nameIndex], this.ends[close]),
+    };
+  }
+
+  isKeyword(word: string): boolean {
+    const i = this.pos;
+    return this.types[i] === T.Ident && this.ends[i] - this.starts[i] === word.length &&
+      this.src.startsWith(word, this.starts[i]);
+  }
+
+  tuple(): Expression {
+    const open = this.pos++;
+    const saved = this.nl;
+    this.nl = false;
+    this.enter();
+    this.cur();
+    if (this.isKeyword("for")) {
+      const e = this.forExpr(open, false);
+      this.depth--;
+      this.nl = saved;
+      return e;
+    }
+    const items: Expression[] = [];
+    for (;;) {
+      let t = this.cur();
+      if (t === T.CBrack) break;
+      items.push(this.expression());
+      t = this.cur();
+      if (t === T.Comma) {
+        this.pos++;
+        continue;
+      }
+      if (t === T.CBrack) break;
+      if (t === T.EOF) this.closer(T.CBrack, "`]`", open);
+      this.unexpected("`,` or `]` in the tuple", "Missing item separator");
+    }
+    const close = this.pos++;
+    this.depth--;
+    this.nl = saved;
+    return { kind: "Tuple", items, range: this.span(this.starts[open], this.ends[close]) };
+  }
+
+  object(): Expression {
+    const open = this.pos++;
+    const saved = this.nl;
+    this.enter();
+    this.nl = false;
+    this.cur();
+    if (this.isKeyword("for")) {
+      const e = this.forExpr(open, true);
+      this.depth--;
+      this.nl = saved;
+      return e;
+    }
+    this.nl = true;
+    const items: ObjectItem[] = [];
+    const types = this.types;
+    for (;;) {
+      let t = this.cur();
+      while (t === T.Newline) t = types[++this.pos];
+      if (t === T.CBrace) break;
+      if (t === T.EOF) this.closer(T.CBrace, "`}`", open);
+      const key = this.expression();
+      const keyIsIdentifier = key.kind === "Variable";
+      t = this.cur();
+      if (t !== T.Equal && t !== T.Colon) {
+        this.unexpected("`=` or `:` after the object key", "Missing key/value separator");
+      }
+      const separator = t === T.Equal ? "=" : ":";
+      this.pos++;
+      if (this.cur() === T.Newline) {
+        this.fail(
+          "CW1025",
+          "Missing attribute value",
+          "expected an expression after the key",
+          this.range(this.pos - 1),
+        );
+      }
+      const value = this.expression();
+      items.push({
+        key,
+        keyIsIdentifier,
+        value,
+        separator,
+        range: this.span(key.range.start, value.range.end),
+      });
+      t = this.cur();
+      if (t === T.Comma || t === T.Newline) {
+        this.pos++;
+        continue;
+      }
+      if (t === T.CBrace) break;
+      if (t === T.EOF) this.closer(T.CBrace, "`}`", open);
+      this.unexpected("a newline or `,` between object attributes", "Missing attribute separator");
+    }
+    const close = this.pos++;
+    this.depth--;
+    this.nl = saved;
+    return { kind: "Object", items, range: this.span(this.starts[open], this.ends[close]) };
+  }
+
+  /** After `[` or `{` when the next word is `for`; newlines are already insignificant. */
+  forExpr(open: number, isObject: boolean): Expression {
+    this.pos++; // `for`
+    const first = this.expect(T.Ident, "a variable name after `for`", "Invalid for expression");
+    let keyVar: string | undefined;
+    let valueVar = this.text(first);
+    if (this.cur() === T.Comma) {
+      this.pos++;
+      const second = this.expect(T.Ident, "a second variable name", "Invalid for expression");
+      keyVar = valueVar;
+      valueVar = this.text(second);
+    }
+    if (!this.isKeyword("in")) {
+      this.unexpected("`in` after the for variables", "Invalid for expression");
+    }
+    this.pos++;
+    const collection = this.expression();
+    this.expect(T.Colon, "`:` after the for collection", "Invalid for expression");
+    let keyExpr: Expression | undefined;
+    if (isObject) {
+      keyExpr = this.expression();
+      this.expect(T.FatArrow, "`=>` between key and value", "Invalid for expression");
+    }
+    const valueExpr = this.expression();
+    let group = false;
+    if (isObject && this.cur() === T.Ellipsis) {
+      group = true;
+      this.pos++;
+    }
+    let condition: Expression | undefined;
+    this.cur();
+    if (this.isKeyword("if")) {
+      this.pos++;
+      condition = this.expression();
+    }
+    const close = this.closer(isObject ? T.CBrace : T.CBrack, isObject ? "`}`" : "`]`", open);
+    const out: {
+      kind: "For";
+      keyVar?: string;
+      valueVar: string;
+      collection: Expression;
+      keyExpr?: Expression;
+      valueExpr: Expression;
+      condition?: Expression;
+      group: boolean;
+      range: Range;
+    } = {
+      kind: "For",
+      valueVar,
+      collection,
+      valueExpr,
+      group,
+      range: this.span(this.starts[open], this.ends[close]),
+    };
+    if (keyVar !== undefined) out.keyVar = keyVar;
+    if (keyExpr !== undefined) out.keyExpr = keyExpr;
+    if (condition !== undefined) out.condition = condition;
+    return out;
+  }
+
+  // ---- templates ----------------------------------------------------------
+
+  quotedTemplate(): TemplateExpr {
+    const open = this.pos++;
+    const saved = this.nl;
+    this.enter();
+    const raw = this.templateParts(true, open);
+    const types = this.types;
+    if (types[this.pos] !== T.CQuote) {
+      const at = this.pos;
+      const end = at > open + 1 ? this.ends[at - 1] : this.ends[open];
+      this.fail(
+        "CW1003",
+        "Unterminated template string",
+        types[at] === T.EOF
+          ? "no closing quote before end of file"
+          : "no closing quote before end of line",
+        this.span(this.starts[open], end),
+      );
+    }
+    const close = this.pos++;
+    this.depth--;
+    this.nl = saved;
+    const parts = stripAndNest(raw, this);
+    return { kind: "Template", parts, range: this.span(this.starts[open], this.ends[close]) };
+  }
+
+  heredoc(): TemplateExpr {
+    const open = this.pos++;
+    const saved = this.nl;
+    this.enter();
+    const openText = this.text(open);
+    const indented = openText.charCodeAt(2) === 45;
+    const marker = openText.slice(indented ? 3 : 2).replace(/\r?\n$/, "");
+    const raw = this.templateParts(false, open);
+    if (this.types[this.pos] !== T.CHeredoc) {
+      this.fail(
+        "CW1004",
+        "Unterminated heredoc",
+        `no closing ${marker} line before end of file`,
+        this.span(this.starts[open], this.ends[open] - 1),
+      );
+    }
+    const close = this.pos++;
+    this.depth--;
+    this.nl = saved;
+    if (indented) flushHeredocIndent(raw);
+    const parts = stripAndNest(raw, this);
+    return {
+      kind: "Template",
+      parts,
+      heredoc: { marker, indented },
+      range: this.span(this.starts[open], this.ends[close]),
+    };
+  }
+
+  /** Flat template parts up to (not including) the closing token. */
+  templateParts(quoted: boolean, open: number): RawPart[] {
+    const types = this.types;
+    const parts: RawPart[] = [];
+    for (;;) {
+      const i = this.pos;
+      const t = types[i];
+      if (t === T.QuotedLit || t === T.StringLit) {
+        const start = this.starts[i];
+        const end = this.ends[i];
+        const value = quoted
+          ? decodeQuoted(this.src, start, end, this)
+          : decodeHeredoc(this.src, start, end);
+        parts.push({ kind: "lit", value, start, end, stripStart: false, stripEnd: false });
+        this.pos++;
+        continue;
+      }
+      if (t === T.TemplateInterp || t === T.TemplateControl) {
+        parts.push(this.sequence(i, t === T.TemplateInterp));
+        continue;
+      }
+      void open;
+      return parts;
+    }
+  }
+
+  sequence(openIndex: number, interp: boolean): RawPart {
+    this.pos++;
+    const stripBefore = this.ends[openIndex] - this.starts[openIndex] === 3;
+    const saved = this.nl;
+    this.nl = false;
+    let part: SeqPart;
+    if (interp) {
+      const expr = this.expression();
+      part = {
+        kind: "interp",
+        expr,
+        start: this.starts[openIndex],
+        end: 0,
+        stripBefore,
+        stripAfter: false,
+      };
+    } else {
+      part = this.directive(openIndex, stripBefore);
+    }
+    if (this.cur() !== T.TemplateSeqEnd) {
+      if (this.types[this.pos] === T.EOF) {
+        this.fail(
+          "CW1003",
+          "Unterminated template sequence",
+          "no closing `}` before end of file",
+          this.range(openIndex),
+        );
+      }
+      this.unexpected(
+        interp ? "`}` to end the interpolation" : "`}` to end the template directive",
+      );
+    }
+    const close = this.pos++;
+    part.end = this.ends[close];
+    part.stripAfter = this.ends[close] - this.starts[close] === 2;
+    this.nl = saved;
+    return part;
+  }
+
+  directive(openIndex: number, stripBefore: boolean): SeqPart {
+    const i = this.cur() === T.Ident ? this.pos : -1;
+    const word = i >= 0 ? this.text(i) : "";
+    const start = this.starts[openIndex];
+    switch (word) {
+      case "if": {
+        this.pos++;
+        const expr = this.expression();
+        return {
+          kind: "if",
+          expr,
+          start,
+          end: 0,
+          stripBefore,
+          stripAfter: false,
+          keywordRange: this.range(i),
+        };
+      }
+      case "else":
+      case "endif":
+      case "endfor":
+        this.pos++;
+        return {
+          kind: word,
+          start,
+          end: 0,
+          stripBefore,
+          stripAfter: false,
+          keywordRange: this.range(i),
+        };
+      case "for": {
+        this.pos++;
+        const first = this.expect(
+          T.Ident,
+          "a variable name after `for`",
+          "Invalid template directive",
+        );
+        let keyVar: string | undefined;
+        let valueVar = this.text(first);
+        if (this.cur() === T.Comma) {
+          this.pos++;
+          keyVar = valueVar;
+          valueVar = this.text(
+            this.expect(T.Ident, "a second variable name", "Invalid template directive"),
+          );
+        }
+        this.cur();
+        if (!this.isKeyword("in")) {
+          this.unexpected("`in` after the for variables", "Invalid template directive");
+        }
+        this.pos++;
+        const expr = this.expression();
+        return {
+          kind: "for",
+          expr,
+          keyVar,
+          valueVar,
+          start,
+          end: 0,
+          stripBefore,
+          stripAfter: false,
+          keywordRange: this.range(i),
+        };
+      }
+    }
+    this.fail(
+      "CW1017",
+      "Invalid template directive",
+      "expected `if`, `else`, `endif`, `for` or `endfor` after `%{`",
+      this.range(i >= 0 ? i : this.pos),
+    );
+  }
+}
+
+/** Heredoc literals keep backslashes; only `$${` and `%%{` are escapes. */
+function decodeHeredoc(src: string, start: number, end: number): string {
+  const s = src.slice(start, end);
+  if (s.indexOf("{") < 0) return s.indexOf("\r") < 0 ? s : s.replace(/\r\n/g, "\n");
+  return s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{").replace(/\r\n/g, "\n");
+}
+
+/** What the template helpers need from the parser. */
+export interface TemplateHost {
+  readonly filename: string;
+  report(code: string, summary: string, detail: string, subject: Range, notes?: string[]): void;
+  fail(code: string, summary: string, detail: string, subject: Range): never;
+}
+
+export type { TemplatePart };
