@@ -4,7 +4,7 @@
  * `node:util` parseArgs from `options`, and calls `run`. Commands return an
  * exit code; only main.ts calls Deno.exit.
  */
-import type { Diagnostic } from "../../hcl/mod.ts";
+import type { Diagnostic, JsonDiagnostic, SourceFile } from "../../hcl/mod.ts";
 
 export interface Io {
   /** Human output and JSON documents. */
@@ -15,6 +15,8 @@ export interface Io {
   readonly interactive: boolean;
   /** stdout is a terminal and colour is not disabled. */
   readonly color: boolean;
+  /** stderr is a terminal: progress lines may animate (absent means no). */
+  readonly progress?: boolean;
   /** Reads one line from stdin (for confirmations); null at end of input. */
   readLine(prompt: string): Promise<string | null>;
 }
@@ -52,8 +54,27 @@ export interface CommandContext {
   /** Parsed command flags (by long name) and positionals. */
   readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>;
   readonly positionals: readonly string[];
-  /** Prints diagnostics as text or JSON, with source snippets where known. */
+  /**
+   * Reports diagnostics the way the output mode asks:
+   * - human mode: rendered rustc-style on stderr at once (snippets for files
+   *   given to `registerSource`); the dispatcher prints `Error: N errors, M
+   *   warnings` once after `run` returns;
+   * - `--json` with `output: "document"` (the default): collected; the command
+   *   puts `takeJsonDiagnostics()` into its single JSON document;
+   * - `--json` with `output: "stream"`: printed at once as
+   *   `{"format_version":"1","type":"diagnostic",…}` lines on stdout.
+   */
   reportDiagnostics(diagnostics: readonly Diagnostic[]): void;
+  /** Makes a file's text known so diagnostics pointing into it show a snippet. */
+  registerSource(...files: SourceFile[]): void;
+  /**
+   * JSON mode: the diagnostics collected so far (filenames relative to `cwd`),
+   * emptying the collection. If a document command never takes them, the
+   * dispatcher prints `{"format_version":"1","diagnostics":[…]}` itself.
+   */
+  takeJsonDiagnostics(): JsonDiagnostic[];
+  /** Writes a log line on stderr when `level` is at or above `--log-level` (default warn). */
+  log(level: "debug" | "info" | "warn" | "error", message: string): void;
 }
 
 export interface Command {
@@ -66,5 +87,7 @@ export interface Command {
   /** Longer help text shown under usage. */
   readonly description?: string;
   readonly positionals?: { readonly min: number; readonly max: number; readonly names: string };
+  /** How `--json` output is shaped: one document (default) or an NDJSON event stream. */
+  readonly output?: "document" | "stream";
   run(ctx: CommandContext): Promise<number>;
 }

@@ -1,0 +1,157 @@
+/**
+ * The dispatcher: finds the command, parses flags, builds the context, runs
+ * it, and turns anything unexpected into one line on stderr and exit 1.
+ */
+import { resolve } from "node:path";
+import { isLogLevel, LOG_LEVELS, toGlobalOptions } from "./arguments/globals.ts";
+import { locateCommand, parseCommandArgs } from "./arguments/parse.ts";
+import { didYouMean } from "./arguments/suggest.ts";
+import type { Command, GlobalOptions, Io } from "./commands/_types.ts";
+import {
+  commandNames,
+  groupNames,
+  loadAllCommands,
+  loadCommand,
+  subcommandsOf,
+  topLevelWords,
+} from "./commands/_table.ts";
+import { createContext } from "./context.ts";
+import { renderCommandHelp, renderGroupHelp, renderTopHelp } from "./help.ts";
+import { realIo } from "./io.ts";
+import { painter } from "./views/paint.ts";
+
+/**
+ * Runs `clockwork ARGV…` and returns the exit code. `io`, `env` and `cwd`
+ * default to the real process; tests pass their own. Only main.ts exits.
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: Io = realIo(),
+  env: Readonly<Record<string, string>> = Deno.env.toObject(),
+  cwd: string = Deno.cwd(),
+): Promise<number> {
+  const noColor = (env.NO_COLOR ?? "") !== "" || argv.includes("--no-color");
+  if (noColor && io.color) io = { ...io, color: false };
+  const fail = (message: string) => {
+    io.stderr(`${message}\n`);
+    return 1;
+  };
+  let debug = env.CLOCKWORK_LOG_LEVEL === "debug";
+  try {
+    const located = locateCommand(argv, (word) => groupNames.has(word));
+    if (!located.ok) return fail(`clockwork: ${located.message}`);
+    const { words, rest, help } = located.value;
+    const paint = painter(io);
+
+    if (words.length === 0) {
+      const unexpected = rest.find((t) => t !== "--help" && t !== "-h" && !t.startsWith("-"));
+      if (unexpected !== undefined) return fail(`clockwork: unexpected argument "${unexpected}"`);
+      io.stdout(renderTopHelp(await loadAllCommands(), paint));
+      return 0;
+    }
+    const [first, second] = words;
+    let name = first;
+    if (groupNames.has(first)) {
+      const subs = subcommandsOf(first);
+      if (second === undefined) {
+        if (help) {
+          const commands = await Promise.all(subs.map((s) => loadCommand(`${first} ${s}`)!));
+          io.stdout(renderGroupHelp(first, commands, paint));
+          return 0;
+        }
+        return fail(`clockwork ${first}: missing subcommand; expected one of ${subs.join(", ")}`);
+      }
+      name = `${first} ${second}`;
+    }
+    const loading = loadCommand(name);
+    if (!loading) {
+      const candidates = groupNames.has(first) ? commandNames : topLevelWords;
+      const hint = didYouMean(name, candidates) ||
+        ` Run "clockwork --help" for the list of commands.`;
+      return fail(`clockwork: unknown command "${name}".${hint}`);
+    }
+    const command = await loading;
+
+    const parsed = parseCommandArgs(rest, command);
+    if (!parsed.ok) return fail(parsed.message);
+    const { values, positionals } = parsed.value;
+    if (values.help === true) {
+      io.stdout(renderCommandHelp(command, paint));
+      return 0;
+    }
+    const logLevel = values["log-level"];
+    if (typeof logLevel === "string" && !isLogLevel(logLevel)) {
+      return fail(
+        `clockwork: invalid --log-level "${logLevel}"; expected one of ${LOG_LEVELS.join(", ")}`,
+      );
+    }
+    const globals = toGlobalOptions(values);
+    debug = globals.logLevel === "debug" || (globals.logLevel === undefined && debug);
+
+    const count = checkPositionals(command, positionals);
+    if (count) return fail(count);
+
+    let workDir = cwd;
+    if (globals.chdir !== undefined) {
+      workDir = resolve(cwd, globals.chdir);
+      const problem = directoryProblem(workDir);
+      if (problem) return fail(`clockwork: cannot use -C "${globals.chdir}": ${problem}`);
+      // Commands resolve paths against ctx.cwd. When running as the process (cwd
+      // is the real one) the process moves too, so relative paths in libraries
+      // and child processes agree; in-process callers with their own cwd are left alone.
+      if (cwd === Deno.cwd()) Deno.chdir(workDir);
+    }
+
+    const ctx = createContext({
+      command,
+      globals,
+      io,
+      cwd: workDir,
+      env,
+      values: commandValues(values, command),
+      positionals,
+    });
+    const code = await command.run(ctx);
+    ctx.finish();
+    return code;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`clockwork: internal error: ${message.split("\n")[0]}\n`);
+    if (debug && error instanceof Error && error.stack) io.stderr(error.stack + "\n");
+    return 1;
+  }
+}
+
+function checkPositionals(command: Command, positionals: readonly string[]): string | undefined {
+  const { min, max, names } = command.positionals ?? { min: 0, max: 0, names: "" };
+  if (positionals.length < min) {
+    return `clockwork ${command.name}: missing ${names}; usage: ${command.usage}`;
+  }
+  if (positionals.length > max) {
+    const extra = positionals[max];
+    return max === 0
+      ? `clockwork ${command.name}: unexpected argument "${extra}"; usage: ${command.usage}`
+      : `clockwork ${command.name}: too many arguments (from "${extra}"); usage: ${command.usage}`;
+  }
+  return undefined;
+}
+
+function directoryProblem(path: string): string | undefined {
+  try {
+    return Deno.statSync(path).isDirectory ? undefined : "not a directory";
+  } catch (error) {
+    return error instanceof Deno.errors.NotFound ? "no such directory" : String(error);
+  }
+}
+
+/** The command's own flags only; global ones live in `ctx.globals`. */
+function commandValues(
+  values: Record<string, string | boolean | string[] | undefined>,
+  command: Command,
+): Record<string, string | boolean | string[] | undefined> {
+  const out: Record<string, string | boolean | string[] | undefined> = {};
+  for (const name of Object.keys(command.options)) out[name] = values[name];
+  return out;
+}
+
+export type { GlobalOptions };
