@@ -1,2 +1,10 @@
-// Public surface of src/assert.
-export {};
+// Public surface of src/assert: the assertion kinds and their runner.
+export { runAssertion, runAssertions, summarize } from "./runner.ts";
+export type {
+  AssertionResult,
+  ContainerProbe,
+  ContainerRef,
+  ContainerStats,
+  ContainerStatus,
+  RunAssertionsOptions,
+} from "./types.ts";

@@ -1,0 +1,282 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { Assertion } from "../config/mod.ts";
+import { type AssertionResult, runAssertion, runAssertions, summarize } from "./mod.ts";
+
+const decoder = new TextDecoder();
+
+function make(kind: Assertion["kind"], args: Record<string, unknown>, baseDir = "/"): Assertion {
+  return {
+    kind,
+    owner: "check.test",
+    ownerType: null,
+    args,
+    baseDir,
+    range: { filename: "main.cw", start: 0, end: 0 },
+  };
+}
+
+async function check(kind: Assertion["kind"], args: Record<string, unknown>, baseDir = "/") {
+  return await runAssertion(make(kind, args, baseDir));
+}
+
+function passes(result: AssertionResult) {
+  assert.equal(result.passed, true, `expected a pass: ${JSON.stringify(result)}`);
+}
+
+function fails(result: AssertionResult, actual?: RegExp) {
+  assert.equal(result.passed, false, `expected a failure: ${JSON.stringify(result)}`);
+  if (actual) assert.match(result.actual, actual);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+async function withServer(
+  handler: (request: Request) => Response | Promise<Response>,
+  fn: (url: string) => Promise<void>,
+) {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+  try {
+    await fn(`http://127.0.0.1:${server.addr.port}`);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+function siteHandler(request: Request): Response | Promise<Response> {
+  const path = new URL(request.url).pathname;
+  if (path === "/") return new Response("<h1>hello world</h1>");
+  if (path === "/error") return new Response("down", { status: 503 });
+  if (path === "/moved") return new Response(null, { status: 301, headers: { location: "/" } });
+  if (path === "/slow") return sleep(400).then(() => new Response("late"));
+  return new Response("no such page", { status: 404 });
+}
+
+Deno.test("http: expected statuses pass, 4xx and 5xx included, and mismatches fail", async () => {
+  await withServer(siteHandler, async (url) => {
+    const ok = await check("http", { url: `${url}/`, body_contains: "hello" });
+    passes(ok);
+    assert.equal(ok.expected, '200, body contains "hello"');
+    passes(await check("http", { url: `${url}/`, expect_status: 200 }));
+    passes(await check("http", { url: `${url}/nope`, expect_status: 404 }));
+    passes(await check("http", { url: `${url}/error`, expect_status: 503 }));
+    passes(await check("http", { url: `${url}/error`, expect_status: [200, 503] }));
+    passes(await check("http", { url: `${url}/moved`, expect_status: 301 }));
+    passes(await check("http", { url: `${url}/moved`, body_contains: "hello" }));
+
+    const wrong = await check("http", { url: `${url}/error` });
+    fails(wrong, /^503$/);
+    assert.equal(wrong.expected, "200");
+    assert.match(wrong.message, /answered 503, expected 200/);
+    fails(await check("http", { url: `${url}/`, body_contains: "goodbye" }), /does not contain/);
+    fails(
+      await check("http", { url: `${url}/slow`, timeout: "100ms" }),
+      /no response within 100 ms/,
+    );
+  });
+  fails(await check("http", { url: `http://127.0.0.1:${freePort()}/` }), /connection refused/);
+});
+
+Deno.test("response_time: fast answers pass, slow ones fail", async () => {
+  await withServer(siteHandler, async (url) => {
+    const fast = await check("response_time", { url: `${url}/`, max_ms: 2000 });
+    passes(fast);
+    assert.match(fast.actual, /^\d+ ms$/);
+    const slow = await check("response_time", { url: `${url}/slow`, max_ms: 100 });
+    fails(slow, /^\d+ ms$/);
+    assert.ok(Number(slow.actual.split(" ")[0]) >= 300);
+  });
+  fails(await check("response_time", { url: `http://127.0.0.1:${freePort()}/`, max_ms: 100 }));
+});
+
+Deno.test("port: a listening port passes, a closed one fails", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    passes(await check("port", { port: listener.addr.port }));
+    passes(await check("port", { port: String(listener.addr.port), host: "127.0.0.1" }));
+  } finally {
+    listener.close();
+  }
+  fails(await check("port", { port: freePort() }), /connection refused/);
+});
+
+Deno.test("file kinds: exists, permissions, size, content", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cw-assert-" });
+  try {
+    const path = join(dir, "index.html");
+    await Deno.writeTextFile(path, "<h1>hello</h1>\n");
+    await Deno.chmod(path, 0o640);
+    const digest = createHash("sha256").update("<h1>hello</h1>\n").digest("hex");
+
+    passes(await check("file_exists", { path }));
+    passes(await check("file_exists", { path: "index.html" }, dir)); // relative to baseDir
+    fails(await check("file_exists", { path: join(dir, "gone") }), /^missing$/);
+
+    const passwd = await Deno.readTextFile("/etc/passwd");
+    const ownerName = passwd.split("\n").find((l) => l.split(":")[2] === String(Deno.uid()))!
+      .split(":")[0]!;
+    const mode = await check("file_permissions", { path, mode: "0640", owner: ownerName });
+    passes(mode);
+    assert.equal(mode.actual, `mode 0640, owner ${ownerName}`);
+    passes(await check("file_permissions", { path, mode: 640, owner: String(Deno.uid()) }));
+    passes(await check("file_permissions", { path, group: String(Deno.gid()) }));
+    const wrongMode = await check("file_permissions", { path, mode: "0644" });
+    fails(wrongMode, /^mode 0640$/);
+    assert.match(wrongMode.message, /mode is 0640, not 0644/);
+    const other = Deno.uid() === 0 ? "nobody" : "root";
+    fails(
+      await check("file_permissions", { path, owner: other }),
+      new RegExp(`owner ${ownerName}`),
+    );
+    fails(await check("file_permissions", { path: join(dir, "gone"), mode: "0600" }), /missing/);
+
+    passes(await check("file_size", { path, min_bytes: 10, max_bytes: 100 }));
+    fails(await check("file_size", { path, max_bytes: 5 }), /^15 bytes$/);
+    fails(await check("file_size", { path, min_bytes: 1000 }));
+
+    passes(await check("file_content", { path, pattern: "h[0-9]>hel+o" }));
+    fails(await check("file_content", { path, pattern: "^goodbye" }), /no match/);
+    passes(await check("file_content", { path, sha256: digest.toUpperCase() }));
+    fails(await check("file_content", { path, sha256: "0".repeat(64) }), new RegExp(digest));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("disk_usage: generous limits pass, tiny ones fail", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cw-assert-" });
+  try {
+    const ok = await check("disk_usage", { path: dir, max_percent: 100 });
+    passes(ok);
+    assert.match(ok.actual, /^[\d.]+% used, [\d.]+ MB used$/);
+    fails(await check("disk_usage", { path: dir, max_mb: 0.001 }));
+    fails(await check("disk_usage", { path: join(dir, "gone"), max_percent: 100 }), /missing/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A copy of a system binary under a unique name, so process lookups see only ours. */
+async function uniqueProgram(dir: string, source: string, prefix: string): Promise<string> {
+  const name = `${prefix}${Math.floor(Math.random() * 1e6)}`;
+  await Deno.copyFile(source, join(dir, name));
+  await Deno.chmod(join(dir, name), 0o755);
+  return name;
+}
+
+Deno.test("process kinds: running, not running, memory and cpu of real processes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cw-assert-" });
+  const children: Deno.ChildProcess[] = [];
+  try {
+    const sleeper = await uniqueProgram(dir, "/bin/sleep", "cwsleep");
+    const busy = await uniqueProgram(dir, "/bin/sh", "cwbusy");
+    for (let i = 0; i < 2; i++) {
+      children.push(new Deno.Command(join(dir, sleeper), { args: ["30"] }).spawn());
+    }
+    children.push(
+      new Deno.Command(join(dir, busy), { args: ["-c", "while :; do :; done"] }).spawn(),
+    );
+    await sleep(100);
+
+    const running = await check("process_running", { name: sleeper, min_count: 2 });
+    passes(running);
+    assert.equal(running.actual, "2 running");
+    fails(await check("process_running", { name: sleeper, min_count: 3 }), /^2 running$/);
+    fails(await check("process_running", { name: `${sleeper}x` }), /^0 running$/);
+    passes(await check("process_not_running", { name: `${sleeper}x` }));
+    fails(await check("process_not_running", { name: sleeper }), /^2 running$/);
+
+    const memory = await check("memory_usage", { process: sleeper, max_mb: 200 });
+    passes(memory);
+    assert.match(memory.actual, /^[\d.]+ MB$/);
+    assert.ok(parseFloat(memory.actual) > 0);
+    fails(await check("memory_usage", { process: sleeper, max_mb: 0.01 }));
+    fails(await check("memory_usage", { process: `${sleeper}x`, max_mb: 10 }), /not running/);
+
+    passes(await check("cpu_usage", { process: sleeper, max_percent: 20, sample: "300ms" }));
+    const hot = await check("cpu_usage", { process: busy, max_percent: 20, sample: "500ms" });
+    fails(hot);
+    assert.ok(parseFloat(hot.actual) > 50, hot.actual);
+  } finally {
+    for (const child of children) {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("container kinds without a runtime or a target fail with a reason", async () => {
+  const noProbe = await runAssertion({
+    ...make("container_running", {}),
+    owner: "container.web",
+    ownerType: "container",
+  });
+  fails(noProbe);
+  assert.match(noProbe.message, /no container runtime/);
+  const noTarget = await check("log_contains", { pattern: "x" });
+  fails(noTarget, /invalid arguments/);
+  assert.match(noTarget.message, /needs a "container" argument/);
+  fails(await check("memory_usage", { max_mb: 1 }), /invalid arguments/);
+});
+
+Deno.test("invalid arguments fail the assertion, not the run", async () => {
+  const results = await runAssertions([
+    make("http", {}),
+    make("file_content", { path: "/etc/hostname" }),
+    make("file_content", { path: "/etc/hostname", pattern: "(" }),
+    make("file_size", { path: "/etc/hostname" }),
+    make("disk_usage", { path: "/" }),
+    make("port", { port: "eighty" }),
+  ]);
+  for (const result of results) {
+    fails(result, /invalid arguments/);
+    assert.match(result.message, /^invalid assertion: /);
+  }
+  assert.match(results[0]!.message, /"url" is required/);
+});
+
+Deno.test("runAssertions bounds concurrency and keeps the order", async () => {
+  let inFlight = 0;
+  let peak = 0;
+  await withServer(async (request) => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await sleep(50);
+    inFlight--;
+    return new Response(new URL(request.url).pathname, {
+      status: new URL(request.url).pathname === "/3" ? 500 : 200,
+    });
+  }, async (url) => {
+    const assertions = Array.from({ length: 8 }, (_, i) => make("http", { url: `${url}/${i}` }));
+    const seen: string[] = [];
+    const results = await runAssertions(assertions, {
+      concurrency: 3,
+      onResult: (r) => seen.push(r.message),
+    });
+    assert.equal(peak, 3);
+    assert.equal(seen.length, 8);
+    assert.deepEqual(results.map((r) => r.passed), [
+      true,
+      true,
+      true,
+      false,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    assert.ok(results.every((r, i) => r.message.includes(`/${i}`)));
+    assert.deepEqual(summarize(results), { passed: 7, failed: 1 });
+    assert.ok(results.every((r) => r.address === "check.test" && r.duration_ms >= 0));
+  });
+  void decoder;
+});

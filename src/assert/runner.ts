@@ -1,0 +1,99 @@
+/** Runs assertions concurrently, with a bound, and never lets one failure stop the others. */
+import type { Assertion } from "../config/mod.ts";
+import { Args, ArgumentError } from "./_args.ts";
+import {
+  checkContainerHealthy,
+  checkContainerRunning,
+  checkCpuUsage,
+  checkLogContains,
+  checkMemoryUsage,
+} from "./_container.ts";
+import {
+  checkFileContent,
+  checkFileExists,
+  checkFilePermissions,
+  checkFileSize,
+} from "./_files.ts";
+import { checkHttp, checkPort, checkResponseTime } from "./_net.ts";
+import { checkDiskUsage, checkProcessNotRunning, checkProcessRunning } from "./_system.ts";
+import type { AssertionResult, ContainerProbe, RunAssertionsOptions, Verdict } from "./types.ts";
+
+type Check = (
+  assertion: Assertion,
+  args: Args,
+  probe: ContainerProbe | undefined,
+) => Promise<Verdict>;
+
+const CHECKS: Record<Assertion["kind"], Check> = {
+  http: (_, args) => checkHttp(args),
+  port: (_, args) => checkPort(args),
+  response_time: (_, args) => checkResponseTime(args),
+  container_running: checkContainerRunning,
+  container_healthy: checkContainerHealthy,
+  log_contains: checkLogContains,
+  file_exists: (_, args) => checkFileExists(args),
+  file_permissions: (_, args) => checkFilePermissions(args),
+  file_size: (_, args) => checkFileSize(args),
+  file_content: (_, args) => checkFileContent(args),
+  memory_usage: checkMemoryUsage,
+  cpu_usage: checkCpuUsage,
+  disk_usage: (_, args) => checkDiskUsage(args),
+  process_running: (_, args) => checkProcessRunning(args),
+  process_not_running: (_, args) => checkProcessNotRunning(args),
+};
+
+/** Runs one assertion; errors become a failed result, never an exception. */
+export async function runAssertion(
+  assertion: Assertion,
+  probe?: ContainerProbe,
+): Promise<AssertionResult> {
+  const started = performance.now();
+  let verdict: Verdict;
+  try {
+    const check = CHECKS[assertion.kind];
+    if (!check) throw new ArgumentError(`unknown assertion kind "${assertion.kind}"`);
+    verdict = await check(assertion, new Args(assertion), probe);
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    verdict = {
+      passed: false,
+      expected: "",
+      actual: error instanceof ArgumentError ? "invalid arguments" : "error",
+      message: error instanceof ArgumentError ? `invalid assertion: ${text}` : text,
+    };
+  }
+  return {
+    address: assertion.owner,
+    kind: assertion.kind,
+    ...verdict,
+    duration_ms: Math.round(performance.now() - started),
+  };
+}
+
+/**
+ * Runs every assertion, at most `concurrency` at a time; results come back
+ * in the order of `assertions`.
+ */
+export async function runAssertions(
+  assertions: readonly Assertion[],
+  options: RunAssertionsOptions = {},
+): Promise<AssertionResult[]> {
+  const results: AssertionResult[] = new Array(assertions.length);
+  const limit = Math.max(1, Math.floor(options.concurrency ?? 8));
+  let next = 0;
+  const worker = async () => {
+    while (next < assertions.length) {
+      const index = next++;
+      const result = await runAssertion(assertions[index]!, options.probe);
+      results[index] = result;
+      options.onResult?.(result);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, assertions.length) }, worker));
+  return results;
+}
+
+export function summarize(results: readonly AssertionResult[]): { passed: number; failed: number } {
+  const passed = results.filter((r) => r.passed).length;
+  return { passed, failed: results.length - passed };
+}
