@@ -194,7 +194,8 @@ export function stripAndNest(input: RawPart[], host: Host): TemplatePart[] {
   for (const p of raw) {
     switch (p.kind) {
       case "lit": {
-        if (p.value === "") break;
+        // A literal emptied by a strip marker stays: it still makes the
+        // template more than a lone interpolation.
         const last = out[out.length - 1];
         if (last !== undefined && last.kind === "TemplateLiteral") {
           out[out.length - 1] = {

@@ -567,7 +567,8 @@ export function scan(source: string, keepComments: boolean): Scanned {
         let k = j + m.marker.length;
         while (k < len && (source.charCodeAt(k) === 32 || source.charCodeAt(k) === 9)) k++;
         const d = source.charCodeAt(k);
-        if (k >= len || d === 10 || (d === 13 && source.charCodeAt(k + 1) === 10)) {
+        // HashiCorp's scanner needs a newline after the closing marker, even at EOF.
+        if (d === 10 || (d === 13 && source.charCodeAt(k + 1) === 10)) {
           push(T.CHeredoc, from, j + m.marker.length);
           leave();
           return j + m.marker.length;
