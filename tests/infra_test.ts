@@ -6,7 +6,7 @@ import { startSshd } from "./support/sshd.ts";
 import { startPostgres } from "./support/postgres.ts";
 import { startHttpServer } from "./support/http.ts";
 import { freePort } from "./support/free_port.ts";
-import { makeTempDir, writeFiles } from "./support/cli.ts";
+import { makeTempDir, runCli, writeFiles } from "./support/cli.ts";
 
 const decoder = new TextDecoder();
 
@@ -134,4 +134,16 @@ Deno.test("system part detection is cached and fast", () => {
   const started = performance.now();
   for (let i = 0; i < 1000; i++) hasSystemPart("bwrap");
   assert.ok(performance.now() - started < 50);
+});
+
+Deno.test("runCli runs main.ts in a fresh directory holding the given files", async () => {
+  const result = await runCli(["version"], { files: { "nested/dir/main.cw": "# empty\n" } });
+  try {
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /clockwork/i);
+    assert.ok(result.dir.includes("clockwork-test-"));
+    assert.equal(await Deno.readTextFile(join(result.dir, "nested/dir/main.cw")), "# empty\n");
+  } finally {
+    await Deno.remove(result.dir, { recursive: true });
+  }
 });

@@ -40,10 +40,16 @@ export async function writeFiles(dir: string, files: Record<string, string>): Pr
   }
 }
 
-/** The caller's environment minus CLOCKWORK_* settings, so a developer's shell cannot change results. */
+/**
+ * The caller's environment minus CLOCKWORK_* settings, so a developer's shell cannot
+ * change results, and minus RUST_BACKTRACE, which makes Deno append a backtrace to
+ * its own errors.
+ */
 function inheritedEnv(): Record<string, string> {
   const env = Deno.env.toObject();
-  for (const name of Object.keys(env)) if (name.startsWith("CLOCKWORK_")) delete env[name];
+  for (const name of Object.keys(env)) {
+    if (name.startsWith("CLOCKWORK_") || name === "RUST_BACKTRACE") delete env[name];
+  }
   return env;
 }
 
