@@ -8,6 +8,7 @@ export {
   type Paint,
   painter,
   plainPaint,
+  stripAnsi,
   type Style,
   visibleWidth,
 } from "./paint.ts";

@@ -51,6 +51,10 @@ export function diagnosticPaint(paint: Paint): DiagnosticPaint {
 // deno-lint-ignore no-control-regex -- ANSI escapes are exactly what we strip
 const ANSI_PATTERN = /\x1b\[[0-9;]*m/g;
 
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI_PATTERN, "");
+}
+
 /** Visible width: code points without ANSI escapes (good enough for our mostly-ASCII output). */
 export function visibleWidth(text: string): number {
   let width = 0;

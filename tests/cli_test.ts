@@ -1,0 +1,254 @@
+/** The CLI as users meet it: the real program in a temp dir, real shells for completion. */
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { findExecutable } from "./support/system.ts";
+import { runCli as cli } from "./support/cli.ts";
+
+// Every command of CLI.md, as `clockwork --help` must list it.
+const CLI_MD_COMMANDS = [
+  "init",
+  "validate",
+  "fmt",
+  "plan",
+  "compile",
+  "apply",
+  "assert",
+  "destroy",
+  "state list",
+  "state show",
+  "state rm",
+  "state pull",
+  "force-unlock",
+  "output",
+  "graph",
+  "daemon",
+  "plugin add",
+  "plugin list",
+  "plugin remove",
+  "plugin verify",
+  "ai status",
+  "ai refresh",
+  "completion",
+  "version",
+];
+
+function oneLine(stderr: string): string {
+  const lines = stderr.trimEnd().split("\n");
+  equal(lines.length, 1, `expected one stderr line, got:\n${stderr}`);
+  ok(!/\bat .*:\d+:\d+/.test(stderr), `stack trace in:\n${stderr}`);
+  return lines[0];
+}
+
+Deno.test("--help lists every command of CLI.md with a summary", async () => {
+  const r = await cli(["--help"]);
+  equal(r.code, 0, r.stderr);
+  for (const name of CLI_MD_COMMANDS) {
+    match(r.stdout, new RegExp(`^  ${name}  +\\S`, "m"), `missing ${name}`);
+  }
+  for (const flag of ["--chdir", "--json", "--no-color", "--var", "--var-file", "--no-ai"]) {
+    ok(r.stdout.includes(flag), flag);
+  }
+});
+
+Deno.test("every command's --help and -h exits 0 with usage, and `help CMD` works", async () => {
+  const results = await Promise.all(
+    CLI_MD_COMMANDS.map(async (name) => {
+      const words = name.split(" ");
+      return {
+        name,
+        long: await cli([...words, "--help"]),
+        short: await cli(["-h", ...words]),
+        help: await cli(["help", ...words]),
+      };
+    }),
+  );
+  for (const { name, long, short, help } of results) {
+    for (const r of [long, short, help]) {
+      equal(r.code, 0, `${name}: ${r.stderr}`);
+      ok(r.stdout.startsWith(`Usage: clockwork ${name}`), `${name}:\n${r.stdout}`);
+      ok(r.stdout.includes("Global flags:"), name);
+    }
+  }
+});
+
+Deno.test("an unknown command: one line, a suggestion, exit 1, no stack trace", async () => {
+  const typo = await cli(["pln"]);
+  equal(typo.code, 1);
+  equal(oneLine(typo.stderr), 'clockwork: unknown command "pln". Did you mean "plan"?');
+  equal(typo.stdout, "");
+
+  const bogus = await cli(["bogus"]);
+  equal(bogus.code, 1);
+  match(oneLine(bogus.stderr), /unknown command "bogus"\. Run "clockwork --help"/);
+
+  const sub = await cli(["state", "lst"]);
+  equal(sub.code, 1);
+  match(oneLine(sub.stderr), /Did you mean "state list"\?/);
+});
+
+Deno.test("an unknown flag or a missing value: one line, exit 1", async () => {
+  const unknown = await cli(["plan", "--detailed-exit-code"]);
+  equal(unknown.code, 1);
+  equal(
+    oneLine(unknown.stderr),
+    'clockwork plan: unknown flag "--detailed-exit-code". Did you mean "--detailed-exitcode"?',
+  );
+  const missing = await cli(["plan", "--out"]);
+  equal(missing.code, 1);
+  equal(oneLine(missing.stderr), 'clockwork plan: flag "--out" needs a value');
+  const level = await cli(["version", "--log-level", "loud"]);
+  equal(level.code, 1);
+  match(oneLine(level.stderr), /invalid --log-level "loud"/);
+  const extra = await cli(["version", "extra"]);
+  equal(extra.code, 1);
+  match(oneLine(extra.stderr), /unexpected argument "extra"/);
+  const noSub = await cli(["plugin"]);
+  equal(noSub.code, 1);
+  match(oneLine(noSub.stderr), /missing subcommand; expected one of add, list, remove, verify/);
+});
+
+Deno.test("commands not built yet say so and exit 1", async () => {
+  const { stubs } = await import("../src/cli/commands/_stubs.ts");
+  const { commandTable } = await import("../src/cli/commands/_table.ts");
+  const stillStubs: string[] = [];
+  for (const [name, load] of Object.entries(commandTable)) {
+    if (stubs.get(name) === await load()) stillStubs.push(name);
+  }
+  const args: Record<string, string[]> = {
+    "state show": ["file.a"],
+    "state rm": ["file.a"],
+    "plugin add": ["./p.js"],
+    "plugin remove": ["p"],
+  };
+  // Only commands that cannot touch anything even if they were real are run here.
+  const safe = stillStubs.filter((n) => !["apply", "destroy", "daemon", "init", "fmt"].includes(n));
+  for (const name of safe) {
+    const r = await cli([...name.split(" "), ...(args[name] ?? [])]);
+    equal(r.code, 1, name);
+    equal(oneLine(r.stderr), `clockwork ${name}: not implemented yet`);
+  }
+});
+
+Deno.test("global flags work before and after the command, with --flag=value forms", async () => {
+  const dir = await Deno.makeTempDir();
+  const before = await cli(["--json", "-C", dir, "version"]);
+  const after = await cli(["version", "--json", `--chdir=${dir}`, "--no-color", "--no-ai"]);
+  for (const r of [before, after]) {
+    equal(r.code, 0, r.stderr);
+    equal(JSON.parse(r.stdout).format_version, "1");
+  }
+  const badDir = await cli(["-C", join(dir, "missing"), "version"]);
+  equal(badDir.code, 1);
+  match(oneLine(badDir.stderr), /cannot use -C .*: no such directory/);
+});
+
+Deno.test("version: human and JSON", async () => {
+  const human = await cli(["version"]);
+  equal(human.code, 0);
+  const { VERSION } = await import("../src/version.ts");
+  match(human.stdout, new RegExp(`^clockwork ${VERSION.replaceAll(".", "\\.")}\\n`));
+  ok(human.stdout.includes(`deno ${Deno.version.deno}`));
+  ok(human.stdout.includes(Deno.build.target));
+
+  const json = JSON.parse((await cli(["version", "--json"])).stdout);
+  deepEqual(Object.keys(json), [
+    "format_version",
+    "version",
+    "deno",
+    "v8",
+    "typescript",
+    "target",
+    "compiled",
+  ]);
+  equal(json.version, VERSION);
+  equal(json.target, Deno.build.target);
+  equal(json.compiled, false);
+});
+
+// Completion scripts run in real shells.
+const completionScript = async (shell: string) => {
+  const r = await cli(["completion", shell]);
+  equal(r.code, 0, r.stderr);
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, `clockwork.${shell}`);
+  await Deno.writeTextFile(path, r.stdout);
+  return path;
+};
+
+async function shell(program: string, args: string[]): Promise<{ code: number; out: string }> {
+  const out = await new Deno.Command(program, { args, stdout: "piped", stderr: "piped" }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  return { code: out.code, out: text };
+}
+
+/** Runs the bash completion function for a command line whose last word is being completed. */
+async function bashComplete(script: string, words: string[]): Promise<string[]> {
+  const quoted = words.map((w) => `'${w}'`).join(" ");
+  const r = await shell("bash", [
+    "-c",
+    `source '${script}' && COMP_WORDS=(${quoted}) && COMP_CWORD=${
+      words.length - 1
+    } && _clockwork && printf '%s\\n' "\${COMPREPLY[@]}"`,
+  ]);
+  equal(r.code, 0, r.out);
+  return r.out.split("\n").filter((l) => l !== "");
+}
+
+Deno.test("completion bash: registers and completes commands, subcommands and flags", async () => {
+  const script = await completionScript("bash");
+  const registered = await shell("bash", [
+    "-c",
+    `source <(cat '${script}') && complete -p clockwork`,
+  ]);
+  equal(registered.code, 0, registered.out);
+  match(registered.out, /complete .*-F _clockwork clockwork/);
+
+  deepEqual(await bashComplete(script, ["clockwork", "pl"]), ["plan", "plugin"]);
+  deepEqual(await bashComplete(script, ["clockwork", "state", ""]), ["list", "show", "rm", "pull"]);
+  deepEqual(await bashComplete(script, ["clockwork", "--json", "-C", "x", "plugin", "ve"]), [
+    "verify",
+  ]);
+  deepEqual(await bashComplete(script, ["clockwork", "plan", "--det"]), ["--detailed-exitcode"]);
+  deepEqual(await bashComplete(script, ["clockwork", "plan", "--no-c"]), ["--no-color"]);
+  deepEqual(await bashComplete(script, ["clockwork", "completion", "z"]), ["zsh"]);
+  deepEqual(await bashComplete(script, ["clockwork", "--log-level", "de"]), ["debug"]);
+});
+
+Deno.test("completion bash works through the real program (`source <(clockwork completion bash)`)", async () => {
+  const root = fileURLToPath(new URL("../", import.meta.url));
+  const command = `deno run -A --quiet --unstable-worker-options '${join(root, "main.ts")}'`;
+  const r = await shell("bash", [
+    "-c",
+    `source <(${command} completion bash) && complete -p clockwork`,
+  ]);
+  equal(r.code, 0, r.out);
+});
+
+for (const name of ["zsh", "fish"]) {
+  const program = findExecutable(name);
+  Deno.test({
+    name: `completion ${name}: the script parses`,
+    ignore: program === undefined,
+    async fn() {
+      const script = await completionScript(name);
+      const r = await shell(program!, ["-n", script]);
+      equal(r.code, 0, r.out);
+    },
+  });
+  if (program === undefined) {
+    console.log(`SKIP completion ${name} syntax check: ${name} is not installed (optional)`);
+  }
+}
+
+Deno.test("completion scripts list every command", async () => {
+  for (const name of ["bash", "zsh", "fish"]) {
+    const text = await Deno.readTextFile(await completionScript(name));
+    for (const command of CLI_MD_COMMANDS) {
+      ok(text.includes(command.split(" ").at(-1)!), `${name}: ${command}`);
+    }
+  }
+  const bad = await cli(["completion", "tcsh"]);
+  equal(bad.code, 1);
+  match(oneLine(bad.stderr), /unknown shell "tcsh"/);
+});
