@@ -1,8 +1,42 @@
-// STUB: replaced by the HCL evaluator work (issue 3).
-import type { Expression } from "./ast.ts";
+/**
+ * The HCL expression evaluator. Values are the plain JS values of value.ts;
+ * UNKNOWN propagates through every operation and Sensitive marks follow every
+ * value derived from a sensitive input. User errors become diagnostics
+ * (CW1100–CW1199) and the failed sub-expression evaluates to UNKNOWN so one
+ * mistake does not cascade into follow-on errors.
+ */
+import type {
+  BinaryExpr,
+  CallExpr,
+  Expression,
+  ForExpr,
+  GetAttrExpr,
+  IndexExpr,
+  ObjectExpr,
+  TemplateExpr,
+  TemplatePart,
+} from "./ast.ts";
 import type { Diagnostic, Result } from "./diagnostics.ts";
 import type { Range } from "./source.ts";
-import type { Value } from "./value.ts";
+import { Sensitive, UNKNOWN, type Value, type ValueObject } from "./value.ts";
+import {
+  convertToBool,
+  convertToNumber,
+  convertToString,
+  deepUnmark,
+  describeType,
+  didYouMean,
+  HAS_SENSITIVE,
+  HAS_UNKNOWN,
+  hasOwn,
+  mark,
+  newObject,
+  scanMarks,
+  sortedKeys,
+  valuesEqual,
+} from "./_eval_values.ts";
+import { standardFunctions } from "./functions.ts";
+import { acceptsUnknownElements } from "./_fn_support.ts";
 
 /** A function callable from HCL. Throw `FunctionError` for a user-facing error. */
 export type HclFunction = (args: Value[], call: CallInfo) => Value;
@@ -29,13 +63,827 @@ export interface EvalContext {
   readonly baseDir?: string;
 }
 
-export function evaluate(_expr: Expression, _ctx: EvalContext): Result<Value> {
-  const diagnostics: Diagnostic[] = [{
-    severity: "error",
-    code: "CW1100",
-    summary: "evaluator not implemented yet",
-  }];
-  return { value: null, diagnostics };
+/**
+ * Diagnostic codes of the evaluator.
+ * CW1100 unknown variable, CW1101 unsupported attribute, CW1102 invalid index,
+ * CW1103 invalid operand, CW1104 invalid condition, CW1105 unknown function,
+ * CW1106 invalid function argument / failed call, CW1107 invalid template
+ * value, CW1108 invalid for expression, CW1109 invalid object key,
+ * CW1110 invalid expanding argument, CW1111 duplicate key in for expression.
+ */
+export const EvalCodes = {
+  unknownVariable: "CW1100",
+  unsupportedAttribute: "CW1101",
+  invalidIndex: "CW1102",
+  invalidOperand: "CW1103",
+  invalidCondition: "CW1104",
+  unknownFunction: "CW1105",
+  functionCall: "CW1106",
+  templateValue: "CW1107",
+  forExpression: "CW1108",
+  objectKey: "CW1109",
+  expandingArgument: "CW1110",
+  duplicateKey: "CW1111",
+} as const;
+
+export function evaluate(expr: Expression, ctx: EvalContext): Result<Value> {
+  const ev = new Evaluator(ctx);
+  const value = ev.eval(expr);
+  return { value, diagnostics: ev.diags };
+}
+
+function unwrap(v: Value): Value {
+  return v instanceof Sensitive ? v.value : v;
+}
+
+function subRange(r: Range, start: number, end: number): Range {
+  return { filename: r.filename, start, end };
+}
+
+class Evaluator {
+  diags: Diagnostic[] = [];
+  readonly vars: Readonly<Record<string, Value>>;
+  readonly fns: Readonly<Record<string, HclFunction>>;
+  readonly baseDir: string;
+  /** For-expression and template-for symbols, innermost last. */
+  readonly scopeNames: string[] = [];
+  readonly scopeValues: Value[] = [];
+  splatItem: Value = null;
+
+  constructor(ctx: EvalContext) {
+    this.vars = ctx.variables;
+    this.fns = ctx.functions ?? standardFunctions;
+    this.baseDir = ctx.baseDir ?? Deno.cwd();
+  }
+
+  error(code: string, summary: string, subject: Range): typeof UNKNOWN {
+    this.diags.push({ severity: "error", code, summary, subject });
+    return UNKNOWN;
+  }
+
+  eval(e: Expression): Value {
+    switch (e.kind) {
+      case "Literal":
+        return e.value;
+      case "Template":
+        return this.template(e);
+      case "Variable":
+        return this.variable(e.name, e.range);
+      case "GetAttr":
+        return this.getAttr(this.eval(e.object), e.name, e.nameRange);
+      case "Index":
+        return this.index(e);
+      case "Splat":
+        return this.splat(e.source, e.each);
+      case "SplatItem":
+        return this.splatItem;
+      case "Call":
+        return this.call(e);
+      case "Conditional":
+        return this.conditional(e.condition, e.then, e.else);
+      case "Binary":
+        return this.binary(e);
+      case "Unary":
+        return this.unary(e.op, e.operand, e.range);
+      case "Tuple": {
+        const items = e.items;
+        const out = new Array<Value>(items.length);
+        for (let i = 0; i < items.length; i++) out[i] = this.eval(items[i]);
+        return out;
+      }
+      case "Object":
+        return this.object(e);
+      case "For":
+        return this.forExpr(e);
+      case "Parens":
+        return this.eval(e.expr);
+    }
+  }
+
+  variable(name: string, range: Range): Value {
+    const names = this.scopeNames;
+    for (let i = names.length - 1; i >= 0; i--) {
+      if (names[i] === name) return this.scopeValues[i];
+    }
+    if (hasOwn(this.vars, name)) return this.vars[name];
+    return this.error(
+      EvalCodes.unknownVariable,
+      `Unknown variable: There is no variable named "${name}".${
+        didYouMean(name, [...names, ...Object.keys(this.vars)])
+      }`,
+      range,
+    );
+  }
+
+  getAttr(target: Value, name: string, nameRange: Range): Value {
+    if (target === UNKNOWN) return UNKNOWN;
+    const sensitive = target instanceof Sensitive;
+    const obj = unwrap(target);
+    if (obj === UNKNOWN) return UNKNOWN;
+    if (obj === null) {
+      return this.error(
+        EvalCodes.unsupportedAttribute,
+        `Attempt to get attribute from null value: This value is null, so it does not have any attributes.`,
+        nameRange,
+      );
+    }
+    if (typeof obj !== "object") {
+      return this.error(
+        EvalCodes.unsupportedAttribute,
+        `Unsupported attribute: Can't access attributes on a primitive-typed value (${
+          describeType(obj)
+        }).`,
+        nameRange,
+      );
+    }
+    if (Array.isArray(obj)) {
+      return this.error(
+        EvalCodes.unsupportedAttribute,
+        `Unsupported attribute: Can't access attributes on a list of objects. Did you mean to access attribute "${name}" for a specific element of the list, or across all elements of the list?`,
+        nameRange,
+      );
+    }
+    if (!hasOwn(obj, name)) {
+      return this.error(
+        EvalCodes.unsupportedAttribute,
+        `Unsupported attribute: This object does not have an attribute named "${name}".${
+          didYouMean(name, Object.keys(obj))
+        }`,
+        nameRange,
+      );
+    }
+    return mark((obj as ValueObject)[name], sensitive);
+  }
+
+  index(e: IndexExpr): Value {
+    const target = this.eval(e.object);
+    const keyValue = this.eval(e.key);
+    const subject = subRange(e.range, e.object.range.end, e.range.end);
+    return this.indexValue(target, keyValue, subject);
+  }
+
+  indexValue(target: Value, keyValue: Value, subject: Range): Value {
+    if (target === UNKNOWN) return UNKNOWN;
+    const sensitive = target instanceof Sensitive || keyValue instanceof Sensitive;
+    const obj = unwrap(target);
+    const key = unwrap(keyValue);
+    if (obj === UNKNOWN) return UNKNOWN;
+    if (obj === null) {
+      return this.error(
+        EvalCodes.invalidIndex,
+        `Attempt to index null value: This value is null, so it does not have any indices.`,
+        subject,
+      );
+    }
+    if (typeof obj !== "object") {
+      return this.error(
+        EvalCodes.invalidIndex,
+        `Invalid index: This value does not have any indices (it is a ${describeType(obj)}).`,
+        subject,
+      );
+    }
+    if (key === UNKNOWN) return UNKNOWN;
+    if (key === null) {
+      return this.error(
+        EvalCodes.invalidIndex,
+        `Invalid index: Can't use a null value as an indexing key.`,
+        subject,
+      );
+    }
+    if (Array.isArray(obj)) {
+      const n = convertToNumber(key);
+      if (n === undefined) {
+        return this.error(
+          EvalCodes.invalidIndex,
+          `Invalid index: The given key does not identify an element in this collection value: a number is required, got ${
+            describeType(key)
+          }.`,
+          subject,
+        );
+      }
+      if (!Number.isInteger(n) || n < 0 || n >= obj.length) {
+        const why = !Number.isInteger(n)
+          ? "the index must be a whole number"
+          : n < 0
+          ? "a negative number is not a valid index for a sequence"
+          : `the collection has ${obj.length} element${obj.length === 1 ? "" : "s"}`;
+        return this.error(
+          EvalCodes.invalidIndex,
+          `Invalid index: The given key does not identify an element in this collection value: ${why}.`,
+          subject,
+        );
+      }
+      return mark(obj[n], sensitive);
+    }
+    const k = convertToString(key);
+    if (k === undefined) {
+      return this.error(
+        EvalCodes.invalidIndex,
+        `Invalid index: The given key does not identify an element in this collection value: a string key is required, got ${
+          describeType(key)
+        }.`,
+        subject,
+      );
+    }
+    if (!hasOwn(obj, k)) {
+      return this.error(
+        EvalCodes.invalidIndex,
+        `Invalid index: The given key does not identify an element in this collection value: there is no element with key "${k}".${
+          didYouMean(k, Object.keys(obj))
+        }`,
+        subject,
+      );
+    }
+    return mark((obj as ValueObject)[k], sensitive);
+  }
+
+  splat(source: Expression, each: Expression): Value {
+    const src = this.eval(source);
+    if (src === UNKNOWN) return UNKNOWN;
+    const sensitive = src instanceof Sensitive;
+    const value = unwrap(src);
+    if (value === UNKNOWN) return UNKNOWN;
+    if (value === null) return mark([], sensitive);
+    const saved = this.splatItem;
+    let out: Value[];
+    if (Array.isArray(value)) {
+      out = new Array<Value>(value.length);
+      for (let i = 0; i < value.length; i++) {
+        this.splatItem = value[i];
+        out[i] = this.eval(each);
+      }
+    } else {
+      this.splatItem = value;
+      out = [this.eval(each)];
+    }
+    this.splatItem = saved;
+    return mark(out, sensitive);
+  }
+
+  conditional(condition: Expression, thenExpr: Expression, elseExpr: Expression): Value {
+    const c = this.eval(condition);
+    if (c === UNKNOWN) return UNKNOWN;
+    const sensitive = c instanceof Sensitive;
+    const raw = unwrap(c);
+    if (raw === UNKNOWN) return UNKNOWN;
+    const b = this.toBool(raw, condition.range, "Invalid condition", "The condition");
+    if (b === undefined) return UNKNOWN;
+    return mark(this.eval(b ? thenExpr : elseExpr), sensitive);
+  }
+
+  toBool(raw: Value, range: Range, title: string, what: string): boolean | undefined {
+    if (raw === null) {
+      this.error(
+        EvalCodes.invalidCondition,
+        `${title}: ${what} value is null. Conditions must either be true or false.`,
+        range,
+      );
+      return undefined;
+    }
+    const b = convertToBool(raw);
+    if (b === undefined) {
+      this.error(
+        EvalCodes.invalidCondition,
+        `${title}: ${what} must be a bool, got ${describeType(raw)}.`,
+        range,
+      );
+    }
+    return b;
+  }
+
+  binary(e: BinaryExpr): Value {
+    const op = e.op;
+    if (op === "&&" || op === "||") return this.logical(e);
+    const left = this.eval(e.left);
+    const right = this.eval(e.right);
+    if (op === "==" || op === "!=") {
+      const flags = scanMarks(left) | scanMarks(right);
+      const eq = valuesEqual(left, right);
+      if (eq === UNKNOWN) return UNKNOWN;
+      return mark(op === "==" ? eq : !eq, (flags & HAS_SENSITIVE) !== 0);
+    }
+    const sensitive = left instanceof Sensitive || right instanceof Sensitive;
+    const l = this.operandNumber(unwrap(left), e.left.range, "left");
+    const r = this.operandNumber(unwrap(right), e.right.range, "right");
+    if (l === undefined || r === undefined) return UNKNOWN;
+    let out: number | boolean;
+    switch (op) {
+      case "+":
+        out = l + r;
+        break;
+      case "-":
+        out = l - r;
+        break;
+      case "*":
+        out = l * r;
+        break;
+      case "/":
+        if (r === 0 && l === 0) {
+          return this.error(
+            EvalCodes.invalidOperand,
+            `Invalid operand: Can't divide zero by zero.`,
+            e.range,
+          );
+        }
+        out = l / r;
+        break;
+      case "%":
+        if (r === 0) {
+          return this.error(
+            EvalCodes.invalidOperand,
+            `Invalid operand: Can't compute the remainder of a division by zero.`,
+            e.right.range,
+          );
+        }
+        out = l % r;
+        break;
+      case "<":
+        out = l < r;
+        break;
+      case "<=":
+        out = l <= r;
+        break;
+      case ">":
+        out = l > r;
+        break;
+      default:
+        out = l >= r;
+        break;
+    }
+    return mark(out, sensitive);
+  }
+
+  /** Converts an operand to number; undefined when it is unknown or (with a diagnostic) unsuitable. */
+  operandNumber(v: Value, range: Range, side: string): number | undefined {
+    if (v === UNKNOWN) return undefined;
+    const n = v === null ? undefined : convertToNumber(v);
+    if (n === undefined) {
+      this.error(
+        EvalCodes.invalidOperand,
+        `Invalid operand: Unsuitable value for ${side} operand: a number is required, got ${
+          v === null
+            ? "null"
+            : typeof v === "string"
+            ? `string ${JSON.stringify(v)}`
+            : describeType(v)
+        }.`,
+        range,
+      );
+    }
+    return n;
+  }
+
+  operandBool(v: Value, range: Range, side: string): boolean | undefined {
+    if (v === UNKNOWN) return undefined;
+    const b = v === null ? undefined : convertToBool(v);
+    if (b === undefined) {
+      this.error(
+        EvalCodes.invalidOperand,
+        `Invalid operand: Unsuitable value for ${side} operand: a bool is required, got ${
+          describeType(v)
+        }.`,
+        range,
+      );
+    }
+    return b;
+  }
+
+  logical(e: BinaryExpr): Value {
+    const isAnd = e.op === "&&";
+    const left = this.eval(e.left);
+    const l = this.operandBool(unwrap(left), e.left.range, "left");
+    // Short-circuit like HCL: a known deciding left operand settles the result.
+    if (l !== undefined && l !== isAnd) return mark(l, left instanceof Sensitive);
+    const right = this.eval(e.right);
+    const r = this.operandBool(unwrap(right), e.right.range, "right");
+    if (l === undefined || r === undefined) {
+      if (r !== undefined && r !== isAnd && unwrap(left) === UNKNOWN) {
+        return mark(r, right instanceof Sensitive);
+      }
+      return UNKNOWN;
+    }
+    return mark(r, left instanceof Sensitive || right instanceof Sensitive);
+  }
+
+  unary(op: "!" | "-", operand: Expression, _range: Range): Value {
+    const v = this.eval(operand);
+    const sensitive = v instanceof Sensitive;
+    if (op === "-") {
+      const n = this.operandNumber(unwrap(v), operand.range, "unary");
+      return n === undefined ? UNKNOWN : mark(-n, sensitive);
+    }
+    const b = this.operandBool(unwrap(v), operand.range, "unary");
+    return b === undefined ? UNKNOWN : mark(!b, sensitive);
+  }
+
+  object(e: ObjectExpr): Value {
+    const out: ValueObject = newObject();
+    let unknown = false;
+    let sensitive = false;
+    for (const item of e.items) {
+      let key: string | undefined;
+      if (item.keyIsIdentifier && item.key.kind === "Variable") {
+        key = item.key.name;
+      } else {
+        const kv = this.eval(item.key);
+        if (kv instanceof Sensitive) sensitive = true;
+        const raw = unwrap(kv);
+        if (raw === UNKNOWN) unknown = true;
+        else if (raw === null) {
+          this.error(
+            EvalCodes.objectKey,
+            `Invalid object key: The key expression produced a null value, but an object key must be a string.`,
+            item.key.range,
+          );
+          unknown = true;
+        } else {
+          key = convertToString(raw);
+          if (key === undefined) {
+            this.error(
+              EvalCodes.objectKey,
+              `Invalid object key: The key expression must produce a string, got ${
+                describeType(raw)
+              }.`,
+              item.key.range,
+            );
+            unknown = true;
+          }
+        }
+      }
+      const value = this.eval(item.value);
+      if (key !== undefined) out[key] = value;
+    }
+    if (unknown) return UNKNOWN;
+    return mark(out, sensitive);
+  }
+
+  /** Calls `body` for every element of a for collection; returns false if it was not iterable. */
+  forEachElement(
+    collection: Value,
+    range: Range,
+    what: string,
+    body: (key: Value, value: Value) => boolean,
+  ): boolean {
+    if (collection === null) {
+      this.error(
+        EvalCodes.forExpression,
+        `Iteration over null value: A null value cannot be used as the collection in ${what}.`,
+        range,
+      );
+      return false;
+    }
+    if (Array.isArray(collection)) {
+      for (let i = 0; i < collection.length; i++) if (!body(i, collection[i])) break;
+      return true;
+    }
+    if (typeof collection === "object") {
+      const obj = collection as ValueObject;
+      for (const k of sortedKeys(obj)) if (!body(k, obj[k])) break;
+      return true;
+    }
+    this.error(
+      EvalCodes.forExpression,
+      `Iteration over non-iterable value: A value of type ${
+        describeType(collection)
+      } cannot be used as the collection in ${what}.`,
+      range,
+    );
+    return false;
+  }
+
+  forExpr(e: ForExpr): Value {
+    const coll = this.eval(e.collection);
+    if (coll === UNKNOWN) return UNKNOWN;
+    let sensitive = coll instanceof Sensitive;
+    const collection = unwrap(coll);
+    if (collection === UNKNOWN) return UNKNOWN;
+    const names = this.scopeNames;
+    const values = this.scopeValues;
+    const depth = names.length;
+    const hasKey = e.keyVar !== undefined;
+    if (hasKey) {
+      names.push(e.keyVar!);
+      values.push(null);
+    }
+    names.push(e.valueVar);
+    values.push(null);
+    const keySlot = depth;
+    const valueSlot = hasKey ? depth + 1 : depth;
+    let unknown = false;
+    let failed = false;
+    const isObject = e.keyExpr !== undefined;
+    const tupleOut: Value[] = [];
+    const objectOut: ValueObject = newObject();
+    const keyRanges = isObject && !e.group ? new Map<string, true>() : undefined;
+    const ok = this.forEachElement(collection, e.collection.range, "a 'for' expression", (k, v) => {
+      if (hasKey) values[keySlot] = k;
+      values[valueSlot] = v;
+      if (e.condition) {
+        const c = this.eval(e.condition);
+        if (c instanceof Sensitive) sensitive = true;
+        const raw = unwrap(c);
+        if (raw === UNKNOWN) {
+          unknown = true;
+          return true;
+        }
+        const b = this.toBool(raw, e.condition.range, "Invalid 'for' condition", "The filter");
+        if (b === undefined) {
+          failed = true;
+          return false;
+        }
+        if (!b) return true;
+      }
+      if (!isObject) {
+        tupleOut.push(this.eval(e.valueExpr));
+        return true;
+      }
+      const kv = this.eval(e.keyExpr!);
+      if (kv instanceof Sensitive) sensitive = true;
+      const rawKey = unwrap(kv);
+      const value = this.eval(e.valueExpr);
+      if (rawKey === UNKNOWN) {
+        unknown = true;
+        return true;
+      }
+      const key = rawKey === null ? undefined : convertToString(rawKey);
+      if (key === undefined) {
+        this.error(
+          EvalCodes.objectKey,
+          `Invalid object key: The key expression of a 'for' expression must produce a string, got ${
+            describeType(rawKey)
+          }.`,
+          e.keyExpr!.range,
+        );
+        failed = true;
+        return false;
+      }
+      if (e.group) {
+        const existing = objectOut[key];
+        if (Array.isArray(existing)) existing.push(value);
+        else objectOut[key] = [value];
+      } else if (keyRanges!.has(key)) {
+        this.error(
+          EvalCodes.duplicateKey,
+          `Duplicate object key: Two different items produced the key "${key}" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.`,
+          e.keyExpr!.range,
+        );
+        failed = true;
+        return false;
+      } else {
+        keyRanges!.set(key, true);
+        objectOut[key] = value;
+      }
+      return true;
+    });
+    names.length = depth;
+    values.length = depth;
+    if (!ok || failed || unknown) return UNKNOWN;
+    return mark(isObject ? objectOut : tupleOut, sensitive);
+  }
+
+  template(e: TemplateExpr): Value {
+    const parts = e.parts;
+    if (parts.length === 1) {
+      const only = parts[0];
+      if (only.kind === "TemplateInterpolation") return this.eval(only.expr);
+      if (only.kind === "TemplateLiteral") return only.value;
+    }
+    if (parts.length === 0) return "";
+    const state = { unknown: false, sensitive: false };
+    const text = this.renderParts(parts, state);
+    if (state.unknown) return UNKNOWN;
+    return mark(text, state.sensitive);
+  }
+
+  renderParts(
+    parts: readonly TemplatePart[],
+    state: { unknown: boolean; sensitive: boolean },
+  ): string {
+    let out = "";
+    for (const part of parts) {
+      switch (part.kind) {
+        case "TemplateLiteral":
+          out += part.value;
+          break;
+        case "TemplateInterpolation": {
+          const v = this.eval(part.expr);
+          if (v instanceof Sensitive) state.sensitive = true;
+          const raw = unwrap(v);
+          if (raw === UNKNOWN) {
+            state.unknown = true;
+            break;
+          }
+          if (raw === null) {
+            this.error(
+              EvalCodes.templateValue,
+              `Invalid template interpolation value: The expression result is null. Cannot include a null value in a string template.`,
+              part.expr.range,
+            );
+            state.unknown = true;
+            break;
+          }
+          const s = convertToString(raw);
+          if (s === undefined) {
+            this.error(
+              EvalCodes.templateValue,
+              `Invalid template interpolation value: Cannot include the given value in a string template: string required, got ${
+                describeType(raw)
+              }.`,
+              part.expr.range,
+            );
+            state.unknown = true;
+            break;
+          }
+          out += s;
+          break;
+        }
+        case "TemplateIf": {
+          const c = this.eval(part.condition);
+          if (c instanceof Sensitive) state.sensitive = true;
+          const raw = unwrap(c);
+          if (raw === UNKNOWN) {
+            state.unknown = true;
+            break;
+          }
+          const b = this.toBool(
+            raw,
+            part.condition.range,
+            "Invalid template if directive",
+            "The condition",
+          );
+          if (b === undefined) {
+            state.unknown = true;
+            break;
+          }
+          if (b) out += this.renderParts(part.then, state);
+          else if (part.else) out += this.renderParts(part.else, state);
+          break;
+        }
+        case "TemplateFor": {
+          const coll = this.eval(part.collection);
+          if (coll instanceof Sensitive) state.sensitive = true;
+          const collection = unwrap(coll);
+          if (collection === UNKNOWN) {
+            state.unknown = true;
+            break;
+          }
+          const names = this.scopeNames;
+          const values = this.scopeValues;
+          const depth = names.length;
+          const hasKey = part.keyVar !== undefined;
+          if (hasKey) {
+            names.push(part.keyVar!);
+            values.push(null);
+          }
+          names.push(part.valueVar);
+          values.push(null);
+          const ok = this.forEachElement(
+            collection,
+            part.collection.range,
+            "a template 'for' directive",
+            (k, v) => {
+              if (hasKey) values[depth] = k;
+              values[hasKey ? depth + 1 : depth] = v;
+              out += this.renderParts(part.body, state);
+              return true;
+            },
+          );
+          names.length = depth;
+          values.length = depth;
+          if (!ok) state.unknown = true;
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  call(e: CallExpr): Value {
+    const name = e.name;
+    // try and can need their arguments unevaluated, so the evaluator owns them.
+    if (name === "try" || name === "can") {
+      return name === "try" ? this.tryCall(e) : this.canCall(e);
+    }
+    if (!hasOwn(this.fns, name)) {
+      for (const arg of e.args) this.eval(arg);
+      return this.error(
+        EvalCodes.unknownFunction,
+        `Call to unknown function: There is no function named "${name}".${
+          didYouMean(name, Object.keys(this.fns))
+        }`,
+        e.nameRange,
+      );
+    }
+    const fn = this.fns[name];
+    const exprs = e.args;
+    const args: Value[] = [];
+    let failed = false;
+    let sensitive = false;
+    for (let i = 0; i < exprs.length; i++) {
+      const v = this.eval(exprs[i]);
+      if (e.expandFinal && i === exprs.length - 1) {
+        if (v instanceof Sensitive) sensitive = true;
+        const raw = unwrap(v);
+        if (raw === UNKNOWN) return UNKNOWN;
+        if (raw === null || !Array.isArray(raw)) {
+          this.error(
+            EvalCodes.expandingArgument,
+            `Invalid expanding argument value: The expanding argument (indicated by ...) must be a list or tuple, got ${
+              describeType(raw)
+            }.`,
+            exprs[i].range,
+          );
+          failed = true;
+        } else {
+          for (const item of raw) args.push(item);
+        }
+      } else {
+        args.push(v);
+      }
+    }
+    if (failed) return UNKNOWN;
+    let flags = 0;
+    for (const a of args) flags |= scanMarks(a);
+    if ((flags & HAS_UNKNOWN) !== 0) {
+      if (!acceptsUnknownElements(fn)) return UNKNOWN;
+      for (const a of args) if (unwrap(a) === UNKNOWN) return UNKNOWN;
+    }
+    if ((flags & HAS_SENSITIVE) !== 0) {
+      sensitive = true;
+      for (let i = 0; i < args.length; i++) args[i] = deepUnmark(args[i]);
+    }
+    try {
+      return mark(fn(args, { range: e.range, baseDir: this.baseDir }), sensitive);
+    } catch (err) {
+      if (err instanceof FunctionError && err.argIndex !== undefined && exprs.length > 0) {
+        const at = Math.min(err.argIndex, exprs.length - 1);
+        return this.error(
+          EvalCodes.functionCall,
+          `Invalid function argument: Invalid value for argument ${
+            err.argIndex + 1
+          } of "${name}": ${err.message}`,
+          exprs[at].range,
+        );
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      return this.error(
+        EvalCodes.functionCall,
+        `Error in function call: Call to function "${name}" failed: ${message}`,
+        e.range,
+      );
+    }
+  }
+
+  /** Evaluates `e` with its own diagnostics list, for try() and can(). */
+  isolated(e: Expression): { value: Value; diags: Diagnostic[] } {
+    const saved = this.diags;
+    this.diags = [];
+    const value = this.eval(e);
+    const diags = this.diags;
+    this.diags = saved;
+    return { value, diags };
+  }
+
+  tryCall(e: CallExpr): Value {
+    if (e.args.length === 0) {
+      return this.error(
+        EvalCodes.functionCall,
+        `Not enough function arguments: Function "try" expects at least 1 argument.`,
+        e.range,
+      );
+    }
+    const reasons: string[] = [];
+    for (const arg of e.args) {
+      const r = this.isolated(arg);
+      if (!r.diags.some((d) => d.severity === "error")) {
+        this.diags.push(...r.diags);
+        if ((scanMarks(r.value) & HAS_UNKNOWN) !== 0) return UNKNOWN;
+        return r.value;
+      }
+      for (const d of r.diags) if (d.severity === "error") reasons.push(d.summary);
+    }
+    return this.error(
+      EvalCodes.functionCall,
+      `Error in function call: Call to function "try" failed: no expression succeeded:\n- ${
+        reasons.join("\n- ")
+      }`,
+      e.range,
+    );
+  }
+
+  canCall(e: CallExpr): Value {
+    if (e.args.length !== 1) {
+      return this.error(
+        EvalCodes.functionCall,
+        `Invalid function call: Function "can" expects exactly 1 argument, got ${e.args.length}.`,
+        e.range,
+      );
+    }
+    const r = this.isolated(e.args[0]);
+    if (r.diags.some((d) => d.severity === "error")) return false;
+    if ((scanMarks(r.value) & HAS_UNKNOWN) !== 0) return UNKNOWN;
+    return true;
+  }
 }
 
 /** One reference found in an expression: `var.port`, `file.index.path`, `each.key`. */
@@ -47,6 +895,147 @@ export interface Traversal {
 }
 
 /** Every variable reference in the expression, excluding names bound by for-expressions. */
-export function referencesOf(_expr: Expression): Traversal[] {
-  return [];
+export function referencesOf(expr: Expression): Traversal[] {
+  const out: Traversal[] = [];
+  collectReferences(expr, [], out);
+  return out;
+}
+
+/** The static key of an index expression (`[0]`, `["a"]`), if it is one. */
+function staticKey(e: Expression): string | number | undefined {
+  if (e.kind === "Literal" && typeof e.value === "number") return e.value;
+  if (e.kind === "Template" && e.parts.length === 1 && e.parts[0].kind === "TemplateLiteral") {
+    return e.parts[0].value;
+  }
+  if (e.kind === "Template" && e.parts.length === 0) return "";
+  return undefined;
+}
+
+function collectReferences(e: Expression, bound: string[], out: Traversal[]): void {
+  switch (e.kind) {
+    case "Literal":
+    case "SplatItem":
+      return;
+    case "Variable":
+      if (!bound.includes(e.name)) out.push({ root: e.name, path: [], range: e.range });
+      return;
+    case "GetAttr":
+    case "Index": {
+      // Walk down to the root, collecting the static steps from the outside in.
+      const steps: (GetAttrExpr | IndexExpr)[] = [];
+      let node: Expression = e;
+      while (node.kind === "GetAttr" || node.kind === "Index") {
+        steps.push(node);
+        node = node.object;
+      }
+      if (node.kind !== "Variable") {
+        collectReferences(node, bound, out);
+        for (const s of steps) if (s.kind === "Index") collectReferences(s.key, bound, out);
+        return;
+      }
+      const path: (string | number)[] = [];
+      let end = node.range.end;
+      let static_ = true;
+      for (let i = steps.length - 1; i >= 0; i--) {
+        const s = steps[i];
+        if (s.kind === "Index") collectReferences(s.key, bound, out);
+        if (!static_) continue;
+        if (s.kind === "GetAttr") path.push(s.name);
+        else {
+          const k = staticKey(s.key);
+          if (k === undefined) {
+            static_ = false;
+            continue;
+          }
+          path.push(k);
+        }
+        end = s.range.end;
+      }
+      if (!bound.includes(node.name)) {
+        out.push({
+          root: node.name,
+          path,
+          range: { filename: node.range.filename, start: node.range.start, end },
+        });
+      }
+      return;
+    }
+    case "Splat":
+      collectReferences(e.source, bound, out);
+      collectReferences(e.each, bound, out);
+      return;
+    case "Template":
+      collectTemplateReferences(e.parts, bound, out);
+      return;
+    case "Call":
+      for (const a of e.args) collectReferences(a, bound, out);
+      return;
+    case "Conditional":
+      collectReferences(e.condition, bound, out);
+      collectReferences(e.then, bound, out);
+      collectReferences(e.else, bound, out);
+      return;
+    case "Binary":
+      collectReferences(e.left, bound, out);
+      collectReferences(e.right, bound, out);
+      return;
+    case "Unary":
+      collectReferences(e.operand, bound, out);
+      return;
+    case "Tuple":
+      for (const i of e.items) collectReferences(i, bound, out);
+      return;
+    case "Object":
+      for (const item of e.items) {
+        if (!(item.keyIsIdentifier && item.key.kind === "Variable")) {
+          collectReferences(item.key, bound, out);
+        }
+        collectReferences(item.value, bound, out);
+      }
+      return;
+    case "For": {
+      collectReferences(e.collection, bound, out);
+      const depth = bound.length;
+      if (e.keyVar !== undefined) bound.push(e.keyVar);
+      bound.push(e.valueVar);
+      if (e.keyExpr) collectReferences(e.keyExpr, bound, out);
+      collectReferences(e.valueExpr, bound, out);
+      if (e.condition) collectReferences(e.condition, bound, out);
+      bound.length = depth;
+      return;
+    }
+    case "Parens":
+      collectReferences(e.expr, bound, out);
+      return;
+  }
+}
+
+function collectTemplateReferences(
+  parts: readonly TemplatePart[],
+  bound: string[],
+  out: Traversal[],
+): void {
+  for (const p of parts) {
+    switch (p.kind) {
+      case "TemplateLiteral":
+        break;
+      case "TemplateInterpolation":
+        collectReferences(p.expr, bound, out);
+        break;
+      case "TemplateIf":
+        collectReferences(p.condition, bound, out);
+        collectTemplateReferences(p.then, bound, out);
+        if (p.else) collectTemplateReferences(p.else, bound, out);
+        break;
+      case "TemplateFor": {
+        collectReferences(p.collection, bound, out);
+        const depth = bound.length;
+        if (p.keyVar !== undefined) bound.push(p.keyVar);
+        bound.push(p.valueVar);
+        collectTemplateReferences(p.body, bound, out);
+        bound.length = depth;
+        break;
+      }
+    }
+  }
 }

@@ -1,4 +1,558 @@
-// STUB: replaced by the HCL function library work (issue 3).
+/**
+ * The standard function library of the `.cw` language (LANGUAGE.md,
+ * "Functions"), with Terraform's semantics. Every function is pure: nothing
+ * reads the clock or randomness. `try` and `can` are evaluated by the
+ * evaluator itself (they need their arguments unevaluated); the entries here
+ * only make them known names.
+ */
 import type { HclFunction } from "./eval.ts";
+import { UNKNOWN, type Value, type ValueObject } from "./value.ts";
+import {
+  compareStrings,
+  convertToBool,
+  convertToNumber,
+  convertToString,
+  describeType,
+  hasOwn,
+  newObject,
+  numberToString,
+  parseNumber,
+  sortedKeys,
+  valuesEqual,
+} from "./_eval_values.ts";
+import {
+  bool,
+  define,
+  fail,
+  int,
+  list,
+  num,
+  obj,
+  objectFrom,
+  str,
+  unifyElements,
+} from "./_fn_support.ts";
+import { formatString } from "./_fn_format.ts";
+import {
+  base64Decode,
+  base64Encode,
+  decodeUtf8,
+  jsonDecode,
+  jsonEncode,
+  md5Hex,
+  sha256Hex,
+  utf8,
+  yamlEncode,
+} from "./_fn_encoding.ts";
+import { yamlDecode } from "./_fn_yaml.ts";
+import {
+  baseName,
+  dirName,
+  fileExists,
+  fileSha256,
+  readText,
+  resolvePath,
+  templateFile,
+} from "./_fn_files.ts";
 
-export const standardFunctions: Readonly<Record<string, HclFunction>> = {};
+let segmenter: Intl.Segmenter | undefined;
+
+/** User-perceived characters (grapheme clusters), as Terraform counts string length. */
+function graphemes(s: string): string[] {
+  // deno-lint-ignore no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s) && !s.includes("\r\n")) return s.split("");
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
+  return Array.from(segmenter.segment(s), (x) => x.segment);
+}
+
+function isWordChar(c: string): boolean {
+  return /[\p{L}\p{N}_]/u.test(c) || c.charCodeAt(0) > 0x7f && !/\s/u.test(c);
+}
+
+/** Go's strings.Title: upper-cases the first letter of every word. */
+function title(s: string): string {
+  let out = "";
+  let prev = " ";
+  for (const c of s) {
+    out += isWordChar(prev) ? c : c.toUpperCase();
+    prev = c;
+  }
+  return out;
+}
+
+/** Translates RE2 syntax (what Terraform users write) to a JavaScript RegExp. */
+export function compileRegex(pattern: string, argIndex: number, global = false): RegExp {
+  let source = pattern;
+  let flags = global ? "g" : "";
+  const leading = /^\(\?([imsU]+)\)/.exec(source);
+  if (leading) {
+    source = source.slice(leading[0].length);
+    for (const f of leading[1]) if (f !== "U" && !flags.includes(f)) flags += f;
+  }
+  source = source.replace(/\(\?P</g, "(?<").replace(/\\A/g, "^").replace(/\\z/g, "$(?![\\s\\S])");
+  try {
+    return new RegExp(source, flags + "u");
+  } catch {
+    try {
+      return new RegExp(source, flags);
+    } catch (err) {
+      return fail(`invalid regular expression: ${(err as Error).message}`, argIndex);
+    }
+  }
+}
+
+function groupCount(re: RegExp): number {
+  return new RegExp(re.source + "|", re.flags.replace("g", "")).exec("")!.length - 1;
+}
+
+function captureResult(re: RegExp, m: RegExpExecArray): Value {
+  const count = m.length - 1;
+  if (count === 0) return m[0];
+  const names = m.groups ? Object.keys(m.groups) : [];
+  if (names.length > 0) {
+    if (names.length !== count) {
+      fail("a regular expression cannot mix named and unnamed capture groups", 0);
+    }
+    const out = newObject();
+    for (const n of names) out[n] = m.groups![n] ?? null;
+    return out;
+  }
+  void re;
+  return m.slice(1).map((x) => x ?? null);
+}
+
+/** Go replacement syntax (`$1`, `${1}`, `$name`, `${name}`) to JavaScript's. */
+function goReplacement(replacement: string): string {
+  return replacement.replace(
+    /\$(\$|\{(\w+)\}|(\w+))/g,
+    (_all, _whole, braced?: string, bare?: string) => {
+      const name = braced ?? bare;
+      if (name === undefined) return "$$";
+      return /^\d+$/.test(name) ? `$${name}` : `$<${name}>`;
+    },
+  );
+}
+
+function flattenInto(items: Value[], out: Value[]): void {
+  for (const item of items) {
+    if (Array.isArray(item)) flattenInto(item, out);
+    else out.push(item);
+  }
+}
+
+function distinctValues(items: Value[]): Value[] {
+  const out: Value[] = [];
+  const seenPrimitive = new Set<unknown>();
+  for (const item of items) {
+    if (item === null || typeof item !== "object") {
+      if (seenPrimitive.has(item)) continue;
+      seenPrimitive.add(item);
+      out.push(item);
+    } else if (!out.some((x) => valuesEqual(x, item) === true)) out.push(item);
+  }
+  return out;
+}
+
+function unified(items: Value[], argIndex: number): Value[] {
+  const u = unifyElements(items);
+  if (typeof u === "string") fail(u, argIndex);
+  return u;
+}
+
+function toSet(items: Value[], argIndex: number): Value[] {
+  const out = distinctValues(unified(items, argIndex));
+  if (out.every((x) => typeof x === "string")) return (out as string[]).sort(compareStrings);
+  if (out.every((x) => typeof x === "number")) return (out as number[]).sort((a, b) => a - b);
+  return out;
+}
+
+function trimCutset(s: string, cutset: string, start: boolean, end: boolean): string {
+  const cut = new Set(cutset);
+  const chars = [...s];
+  let i = 0;
+  let j = chars.length;
+  if (start) { while (i < j && cut.has(chars[i])) i++; }
+  if (end) { while (j > i && cut.has(chars[j - 1])) j--; }
+  return chars.slice(i, j).join("");
+}
+
+function collectionLength(v: Value): number {
+  if (typeof v === "string") return graphemes(v).length;
+  if (Array.isArray(v)) return v.length;
+  if (v !== null && typeof v === "object" && v !== UNKNOWN) return Object.keys(v).length;
+  return fail(
+    `Invalid value for "value" parameter: collection or string required, got ${describeType(v)}.`,
+    0,
+  );
+}
+
+function rangeValues(args: Value[]): number[] {
+  let start = 0;
+  let limit: number;
+  let step = 1;
+  if (args.length === 0 || args.length > 3) {
+    fail(
+      `range expects between 1 and 3 arguments, got ${args.length}`,
+      args.length > 3 ? 3 : undefined,
+    );
+  }
+  if (args.length === 1) {
+    limit = num(args, 0, "limit");
+    if (limit < 0) step = -1;
+  } else {
+    start = num(args, 0, "start");
+    limit = num(args, 1, "limit");
+    if (args.length === 3) step = num(args, 2, "step");
+    else if (limit < start) step = -1;
+  }
+  if (step === 0) fail("step must not be zero", 2);
+  if (start < limit && step < 0) fail("step must be positive when start is less than limit", 2);
+  if (start > limit && step > 0) fail("step must be negative when start is greater than limit", 2);
+  const out: number[] = [];
+  for (let v = start; step > 0 ? v < limit : v > limit; v += step) {
+    if (out.length === 1024) {
+      fail("more than 1024 values were generated; range is limited to 1024 elements");
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+function mapArg(args: Value[], i: number, param: string): ValueObject {
+  return obj(args, i, param);
+}
+
+const fns: Record<string, HclFunction> = {
+  // Strings
+  length: define(
+    "length",
+    { params: ["value"], unknownElements: true },
+    (a) => collectionLength(a[0]),
+  ),
+  join: define("join", { params: ["separator", "lists"], variadic: "lists" }, (a) => {
+    const sep = str(a, 0, "separator");
+    const parts: string[] = [];
+    for (let i = 1; i < a.length; i++) {
+      const items = list(a, i, "lists");
+      for (let j = 0; j < items.length; j++) {
+        const s = items[j] === null ? undefined : convertToString(items[j]);
+        if (s === undefined) {
+          fail(
+            items[j] === null
+              ? `element ${j} is null; cannot concatenate null values`
+              : `element ${j} is ${describeType(items[j])}; string required`,
+            i,
+          );
+        }
+        parts.push(s);
+      }
+    }
+    return parts.join(sep);
+  }),
+  split: define("split", { params: ["separator", "str"] }, (a) => {
+    const sep = str(a, 0, "separator");
+    const s = str(a, 1, "str");
+    return sep === "" ? [...s] : s.split(sep);
+  }),
+  lower: define("lower", { params: ["str"] }, (a) => str(a, 0, "str").toLowerCase()),
+  upper: define("upper", { params: ["str"] }, (a) => str(a, 0, "str").toUpperCase()),
+  title: define("title", { params: ["str"] }, (a) => title(str(a, 0, "str"))),
+  format: define(
+    "format",
+    { params: ["format"], variadic: "args" },
+    (a) => formatString(str(a, 0, "format"), a),
+  ),
+  replace: define("replace", { params: ["str", "substr", "replace"] }, (a) => {
+    const s = str(a, 0, "str");
+    const sub = str(a, 1, "substr");
+    const rep = str(a, 2, "replace");
+    if (sub.length > 1 && sub.startsWith("/") && sub.endsWith("/")) {
+      return s.replace(compileRegex(sub.slice(1, -1), 1, true), goReplacement(rep));
+    }
+    return s.split(sub).join(rep);
+  }),
+  trimspace: define("trimspace", { params: ["str"] }, (a) => str(a, 0, "str").trim()),
+  trim: define(
+    "trim",
+    { params: ["str", "cutset"] },
+    (a) => trimCutset(str(a, 0, "str"), str(a, 1, "cutset"), true, true),
+  ),
+  trimprefix: define("trimprefix", { params: ["str", "prefix"] }, (a) => {
+    const s = str(a, 0, "str");
+    const p = str(a, 1, "prefix");
+    return s.startsWith(p) ? s.slice(p.length) : s;
+  }),
+  trimsuffix: define("trimsuffix", { params: ["str", "suffix"] }, (a) => {
+    const s = str(a, 0, "str");
+    const p = str(a, 1, "suffix");
+    return p !== "" && s.endsWith(p) ? s.slice(0, s.length - p.length) : s;
+  }),
+  substr: define("substr", { params: ["str", "offset", "length"] }, (a) => {
+    const chars = graphemes(str(a, 0, "str"));
+    let offset = int(a, 1, "offset");
+    const length = int(a, 2, "length");
+    if (offset < 0) offset = Math.max(0, chars.length + offset);
+    if (offset >= chars.length) return "";
+    if (length < -1) fail("length must be -1 or a non-negative number", 2);
+    const end = length === -1 ? chars.length : Math.min(chars.length, offset + length);
+    return chars.slice(offset, end).join("");
+  }),
+  startswith: define(
+    "startswith",
+    { params: ["str", "prefix"] },
+    (a) => str(a, 0, "str").startsWith(str(a, 1, "prefix")),
+  ),
+  endswith: define(
+    "endswith",
+    { params: ["str", "suffix"] },
+    (a) => str(a, 0, "str").endsWith(str(a, 1, "suffix")),
+  ),
+  regex: define("regex", { params: ["pattern", "string"] }, (a) => {
+    const re = compileRegex(str(a, 0, "pattern"), 0);
+    const m = re.exec(str(a, 1, "string"));
+    if (!m) fail("pattern did not match any part of the given string", 1);
+    return captureResult(re, m);
+  }),
+  regexall: define("regexall", { params: ["pattern", "string"] }, (a) => {
+    const re = compileRegex(str(a, 0, "pattern"), 0, true);
+    const s = str(a, 1, "string");
+    void groupCount;
+    const out: Value[] = [];
+    for (const m of s.matchAll(re)) out.push(captureResult(re, m as RegExpExecArray));
+    return out;
+  }),
+
+  // Collections
+  concat: define("concat", { params: [], variadic: "seqs", unknownElements: true }, (a) => {
+    const out: Value[] = [];
+    for (let i = 0; i < a.length; i++) out.push(...list(a, i, "seqs"));
+    return out;
+  }),
+  merge: define("merge", { params: [], variadic: "maps", unknownElements: true }, (a) => {
+    const out = newObject();
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] === null) continue;
+      const m = mapArg(a, i, "maps");
+      for (const k of Object.keys(m)) out[k] = m[k];
+    }
+    return out;
+  }),
+  keys: define(
+    "keys",
+    { params: ["inputMap"], unknownElements: true },
+    (a) => sortedKeys(mapArg(a, 0, "inputMap")),
+  ),
+  values: define("values", { params: ["mapping"], unknownElements: true }, (a) => {
+    const m = mapArg(a, 0, "mapping");
+    return sortedKeys(m).map((k) => m[k]);
+  }),
+  lookup: define(
+    "lookup",
+    { params: ["inputMap", "key"], variadic: "default", unknownElements: true },
+    (a) => {
+      if (a.length > 3) fail(`lookup expects at most 3 arguments, got ${a.length}`, 3);
+      const m = mapArg(a, 0, "inputMap");
+      const k = str(a, 1, "key");
+      if (hasOwn(m, k)) return m[k];
+      if (a.length === 3) return a[2];
+      return fail(`the given key "${k}" is not present in the map`, 1);
+    },
+  ),
+  contains: define("contains", { params: ["list", "value"] }, (a) => {
+    const items = list(a, 0, "list");
+    return items.some((x) => valuesEqual(x, a[1]) === true);
+  }),
+  element: define("element", { params: ["list", "index"], unknownElements: true }, (a) => {
+    const items = list(a, 0, "list");
+    const i = int(a, 1, "index");
+    if (items.length === 0) fail("cannot use element function with an empty list", 0);
+    if (i < 0) fail("cannot use element function with a negative index", 1);
+    return items[i % items.length];
+  }),
+  index: define("index", { params: ["list", "value"] }, (a) => {
+    const items = list(a, 0, "list");
+    const i = items.findIndex((x) => valuesEqual(x, a[1]) === true);
+    if (i < 0) fail("item not found", 1);
+    return i;
+  }),
+  range: (args) => rangeValues(args),
+  flatten: define("flatten", { params: ["list"] }, (a) => {
+    const out: Value[] = [];
+    flattenInto(list(a, 0, "list"), out);
+    return out;
+  }),
+  distinct: define("distinct", { params: ["list"] }, (a) => distinctValues(list(a, 0, "list"))),
+  sort: define("sort", { params: ["list"] }, (a) => {
+    const items = list(a, 0, "list");
+    return items.map((x, i) => {
+      const s = x === null ? undefined : convertToString(x);
+      if (s === undefined) fail(`element ${i} is ${describeType(x)}; sort requires strings`, 0);
+      return s;
+    }).sort(compareStrings);
+  }),
+  toset: define("toset", { params: ["v"] }, (a) => toSet(list(a, 0, "v"), 0)),
+  reverse: define(
+    "reverse",
+    { params: ["list"], unknownElements: true },
+    (a) => [...list(a, 0, "list")].reverse(),
+  ),
+  slice: define(
+    "slice",
+    { params: ["list", "start_index", "end_index"], unknownElements: true },
+    (a) => {
+      const items = list(a, 0, "list");
+      const start = int(a, 1, "start_index");
+      const end = int(a, 2, "end_index");
+      if (start < 0) fail("start_index must be greater than or equal to 0", 1);
+      if (end > items.length) {
+        fail("end_index must be less than or equal to the length of the list", 2);
+      }
+      if (start > end) fail("start_index must be less than or equal to end_index", 1);
+      return items.slice(start, end);
+    },
+  ),
+  zipmap: define("zipmap", { params: ["keys", "values"], unknownElements: true }, (a) => {
+    const ks = list(a, 0, "keys");
+    const vs = list(a, 1, "values");
+    if (ks.length !== vs.length) {
+      fail(`number of keys (${ks.length}) does not match number of values (${vs.length})`, 1);
+    }
+    if (ks.includes(UNKNOWN)) return UNKNOWN;
+    const out = newObject();
+    ks.forEach((k, i) => {
+      const s = k === null ? undefined : convertToString(k);
+      if (s === undefined) fail(`key ${i} is ${describeType(k)}; keys must be strings`, 0);
+      out[s] = vs[i];
+    });
+    return out;
+  }),
+  coalesce: define("coalesce", { params: [], variadic: "vals" }, (a) => {
+    for (const v of a) if (v !== null && v !== "") return v;
+    return fail("no non-null, non-empty-string arguments");
+  }),
+  try: () => fail("try is evaluated by the expression evaluator"),
+  can: () => fail("can is evaluated by the expression evaluator"),
+
+  // Numbers
+  min: define("min", { params: ["numbers"], variadic: "numbers" }, (a) => {
+    let m = Infinity;
+    for (let i = 0; i < a.length; i++) m = Math.min(m, num(a, i, "numbers"));
+    return m;
+  }),
+  max: define("max", { params: ["numbers"], variadic: "numbers" }, (a) => {
+    let m = -Infinity;
+    for (let i = 0; i < a.length; i++) m = Math.max(m, num(a, i, "numbers"));
+    return m;
+  }),
+  abs: define("abs", { params: ["num"] }, (a) => Math.abs(num(a, 0, "num"))),
+  ceil: define("ceil", { params: ["num"] }, (a) => Math.ceil(num(a, 0, "num"))),
+  floor: define("floor", { params: ["num"] }, (a) => Math.floor(num(a, 0, "num"))),
+
+  // Type conversion
+  tostring: define("tostring", { params: ["v"] }, (a) => {
+    if (a[0] === null) return null;
+    const s = convertToString(a[0]);
+    if (s === undefined) fail(`cannot convert ${describeType(a[0])} to string`, 0);
+    return s;
+  }),
+  tonumber: define("tonumber", { params: ["v"] }, (a) => {
+    if (a[0] === null) return null;
+    const n = convertToNumber(a[0]);
+    if (n === undefined) {
+      fail(
+        typeof a[0] === "string"
+          ? `cannot convert ${JSON.stringify(a[0])} to number: a number is required`
+          : `cannot convert ${describeType(a[0])} to number`,
+        0,
+      );
+    }
+    return n;
+  }),
+  tobool: define("tobool", { params: ["v"] }, (a) => {
+    if (a[0] === null) return null;
+    const b = convertToBool(a[0]);
+    if (b === undefined) {
+      fail(
+        typeof a[0] === "string"
+          ? `cannot convert ${
+            JSON.stringify(a[0])
+          } to bool: only the strings "true" or "false" are allowed`
+          : `cannot convert ${describeType(a[0])} to bool`,
+        0,
+      );
+    }
+    return b;
+  }),
+  tolist: define("tolist", { params: ["v"], unknownElements: true }, (a) => {
+    if (a[0] === null) return null;
+    return unified(list(a, 0, "v"), 0);
+  }),
+  tomap: define("tomap", { params: ["v"], unknownElements: true }, (a) => {
+    if (a[0] === null) return null;
+    const m = mapArg(a, 0, "v");
+    const ks = Object.keys(m);
+    const vs = unified(ks.map((k) => m[k]), 0);
+    return objectFrom(ks.map((k, i) => [k, vs[i]]));
+  }),
+
+  // Encoding
+  jsonencode: define("jsonencode", { params: ["val"] }, (a) => jsonEncode(a[0])),
+  jsondecode: define("jsondecode", { params: ["str"] }, (a) => {
+    try {
+      return jsonDecode(str(a, 0, "str"));
+    } catch (err) {
+      return fail(`invalid JSON: ${(err as Error).message}`, 0);
+    }
+  }),
+  yamlencode: define("yamlencode", { params: ["value"] }, (a) => yamlEncode(a[0])),
+  yamldecode: define("yamldecode", { params: ["src"] }, (a) => yamlDecode(str(a, 0, "src"))),
+  base64encode: define(
+    "base64encode",
+    { params: ["str"] },
+    (a) => base64Encode(utf8(str(a, 0, "str"))),
+  ),
+  base64decode: define("base64decode", { params: ["str"] }, (a) => {
+    const bytes = base64Decode(str(a, 0, "str"));
+    if (!bytes) fail("the given value is not valid base64", 0);
+    const s = decodeUtf8(bytes);
+    if (s === undefined) {
+      fail("the result of decoding the given base64 string is not valid UTF-8", 0);
+    }
+    return s;
+  }),
+  sha256: define("sha256", { params: ["str"] }, (a) => sha256Hex(utf8(str(a, 0, "str")))),
+  md5: define("md5", { params: ["str"] }, (a) => md5Hex(utf8(str(a, 0, "str")))),
+
+  // Files and paths
+  file: define("file", { params: ["path"] }, (a, call) => readText(str(a, 0, "path"), call, 0)),
+  filesha256: define(
+    "filesha256",
+    { params: ["path"] },
+    (a, call) => fileSha256(str(a, 0, "path"), call),
+  ),
+  fileexists: define(
+    "fileexists",
+    { params: ["path"] },
+    (a, call) => fileExists(str(a, 0, "path"), call),
+  ),
+  templatefile: define(
+    "templatefile",
+    { params: ["path", "vars"] },
+    (a, call) => templateFile(str(a, 0, "path"), mapArg(a, 1, "vars"), call, standardFunctions),
+  ),
+  abspath: define(
+    "abspath",
+    { params: ["path"] },
+    (a, call) => resolvePath(call.baseDir, str(a, 0, "path")),
+  ),
+  basename: define("basename", { params: ["path"] }, (a) => baseName(str(a, 0, "path"))),
+  dirname: define("dirname", { params: ["path"] }, (a) => dirName(str(a, 0, "path"))),
+};
+
+void bool;
+void parseNumber;
+void numberToString;
+
+export const standardFunctions: Readonly<Record<string, HclFunction>> = Object.freeze(
+  Object.assign(Object.create(null), fns),
+);
