@@ -50,7 +50,8 @@ export interface Violation {
 type Unit =
   | { kind: "stage"; name: string } // src/<stage>/…
   | { kind: "src-root"; name: string } // a file directly in src/ (shared leaf, e.g. version.ts)
-  | { kind: "plugin"; name: string } // plugins/<name>…, a built-in plugin
+  | { kind: "plugin"; name: string } // plugins/<name>/…, a built-in plugin
+  | { kind: "plugin-registry" } // plugins/<file>.ts: embeds the generated bundles
   | { kind: "outside" }; // main.ts, tests/, scripts/, …
 
 function unitOf(path: string): Unit {
@@ -62,7 +63,8 @@ function unitOf(path: string): Unit {
     }
     return { kind: "stage", name: parts[1]! };
   }
-  if (parts[0] === "plugins" && parts.length >= 2) return { kind: "plugin", name: parts[1]! };
+  if (parts[0] === "plugins" && parts.length === 2) return { kind: "plugin-registry" };
+  if (parts[0] === "plugins" && parts.length > 2) return { kind: "plugin", name: parts[1]! };
   return { kind: "outside" };
 }
 
@@ -272,6 +274,17 @@ export function checkFile(path: string, text: string): Violation[] {
     }
     const to = unitOf(target);
     const what = `imports "${specifier}" (${target})`;
+    if (from.kind === "plugin-registry") {
+      // The registry embeds each plugin's generated bundle (its code as a string).
+      const isBundle = to.kind === "plugin" && target === `plugins/${to.name}/bundle.ts`;
+      if (!isBundle && target !== "src/plugins/protocol/mod.ts") {
+        report(
+          line,
+          `${what}: the built-in plugin registry may import only plugins/*/bundle.ts and src/plugins/protocol/mod.ts`,
+        );
+      }
+      continue;
+    }
     if (from.kind === "plugin") {
       if (to.kind === "plugin" && to.name === from.name) continue;
       if (target !== "src/plugins/protocol/mod.ts") {
@@ -286,6 +299,13 @@ export function checkFile(path: string, text: string): Violation[] {
     }
     if (to.kind === "plugin") {
       report(line, `${what}: built-in plugins are loaded through src/plugins/host, never imported`);
+      continue;
+    }
+    if (to.kind === "plugin-registry") {
+      const everything = from.kind === "stage" && (from.name === "cli" || from.name === "daemon");
+      if (!everything && !testFile) {
+        report(line, `${what}: only cli and daemon hand the built-in plugin registry to the host`);
+      }
       continue;
     }
     const fromName = from.kind === "stage" || from.kind === "src-root" ? from.name : "";

@@ -61,6 +61,11 @@ const goodTree: Record<string, string> = {
   "plugins/local/mod.ts":
     `import type {} from "../../src/plugins/protocol/mod.ts";\nimport "./_run.ts";\n`,
   "plugins/local/_run.ts": `export {};\n`,
+  "plugins/local/bundle.ts": `export const code = "…";\n`,
+  "plugins/builtins.ts":
+    `import type {} from "../src/plugins/protocol/mod.ts";\nimport * as local from "./local/bundle.ts";\nexport const BUILTINS = [local];\n`,
+  "src/daemon/builtins.ts":
+    `import { BUILTINS } from "../../plugins/builtins.ts";\nexport { BUILTINS };\n`,
 };
 
 Deno.test("a tree that follows DESIGN.md passes", async () => {
@@ -105,9 +110,13 @@ Deno.test("built-in plugins may import only src/plugins/protocol", async () => {
     "plugins/ssh/mod.ts":
       `import "../../src/hcl/mod.ts";\nimport "../local/_run.ts";\nimport "../../src/plugins/protocol/_sdk.ts";\n`,
     "src/cli/bad.ts": `import "../../plugins/local/mod.ts";\n`,
+    "src/plan/bad.ts": `import "../../plugins/builtins.ts";\n`,
+    "plugins/extra.ts": `import "./local/mod.ts";\n`,
   });
   assert.deepEqual(found, [
     `src/cli/bad.ts:1: imports "../../plugins/local/mod.ts" (plugins/local/mod.ts): built-in plugins are loaded through src/plugins/host, never imported`,
+    `src/plan/bad.ts:1: imports "../../plugins/builtins.ts" (plugins/builtins.ts): only cli and daemon hand the built-in plugin registry to the host`,
+    `plugins/extra.ts:1: imports "./local/mod.ts" (plugins/local/mod.ts): the built-in plugin registry may import only plugins/*/bundle.ts and src/plugins/protocol/mod.ts`,
     `plugins/ssh/mod.ts:1: imports "../../src/hcl/mod.ts" (src/hcl/mod.ts): built-in plugins may import only src/plugins/protocol/mod.ts`,
     `plugins/ssh/mod.ts:2: imports "../local/_run.ts" (plugins/local/_run.ts): built-in plugins may import only src/plugins/protocol/mod.ts`,
     `plugins/ssh/mod.ts:3: imports "../../src/plugins/protocol/_sdk.ts" (src/plugins/protocol/_sdk.ts): built-in plugins may import only src/plugins/protocol/mod.ts`,
