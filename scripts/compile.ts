@@ -41,9 +41,12 @@ export function denortUnavailableReason(target = Deno.build.target): string | un
   return `no denort for Deno ${Deno.version.deno} (${target}): DENORT_BIN is not set and ${cached} is missing`;
 }
 
-/** Files the binary reads at run time (built-in plugins, schemas), embedded with --include. */
+/**
+ * Data the binary may read at run time, embedded with --include. Built-in plugins
+ * need nothing here: plugins/builtins.ts embeds their bundles as strings.
+ */
 function includes(): string[] {
-  return ["plugins", "schemas"].filter((folder) => {
+  return ["schemas"].filter((folder) => {
     try {
       return [...Deno.readDirSync(join(repoRoot, folder))].length > 0;
     } catch {
