@@ -159,15 +159,11 @@ function isIndentChar(c: number): boolean {
 }
 
 /** Applies `~` markers to neighbouring literals, then nests directives. */
-export function stripAndNest(input: RawPart[], host: Host): TemplatePart[] {
-  // Heredoc lines arrive as separate literals; strip markers act on the whole run.
-  const raw: RawPart[] = [];
-  for (const p of input) {
-    const prev = raw[raw.length - 1];
-    if (p.kind === "lit" && prev !== undefined && prev.kind === "lit") {
-      raw[raw.length - 1] = { ...prev, value: prev.value + p.value, end: p.end };
-    } else raw.push(p);
-  }
+/**
+ * Applies `~` markers to the adjacent literal token only, as HashiCorp does
+ * (so in a heredoc, only the rest of the line), before `<<-` indentation.
+ */
+export function applyStripMarkers(raw: RawPart[]): void {
   for (let k = 0; k < raw.length; k++) {
     const p = raw[k];
     if (p.kind === "lit") continue;
@@ -180,6 +176,10 @@ export function stripAndNest(input: RawPart[], host: Host): TemplatePart[] {
       lit.value = lit.value.replace(/^\s+/u, "");
     }
   }
+}
+
+/** Merges adjacent literals and nests `%{if}` / `%{for}` directives. */
+export function nestDirectives(raw: RawPart[], host: Host): TemplatePart[] {
   const filename = host.filename;
   const span = (start: number, end: number): Range => ({ filename, start, end });
 

@@ -522,7 +522,7 @@ export function scan(source: string, keepComments: boolean): Scanned {
         j += j + 1 < len && source.charCodeAt(j + 1) !== 10 ? 2 : 1;
         continue;
       }
-      if (d === 10 || (d === 13 && source.charCodeAt(j + 1) === 10)) {
+      if (d === 10 || d === 13) {
         // A quoted string cannot span lines: end it here so the rest of the file
         // still lexes normally; the parser reports the missing quote.
         if (j > from) push(T.QuotedLit, from, j);

@@ -25,11 +25,12 @@ import type { Diagnostic } from "./diagnostics.ts";
 import { type Range, SourceFile } from "./source.ts";
 import { scan, type Scanned, T } from "./lexer.ts";
 import {
+  applyStripMarkers,
   decodeQuoted,
   flushHeredocIndent,
+  nestDirectives,
   type RawPart,
   type SeqPart,
-  stripAndNest,
 } from "./_parse_template.ts";
 
 export interface ParseResult {
@@ -660,6 +661,14 @@ class Parser {
             range: this.span(this.starts[dot], this.ends[star]),
           };
           const each = this.splatTraversals(item, false);
+          if (this.cur() === T.Dot && this.peekNext() === T.Star) {
+            this.fail(
+              "CW1019",
+              "Nested splat expression not allowed",
+              "a splat (`.*`) cannot follow an attribute-only splat; use `[*]`",
+              this.range(this.pos + 1),
+            );
+          }
           expr = {
             kind: "Splat",
             source: expr,
@@ -1013,7 +1022,8 @@ class Parser {
     const close = this.pos++;
     this.depth--;
     this.nl = saved;
-    const parts = stripAndNest(raw, this);
+    applyStripMarkers(raw);
+    const parts = nestDirectives(raw, this);
     return { kind: "Template", parts, range: this.span(this.starts[open], this.ends[close]) };
   }
 
@@ -1036,8 +1046,9 @@ class Parser {
     const close = this.pos++;
     this.depth--;
     this.nl = saved;
+    applyStripMarkers(raw);
     if (indented) flushHeredocIndent(raw);
-    const parts = stripAndNest(raw, this);
+    const parts = nestDirectives(raw, this);
     return {
       kind: "Template",
       parts,
@@ -1188,8 +1199,8 @@ class Parser {
 /** Heredoc literals keep backslashes; only `$${` and `%%{` are escapes. */
 function decodeHeredoc(src: string, start: number, end: number): string {
   const s = src.slice(start, end);
-  if (s.indexOf("{") < 0) return s.indexOf("\r") < 0 ? s : s.replace(/\r\n/g, "\n");
-  return s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{").replace(/\r\n/g, "\n");
+  if (s.indexOf("{") < 0) return s;
+  return s.replace(/\$\$\{/g, "$${").replace(/%%\{/g, "%{");
 }
 
 /** What the template helpers need from the parser. */
