@@ -241,6 +241,23 @@ for (const name of ["zsh", "fish"]) {
   }
 }
 
+const fish = findExecutable("fish");
+Deno.test({
+  name: "completion fish: completes commands, subcommands and flags",
+  ignore: fish === undefined,
+  async fn() {
+    const script = await completionScript("fish");
+    const complete = async (line: string) => {
+      const r = await shell(fish!, ["-c", `source '${script}'; complete -C '${line}'`]);
+      equal(r.code, 0, r.out);
+      return r.out.split("\n").filter((l) => l !== "").map((l) => l.split("\t")[0]);
+    };
+    equal((await complete("clockwork pl")).join(" "), "plan plugin");
+    equal((await complete("clockwork state ")).sort().join(" "), "list pull rm show");
+    equal((await complete("clockwork plan --det")).join(" "), "--detailed-exitcode");
+  },
+});
+
 Deno.test("completion scripts list every command", async () => {
   for (const name of ["bash", "zsh", "fish"]) {
     const text = await Deno.readTextFile(await completionScript(name));
