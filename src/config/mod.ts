@@ -1,1 +1,23 @@
+/**
+ * INTAKE: `.cw` files of a directory (and the local modules they call) plus
+ * variable values → the validated IR (`Config`) and diagnostics.
+ */
 export * from "./types.ts";
+export {
+  canonicalJson,
+  DEFAULT_TIMEOUT_MS,
+  loadConfig,
+  type LoadOptions,
+  type LoadResult,
+} from "./_lower.ts";
+export {
+  type ArgSpec,
+  argumentsSchema,
+  ASSERT_SPECS,
+  type AssertKindSpec,
+  META_ARGUMENTS,
+  RESOURCE_TYPE_NAMES,
+  RESOURCE_TYPES,
+  type ResourceTypeSpec,
+} from "./_schemas.ts";
+export { addressSortKey, compareAddresses, didYouMean, sortAddresses } from "./_names.ts";

@@ -1,0 +1,1871 @@
+/**
+ * Lowers the AST of a configuration directory (and the local modules it
+ * calls) into the IR. Every declaration becomes a node of one graph;
+ * references and `depends_on` are its edges. Nodes are evaluated in
+ * topological order, so each expression sees the values it refers to.
+ */
+import { createHash } from "node:crypto";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import {
+  type Attribute,
+  type Block,
+  type Body,
+  type Diagnostic,
+  error,
+  evaluate,
+  type Expression,
+  isObject,
+  isSensitive,
+  isUnknown,
+  parse,
+  type Range,
+  referencesOf,
+  Sensitive,
+  SourceFile,
+  type Traversal,
+  UNKNOWN,
+  unmark,
+  type Value,
+  type ValueObject,
+  warning,
+} from "../hcl/mod.ts";
+import {
+  ASSERT_KINDS,
+  type Assertion,
+  type AssertKind,
+  type Check,
+  type ClockworkSettings,
+  type Config,
+  type Host,
+  type Output,
+  type ResourceInstance,
+} from "./types.ts";
+import {
+  type ArgSpec,
+  ASSERT_SPECS,
+  checkArgument,
+  META_ARGUMENTS,
+  RESOURCE_TYPE_NAMES,
+  RESOURCE_TYPES,
+  type ResourceTypeSpec,
+} from "./_schemas.ts";
+import { ANY, convertValue, type HclType, parseTypeExpr, typeToString } from "./_typesys.ts";
+import { compareAddresses, didYouMean, instanceAddress, sortAddresses } from "./_names.ts";
+import { collectVariableValues, type RawVariableValue, type VariableInputs } from "./_vars.ts";
+
+export const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
+
+export interface LoadOptions extends VariableInputs {
+  /** Directory holding the root module's `*.cw` files. */
+  readonly dir: string;
+}
+
+export interface LoadResult {
+  /** Present whenever the directory could be read; complete only without errors. */
+  readonly config: Config | undefined;
+  readonly diagnostics: Diagnostic[];
+  /** Every file read, for diagnostic snippets. */
+  readonly sources: SourceFile[];
+}
+
+type NodeKind = "variable" | "local" | "resource" | "output" | "host" | "check";
+
+interface Node {
+  readonly kind: NodeKind;
+  /** Shown in cycle messages: `file.a`, `local.x`, `module.m.var.y`. */
+  readonly id: string;
+  readonly range: Range;
+  readonly deps: Set<Node>;
+  readonly dependents: Node[];
+  /** Resources reached through this node (directly or through locals, variables, outputs). */
+  resourceDeps?: Set<Node>;
+  /** Resource instance addresses, known once a resource node is evaluated. */
+  instances?: string[];
+  evaluate(): void;
+}
+
+interface ModuleScope {
+  readonly path: string[];
+  /** `""` or `module.a.` */
+  readonly prefix: string;
+  readonly dir: string;
+  readonly parent?: ModuleScope;
+  readonly variables: Map<string, Node & { decl: VariableDecl }>;
+  readonly locals: Map<string, Node>;
+  readonly resources: Map<string, Node>;
+  readonly outputs: Map<string, Node>;
+  readonly modules: Map<string, { scope: ModuleScope; block: Block }>;
+  readonly checks: Map<string, Node>;
+  /** Root names visible to expressions in this module. */
+  readonly ctx: ValueObject;
+}
+
+interface VariableDecl {
+  readonly name: string;
+  readonly block: Block;
+  readonly type: HclType;
+  readonly default: Value | undefined;
+  readonly sensitive: boolean;
+  readonly nullable: boolean;
+  readonly validations: { condition: Attribute; message: Attribute | undefined }[];
+}
+
+interface Declared {
+  readonly range: Range;
+}
+
+const ROOT_NAMES = [
+  "var",
+  "local",
+  "module",
+  "host",
+  "path",
+  "each",
+  "count",
+  ...RESOURCE_TYPE_NAMES,
+];
+
+function fileLabel(range: Range, sources: Map<string, SourceFile>): string {
+  const file = sources.get(range.filename);
+  if (!file) return range.filename;
+  const p = file.position(range.start);
+  return `${range.filename}:${p.line}:${p.column}`;
+}
+
+function labelsRange(block: Block): Range {
+  const last = block.labels.length ? block.labels[block.labels.length - 1].range : block.typeRange;
+  return { filename: block.typeRange.filename, start: block.typeRange.start, end: last.end };
+}
+
+function literalString(expr: Expression): string | undefined {
+  if (expr.kind === "Template" && expr.parts.every((p) => p.kind === "TemplateLiteral")) {
+    return expr.parts.map((p) => (p as { value: string }).value).join("");
+  }
+  return undefined;
+}
+
+/** JSON with sorted object keys, for digests. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (isSensitive(value)) return canonicalJson(value.value);
+  if (isUnknown(value)) return '"(unknown)"';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(",")}}`;
+}
+
+function parseDuration(value: Value): number | string {
+  if (typeof value === "number") {
+    return value >= 0 ? Math.round(value * 1000) : "must not be negative";
+  }
+  if (typeof value !== "string") {
+    return `expected a duration string such as "30s", got ${typeof value}`;
+  }
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  if (!m) {
+    return `"${value}" is not a duration: use a number with ms, s, m or h, such as "30s" or "5m"`;
+  }
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms"];
+  return Math.round(Number(m[1]) * factor);
+}
+
+export function loadConfig(options: LoadOptions): LoadResult {
+  return new Lowering(options).run();
+}
+
+class Lowering {
+  readonly diags: Diagnostic[] = [];
+  readonly sources: SourceFile[] = [];
+  readonly sourceByName = new Map<string, SourceFile>();
+  readonly nodes: Node[] = [];
+  /** Expressions with a reference that could not be resolved; evaluating them would only repeat the error. */
+  readonly badExprs = new WeakSet<Expression>();
+  readonly rootDir: string;
+  readonly files: string[] = [];
+  readonly fileDigestParts: string[] = [];
+  readonly resources: ResourceInstance[] = [];
+  readonly hosts = new Map<string, { node: Node; block: Block; host?: Host }>();
+  readonly outputs: Output[] = [];
+  readonly checks: Check[] = [];
+  settings: ClockworkSettings = { requiredVersion: null, ai: null, state: null };
+  settingsBlock: Block | undefined;
+  readonly readSources = new Map<string, string | null>();
+  root!: ModuleScope;
+  rawVariables = new Map<string, RawVariableValue>();
+  readonly hostValues: ValueObject = Object.create(null);
+
+  constructor(readonly options: LoadOptions) {
+    this.rootDir = resolve(options.dir);
+  }
+
+  run(): LoadResult {
+    const root = this.loadModule(this.rootDir, [], undefined, undefined);
+    if (!root) return { config: undefined, diagnostics: this.diags, sources: this.sources };
+    this.root = root;
+    this.resolveRootVariables();
+    this.linkAll(root);
+    this.evaluateAll();
+    return this.finish();
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  listDir(dir: string, ext: string): string[] | undefined {
+    try {
+      const names: string[] = [];
+      for (const entry of Deno.readDirSync(dir)) {
+        if ((entry.isFile || entry.isSymlink) && entry.name.endsWith(ext)) names.push(entry.name);
+      }
+      return names.sort();
+    } catch {
+      return undefined;
+    }
+  }
+
+  readSource(path: string): SourceFile | undefined {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch (e) {
+      this.diags.push(error("CW2030", `Cannot read ${path}`, undefined, {
+        detail: e instanceof Error ? e.message : String(e),
+      }));
+      return undefined;
+    }
+    const file = new SourceFile(path, text);
+    this.sources.push(file);
+    this.sourceByName.set(path, file);
+    const rel = relative(this.rootDir, path);
+    this.files.push(rel);
+    this.fileDigestParts.push(`${rel}\0${text}\0`);
+    return file;
+  }
+
+  loadModule(
+    dir: string,
+    path: string[],
+    parent: ModuleScope | undefined,
+    call: Block | undefined,
+  ): ModuleScope | undefined {
+    const names = this.listDir(dir, ".cw");
+    if (names === undefined || names.length === 0) {
+      const summary = names === undefined
+        ? `Configuration directory ${dir} does not exist`
+        : `No configuration files in ${dir}`;
+      this.diags.push(error(call ? "CW2013" : "CW2024", summary, call?.labels[0]?.range, {
+        detail: names === undefined
+          ? "the directory could not be read"
+          : "a configuration is every *.cw file in a directory; this one has none",
+      }));
+      return undefined;
+    }
+    const prefix = path.map((m) => `module.${m}.`).join("");
+    const ctx: ValueObject = Object.create(null);
+    const scope: ModuleScope = {
+      path,
+      prefix,
+      dir,
+      parent,
+      variables: new Map(),
+      locals: new Map(),
+      resources: new Map(),
+      outputs: new Map(),
+      modules: new Map(),
+      checks: new Map(),
+      ctx,
+    };
+    ctx.var = Object.create(null);
+    ctx.local = Object.create(null);
+    ctx.module = Object.create(null);
+    ctx.host = this.hostValues;
+    const pathValues: ValueObject = Object.create(null);
+    pathValues.module = dir;
+    pathValues.root = this.rootDir;
+    pathValues.cwd = this.options.cwd ?? this.rootDir;
+    ctx.path = pathValues;
+    for (const t of RESOURCE_TYPE_NAMES) ctx[t] = Object.create(null);
+
+    const blocks: Block[] = [];
+    for (const name of names) {
+      const file = this.readSource(join(dir, name));
+      if (!file) continue;
+      const parsed = parse(file.text, file.filename);
+      this.diags.push(...parsed.diagnostics);
+      for (const item of parsed.body.items) {
+        if (item.kind === "Attribute") {
+          this.diags.push(
+            error("CW2002", `Unexpected argument "${item.name}" at the top level`, item.nameRange, {
+              detail:
+                "the top level of a .cw file holds only blocks (resource, variable, locals, output, …)",
+            }),
+          );
+        } else blocks.push(item);
+      }
+    }
+    const firstSeen = new Map<string, Declared>();
+    const unique = (kind: string, key: string, range: Range): boolean => {
+      const first = firstSeen.get(`${kind} ${key}`);
+      if (first) {
+        this.diags.push(error("CW2001", `Duplicate ${kind} "${key}"`, range, {
+          detail: `a ${kind} named "${key}" is already declared in this module`,
+          notes: [`first declared at ${fileLabel(first.range, this.sourceByName)}`],
+        }));
+        return false;
+      }
+      firstSeen.set(`${kind} ${key}`, { range });
+      return true;
+    };
+    for (const block of blocks) this.declare(scope, block, unique, call);
+    return scope;
+  }
+
+  checkLabels(block: Block, count: number, names: string): boolean {
+    if (block.labels.length === count) return true;
+    this.diags.push(
+      error("CW2003", `Wrong number of labels on ${block.type} block`, labelsRange(block), {
+        detail: count === 0
+          ? `a ${block.type} block takes no labels`
+          : `a ${block.type} block takes ${
+            count === 1 ? "one label" : `${count} labels`
+          }: ${block.type} ${names} {}`,
+      }),
+    );
+    return false;
+  }
+
+  declare(
+    scope: ModuleScope,
+    block: Block,
+    unique: (kind: string, key: string, range: Range) => boolean,
+    call: Block | undefined,
+  ): void {
+    const name = block.labels[0]?.value ?? "";
+    switch (block.type) {
+      case "clockwork":
+        if (!this.checkLabels(block, 0, "")) return;
+        if (scope.path.length > 0) {
+          this.diags.push(
+            warning("CW2027", "clockwork block in a module is ignored", block.typeRange, {
+              detail: "settings come from the root module only",
+            }),
+          );
+          return;
+        }
+        if (this.settingsBlock) {
+          this.diags.push(error("CW2027", "Duplicate clockwork block", block.typeRange, {
+            detail: "a configuration has at most one clockwork block",
+            notes: [
+              `first declared at ${fileLabel(this.settingsBlock.typeRange, this.sourceByName)}`,
+            ],
+          }));
+          return;
+        }
+        this.settingsBlock = block;
+        this.settings = this.readSettings(block);
+        return;
+      case "variable":
+        if (
+          !this.checkLabels(block, 1, '"NAME"') || !unique("variable", name, block.labels[0].range)
+        ) return;
+        this.declareVariable(scope, block, call);
+        return;
+      case "locals": {
+        if (!this.checkLabels(block, 0, "")) return;
+        const { attrs } = this.splitBody(block.body, []);
+        for (const attr of attrs.values()) {
+          if (!unique("local value", attr.name, attr.nameRange)) continue;
+          const node = this.addNode(
+            "local",
+            `${scope.prefix}local.${attr.name}`,
+            attr.nameRange,
+            () => {
+              (scope.ctx.local as ValueObject)[attr.name] = this.evalExpr(
+                attr.expr,
+                scope.ctx,
+                scope,
+              );
+            },
+          );
+          scope.locals.set(attr.name, node);
+          this.pending.push(() => this.linkExprs(node, scope, [attr.expr], {}));
+        }
+        return;
+      }
+      case "host": {
+        if (!this.checkLabels(block, 1, '"NAME"') || !unique("host", name, block.labels[0].range)) {
+          return;
+        }
+        if (scope.path.length > 0) {
+          this.diags.push(
+            error("CW2002", "host blocks belong in the root module", block.typeRange, {
+              detail: "declare hosts in the root module; modules refer to them as host.NAME",
+            }),
+          );
+          return;
+        }
+        this.declareHost(scope, block);
+        return;
+      }
+      case "resource": {
+        if (!this.checkLabels(block, 2, '"TYPE" "NAME"')) return;
+        const type = block.labels[0].value;
+        if (!RESOURCE_TYPES[type]) {
+          this.diags.push(
+            error("CW2018", `Unknown resource type "${type}"`, block.labels[0].range, {
+              detail: `the built-in types are ${RESOURCE_TYPE_NAMES.join(", ")}.${
+                didYouMean(type, RESOURCE_TYPE_NAMES)
+              }`,
+            }),
+          );
+          return;
+        }
+        const rname = block.labels[1].value;
+        if (!unique("resource", `${type}.${rname}`, labelsRange(block))) return;
+        this.declareResource(scope, block, type, rname);
+        return;
+      }
+      case "output": {
+        if (
+          !this.checkLabels(block, 1, '"NAME"') || !unique("output", name, block.labels[0].range)
+        ) return;
+        this.declareOutput(scope, block);
+        return;
+      }
+      case "module": {
+        if (
+          !this.checkLabels(block, 1, '"NAME"') || !unique("module", name, block.labels[0].range)
+        ) return;
+        this.declareModule(scope, block);
+        return;
+      }
+      case "check": {
+        if (
+          !this.checkLabels(block, 1, '"NAME"') || !unique("check", name, block.labels[0].range)
+        ) return;
+        this.declareCheck(scope, block);
+        return;
+      }
+      default: {
+        const known = [
+          "clockwork",
+          "variable",
+          "locals",
+          "host",
+          "resource",
+          "output",
+          "module",
+          "check",
+        ];
+        const hint =
+          block.type === "data" || block.type === "provider" || block.type === "terraform"
+            ? ` Clockwork has no ${block.type} blocks.`
+            : didYouMean(block.type, known);
+        this.diags.push(error("CW2002", `Unsupported block type "${block.type}"`, block.typeRange, {
+          detail: `expected one of ${known.join(", ")}.${hint}`,
+        }));
+      }
+    }
+  }
+
+  /** Attributes by name and nested blocks; duplicates and unknown blocks are diagnosed. */
+  splitBody(
+    body: Body,
+    allowedBlocks: readonly string[],
+  ): { attrs: Map<string, Attribute>; blocks: Block[] } {
+    const attrs = new Map<string, Attribute>();
+    const blocks: Block[] = [];
+    for (const item of body.items) {
+      if (item.kind === "Attribute") {
+        const first = attrs.get(item.name);
+        if (first) {
+          this.diags.push(error("CW2001", `Duplicate argument "${item.name}"`, item.nameRange, {
+            detail: `"${item.name}" is already set in this block`,
+            notes: [`first set at ${fileLabel(first.nameRange, this.sourceByName)}`],
+          }));
+          continue;
+        }
+        attrs.set(item.name, item);
+      } else if (allowedBlocks.includes(item.type)) {
+        blocks.push(item);
+      } else {
+        this.diags.push(error("CW2002", `Unsupported block type "${item.type}"`, item.typeRange, {
+          detail: allowedBlocks.length
+            ? `blocks allowed here: ${allowedBlocks.join(", ")}.${
+              didYouMean(item.type, allowedBlocks)
+            }`
+            : "no nested blocks are allowed here",
+        }));
+      }
+    }
+    return { attrs, blocks };
+  }
+
+  unknownArguments(attrs: Map<string, Attribute>, allowed: readonly string[], what: string): void {
+    for (const attr of attrs.values()) {
+      if (allowed.includes(attr.name)) continue;
+      this.diags.push(error("CW2004", `Unsupported argument "${attr.name}"`, attr.nameRange, {
+        detail: `an argument named "${attr.name}" is not expected in ${what}.${
+          didYouMean(attr.name, allowed)
+        }`,
+      }));
+    }
+  }
+
+  /** Evaluates an expression that may not refer to anything (settings, lifecycle, types). */
+  evalConstant(expr: Expression, baseDir: string): Value {
+    const refs = referencesOf(expr);
+    if (refs.length > 0) {
+      this.diags.push(error("CW2007", "References are not allowed here", refs[0].range, {
+        detail: "this value must be known before anything is evaluated: use a literal",
+      }));
+      return UNKNOWN;
+    }
+    const result = evaluate(expr, { variables: Object.create(null), baseDir });
+    this.diags.push(...result.diagnostics);
+    return result.value;
+  }
+
+  constantString(attr: Attribute | undefined, baseDir: string): string | null {
+    if (!attr) return null;
+    const value = this.evalConstant(attr.expr, baseDir);
+    if (isUnknown(value)) return null;
+    const c = convertValue(value, { kind: "string" });
+    if ("error" in c) {
+      this.diags.push(
+        error("CW2006", `Invalid value for "${attr.name}"`, attr.expr.range, { detail: c.error }),
+      );
+      return null;
+    }
+    return c.value as string | null;
+  }
+
+  constantBool(attr: Attribute | undefined, baseDir: string): boolean {
+    if (!attr) return false;
+    const value = this.evalConstant(attr.expr, baseDir);
+    if (isUnknown(value)) return false;
+    const c = convertValue(value, { kind: "bool" });
+    if ("error" in c) {
+      this.diags.push(
+        error("CW2006", `Invalid value for "${attr.name}"`, attr.expr.range, { detail: c.error }),
+      );
+      return false;
+    }
+    return c.value === true;
+  }
+
+  readSettings(block: Block): ClockworkSettings {
+    const { attrs, blocks } = this.splitBody(block.body, ["ai", "state"]);
+    this.unknownArguments(attrs, ["required_version"], "a clockwork block");
+    const settings: { -readonly [K in keyof ClockworkSettings]: ClockworkSettings[K] } = {
+      requiredVersion: this.constantString(attrs.get("required_version"), this.rootDir),
+      ai: null,
+      state: null,
+    };
+    for (const inner of blocks) {
+      const { attrs: a } = this.splitBody(inner.body, []);
+      if (inner.type === "ai") {
+        this.unknownArguments(a, ["provider", "model", "base_url"], "an ai block");
+        settings.ai = {
+          provider: this.constantString(a.get("provider"), this.rootDir),
+          model: this.constantString(a.get("model"), this.rootDir),
+          baseUrl: this.constantString(a.get("base_url"), this.rootDir),
+        };
+        const provider = settings.ai.provider;
+        if (provider !== null && !["ollama", "openai", "none"].includes(provider)) {
+          this.diags.push(
+            error("CW2006", `Unknown AI provider "${provider}"`, a.get("provider")!.expr.range, {
+              detail: `expected ollama, openai or none.${
+                didYouMean(provider, ["ollama", "openai", "none"])
+              }`,
+            }),
+          );
+        }
+      } else {
+        this.unknownArguments(a, ["backend", "path"], "a state block");
+        settings.state = {
+          backend: this.constantString(a.get("backend"), this.rootDir),
+          path: this.constantString(a.get("path"), this.rootDir),
+        };
+      }
+    }
+    return settings;
+  }
+
+  // ---------------------------------------------------------------- declarations
+
+  /** Link steps run after every module is declared, so references can see every name. */
+  readonly pending: (() => void)[] = [];
+
+  addNode(kind: NodeKind, id: string, range: Range, evaluate: () => void): Node {
+    const node: Node = { kind, id, range, deps: new Set(), dependents: [], evaluate };
+    this.nodes.push(node);
+    return node;
+  }
+
+  declareVariable(scope: ModuleScope, block: Block, call: Block | undefined): void {
+    const name = block.labels[0].value;
+    const { attrs, blocks } = this.splitBody(block.body, ["validation"]);
+    this.unknownArguments(
+      attrs,
+      ["type", "default", "description", "sensitive", "nullable"],
+      "a variable block",
+    );
+    const typeAttr = attrs.get("type");
+    const parsedType = typeAttr
+      ? parseTypeExpr(typeAttr.expr, (e) => this.evalConstant(e, scope.dir), this.diags)
+      : ANY;
+    const type = "kind" in parsedType ? parsedType : parsedType.type;
+    let defaultValue: Value | undefined;
+    const defaultAttr = attrs.get("default");
+    if (defaultAttr) {
+      const raw = this.evalConstant(defaultAttr.expr, scope.dir);
+      const c = convertValue(raw, type);
+      if ("error" in c) {
+        this.diags.push(
+          error("CW2014", `Invalid default value for variable "${name}"`, defaultAttr.expr.range, {
+            detail: `the default does not match type ${typeToString(type)}: ${c.error}`,
+          }),
+        );
+      } else defaultValue = c.value;
+    }
+    const validations: VariableDecl["validations"] = [];
+    for (const v of blocks) {
+      const { attrs: va } = this.splitBody(v.body, []);
+      this.unknownArguments(va, ["condition", "error_message"], "a validation block");
+      const condition = va.get("condition");
+      if (!condition) {
+        this.diags.push(error("CW2005", "Missing required argument", v.typeRange, {
+          detail: 'a validation block needs "condition"',
+        }));
+        continue;
+      }
+      validations.push({ condition, message: va.get("error_message") });
+    }
+    const decl: VariableDecl = {
+      name,
+      block,
+      type,
+      default: defaultValue,
+      sensitive: this.constantBool(attrs.get("sensitive"), scope.dir),
+      nullable: attrs.has("nullable") ? this.constantBool(attrs.get("nullable"), scope.dir) : true,
+      validations,
+    };
+    const node = Object.assign(
+      this.addNode(
+        "variable",
+        `${scope.prefix}var.${name}`,
+        block.labels[0].range,
+        () => this.evaluateVariable(scope, decl, call),
+      ),
+      { decl },
+    );
+    scope.variables.set(name, node);
+    this.pending.push(() => {
+      this.linkExprs(
+        node,
+        scope,
+        validations.flatMap((v) =>
+          v.message ? [v.condition.expr, v.message.expr] : [v.condition.expr]
+        ),
+        {
+          selfVariable: name,
+        },
+      );
+      if (call && scope.parent) {
+        const input = call.body.items.find((i): i is Attribute =>
+          i.kind === "Attribute" && i.name === name
+        );
+        if (input) this.linkExprs(node, scope.parent, [input.expr], {});
+      }
+    });
+  }
+
+  declareHost(scope: ModuleScope, block: Block): void {
+    const name = block.labels[0].value;
+    const { attrs } = this.splitBody(block.body, []);
+    const node = this.addNode("host", `host.${name}`, block.labels[0].range, () => {
+      const attributes: ValueObject = Object.create(null);
+      let runner = "local";
+      for (const attr of attrs.values()) {
+        const value = this.evalExpr(attr.expr, scope.ctx, scope);
+        if (attr.name === "runner") {
+          const c = convertValue(value, { kind: "string" });
+          if ("error" in c || typeof c.value !== "string") {
+            this.diags.push(error("CW2006", 'Invalid value for "runner"', attr.expr.range, {
+              detail: "error" in c
+                ? c.error
+                : "expected a runner name: local, ssh or a plugin's name",
+            }));
+          } else runner = c.value;
+        } else attributes[attr.name] = value;
+      }
+      const visible: ValueObject = Object.create(null);
+      Object.assign(visible, attributes);
+      visible.name = name;
+      visible.runner = runner;
+      this.hostValues[name] = visible;
+      const entry = this.hosts.get(name)!;
+      entry.host = {
+        name,
+        runner,
+        attributes: unmark(attributes).value as Record<string, unknown>,
+        range: block.range,
+      };
+    });
+    this.hosts.set(name, { node, block });
+    this.pending.push(() =>
+      this.linkExprs(node, scope, [...attrs.values()].map((a) => a.expr), {})
+    );
+  }
+
+  declareOutput(scope: ModuleScope, block: Block): void {
+    const name = block.labels[0].value;
+    const { attrs } = this.splitBody(block.body, []);
+    this.unknownArguments(
+      attrs,
+      ["value", "sensitive", "description", "depends_on"],
+      "an output block",
+    );
+    const valueAttr = attrs.get("value");
+    if (!valueAttr) {
+      this.diags.push(error("CW2005", "Missing required argument", labelsRange(block), {
+        detail: `output "${name}" needs a value`,
+      }));
+      return;
+    }
+    const sensitive = this.constantBool(attrs.get("sensitive"), scope.dir);
+    const node = this.addNode(
+      "output",
+      `${scope.prefix}output.${name}`,
+      block.labels[0].range,
+      () => {
+        const value = this.evalExpr(valueAttr.expr, scope.ctx, scope);
+        const plain = unmark(value);
+        if (plain.sensitive && !sensitive) {
+          this.diags.push(
+            error("CW2031", "Output refers to sensitive values", valueAttr.expr.range, {
+              detail:
+                `output "${name}" shows a sensitive value; add sensitive = true to the output block to confirm`,
+            }),
+          );
+        }
+        if (scope.parent) {
+          const callName = scope.path[scope.path.length - 1];
+          const holder = (scope.parent.ctx.module as ValueObject)[callName] as ValueObject;
+          holder[name] = sensitive && !isSensitive(value) ? new Sensitive(value) : value;
+        } else {
+          this.outputs.push({
+            name,
+            value: plain.value,
+            sensitive: sensitive || plain.sensitive,
+            range: block.range,
+          });
+        }
+      },
+    );
+    scope.outputs.set(name, node);
+    this.pending.push(() => {
+      this.linkExprs(node, scope, [valueAttr.expr], {});
+      const dependsOn = attrs.get("depends_on");
+      if (dependsOn) this.linkDependsOn(node, scope, dependsOn);
+    });
+  }
+
+  declareModule(scope: ModuleScope, block: Block): void {
+    const name = block.labels[0].value;
+    const { attrs } = this.splitBody(block.body, []);
+    const sourceAttr = attrs.get("source");
+    if (!sourceAttr) {
+      this.diags.push(error("CW2005", "Missing required argument", labelsRange(block), {
+        detail: `module "${name}" needs source = "./DIR"`,
+      }));
+      return;
+    }
+    const source = literalString(sourceAttr.expr);
+    if (source === undefined || !(source.startsWith("./") || source.startsWith("../"))) {
+      this.diags.push(error("CW2013", "Invalid module source", sourceAttr.expr.range, {
+        detail:
+          'module sources are local directories written as a literal string starting with "./" or "../"',
+      }));
+      return;
+    }
+    for (const meta of ["count", "for_each", "version", "providers"]) {
+      const attr = attrs.get(meta);
+      if (attr) {
+        this.diags.push(
+          error("CW2004", `Unsupported argument "${meta}" on a module`, attr.nameRange, {
+            detail: `modules do not take "${meta}" in this version of the language`,
+          }),
+        );
+      }
+    }
+    const dir = resolve(scope.dir, source);
+    for (let s: ModuleScope | undefined = scope; s; s = s.parent) {
+      if (s.dir === dir) {
+        this.diags.push(error("CW2013", `Module "${name}" calls itself`, sourceAttr.expr.range, {
+          detail: `${source} is the directory of a module that is already being loaded`,
+        }));
+        return;
+      }
+    }
+    let isDir = false;
+    try {
+      isDir = Deno.statSync(dir).isDirectory;
+    } catch { /* reported below */ }
+    if (!isDir) {
+      this.diags.push(
+        error("CW2013", `Module directory "${source}" does not exist`, sourceAttr.expr.range, {
+          detail: `no directory at ${dir}`,
+        }),
+      );
+      return;
+    }
+    (scope.ctx.module as ValueObject)[name] = Object.create(null);
+    const child = this.loadModule(dir, [...scope.path, name], scope, block);
+    if (!child) return;
+    scope.modules.set(name, { scope: child, block });
+    const inputs = [...attrs.keys()].filter((k) =>
+      !["source", "depends_on", "count", "for_each", "version", "providers"].includes(k)
+    );
+    const declared = [...child.variables.keys()];
+    for (const input of inputs) {
+      if (child.variables.has(input)) continue;
+      const attr = attrs.get(input)!;
+      this.diags.push(error("CW2004", `Unsupported argument "${input}"`, attr.nameRange, {
+        detail: `module "${name}" (${source}) declares no variable "${input}".${
+          didYouMean(input, declared)
+        }`,
+      }));
+    }
+    const dependsOn = attrs.get("depends_on");
+    if (dependsOn) {
+      this.pending.push(() => {
+        for (const node of this.moduleResourceNodes(child)) {
+          this.linkDependsOn(node, scope, dependsOn);
+        }
+      });
+    }
+  }
+
+  moduleResourceNodes(scope: ModuleScope): Node[] {
+    const out = [...scope.resources.values()];
+    for (const m of scope.modules.values()) out.push(...this.moduleResourceNodes(m.scope));
+    return out;
+  }
+
+  declareCheck(scope: ModuleScope, block: Block): void {
+    const name = block.labels[0].value;
+    const { attrs, blocks } = this.splitBody(block.body, ["assert"]);
+    this.unknownArguments(attrs, [], "a check block");
+    const owner = `${scope.prefix}check.${name}`;
+    for (const a of blocks) this.checkAssertStatic(a);
+    const node = this.addNode("check", owner, block.labels[0].range, () => {
+      const asserts = blocks.flatMap((a) =>
+        this.buildAssert(a, scope.ctx, scope, owner, null, null) ?? []
+      );
+      this.checks.push({ name: `${scope.prefix}${name}`, asserts, range: block.range });
+    });
+    scope.checks.set(name, node);
+    this.pending.push(() =>
+      this.linkExprs(node, scope, blocks.flatMap((a) => this.blockExprs(a.body)), {})
+    );
+  }
+
+  blockExprs(body: Body): Expression[] {
+    const out: Expression[] = [];
+    for (const item of body.items) {
+      if (item.kind === "Attribute") out.push(item.expr);
+      else out.push(...this.blockExprs(item.body));
+    }
+    return out;
+  }
+
+  checkAssertStatic(block: Block): void {
+    if (!this.checkLabels(block, 1, '"KIND"')) return;
+    const kind = block.labels[0].value;
+    const spec = ASSERT_SPECS[kind as AssertKind];
+    if (!spec) {
+      this.diags.push(error("CW2023", `Unknown assertion kind "${kind}"`, block.labels[0].range, {
+        detail: `the kinds are ${ASSERT_KINDS.join(", ")}.${didYouMean(kind, ASSERT_KINDS)}`,
+      }));
+      return;
+    }
+    const { attrs } = this.splitBody(block.body, []);
+    this.unknownArguments(attrs, Object.keys(spec.args), `an assert "${kind}" block`);
+  }
+
+  declareResource(scope: ModuleScope, block: Block, type: string, name: string): void {
+    const spec = RESOURCE_TYPES[type];
+    const { attrs, blocks } = this.splitBody(block.body, ["lifecycle", "assert"]);
+    const allowed = [...Object.keys(spec.args), ...META_ARGUMENTS];
+    this.unknownArguments(attrs, allowed, `a resource of type "${type}"`);
+    const base = `${scope.prefix}${type}.${name}`;
+    const countAttr = attrs.get("count");
+    const forEachAttr = attrs.get("for_each");
+    if (countAttr && forEachAttr) {
+      this.diags.push(
+        error("CW2010", "count and for_each cannot be used together", forEachAttr.nameRange, {
+          detail: "a resource is repeated either by count or by for_each",
+          address: base,
+        }),
+      );
+    }
+    for (const group of spec.requiredOneOf) {
+      if (group.some((g) => attrs.has(g))) continue;
+      this.diags.push(error("CW2005", "Missing required argument", labelsRange(block), {
+        detail: group.length === 1
+          ? `a ${type} resource needs "${group[0]}"`
+          : `a ${type} resource needs one of ${group.map((g) => `"${g}"`).join(", ")}`,
+        address: base,
+      }));
+    }
+    for (const group of spec.exclusive) {
+      const present = group.filter((g) => attrs.has(g));
+      if (present.length > 1) {
+        this.diags.push(error("CW2029", "Conflicting arguments", attrs.get(present[1])!.nameRange, {
+          detail: `${
+            present.map((p) => `"${p}"`).join(" and ")
+          } cannot both be set on a ${type} resource`,
+          address: base,
+        }));
+      }
+    }
+    const lifecycleBlocks = blocks.filter((b) => b.type === "lifecycle");
+    const assertBlocks = blocks.filter((b) => b.type === "assert");
+    if (lifecycleBlocks.length > 1) {
+      this.diags.push(error("CW2001", "Duplicate lifecycle block", lifecycleBlocks[1].typeRange, {
+        detail: "a resource has at most one lifecycle block",
+      }));
+    }
+    const lifecycle = this.readLifecycle(lifecycleBlocks[0], spec, scope.dir);
+    for (const a of assertBlocks) this.checkAssertStatic(a);
+
+    const node = this.addNode(
+      "resource",
+      base,
+      labelsRange(block),
+      () =>
+        this.evaluateResource(node, scope, block, type, name, spec, attrs, assertBlocks, lifecycle),
+    );
+    scope.resources.set(`${type}.${name}`, node);
+    this.pending.push(() => {
+      const allow = { each: !!forEachAttr, count: !!countAttr };
+      const repeat = [countAttr, forEachAttr].filter((a): a is Attribute => !!a);
+      this.linkExprs(node, scope, repeat.map((a) => a.expr), {});
+      const body: Expression[] = [];
+      for (const attr of attrs.values()) {
+        if (attr === countAttr || attr === forEachAttr || attr.name === "depends_on") continue;
+        body.push(attr.expr);
+      }
+      for (const a of assertBlocks) body.push(...this.blockExprs(a.body));
+      this.linkExprs(node, scope, body, allow);
+      const dependsOn = attrs.get("depends_on");
+      if (dependsOn) this.linkDependsOn(node, scope, dependsOn);
+    });
+  }
+
+  readLifecycle(
+    block: Block | undefined,
+    spec: ResourceTypeSpec,
+    dir: string,
+  ): ResourceInstance["lifecycle"] {
+    const lifecycle = {
+      preventDestroy: false,
+      ignoreChanges: [] as string[],
+      createBeforeDestroy: false,
+    };
+    if (!block) return lifecycle;
+    const { attrs } = this.splitBody(block.body, []);
+    this.unknownArguments(
+      attrs,
+      ["prevent_destroy", "ignore_changes", "create_before_destroy"],
+      "a lifecycle block",
+    );
+    lifecycle.preventDestroy = this.constantBool(attrs.get("prevent_destroy"), dir);
+    lifecycle.createBeforeDestroy = this.constantBool(attrs.get("create_before_destroy"), dir);
+    const ignore = attrs.get("ignore_changes");
+    if (ignore) {
+      const names = Object.keys(spec.args);
+      const items = ignore.expr.kind === "Tuple"
+        ? ignore.expr.items
+        : ignore.expr.kind === "Variable" && ignore.expr.name === "all"
+        ? null
+        : undefined;
+      if (items === null) lifecycle.ignoreChanges = [...names];
+      else if (items === undefined) {
+        this.diags.push(error("CW2022", "Invalid ignore_changes", ignore.expr.range, {
+          detail: "expected a list of argument names, such as [content, mode], or all",
+        }));
+      } else {
+        for (const item of items) {
+          const attrName = item.kind === "Variable" ? item.name : literalString(item);
+          if (attrName === undefined || !names.includes(attrName)) {
+            this.diags.push(error("CW2022", "Invalid ignore_changes entry", item.range, {
+              detail: attrName === undefined
+                ? "expected an argument name"
+                : `"${attrName}" is not an argument of this resource type.${
+                  didYouMean(attrName, names)
+                }`,
+            }));
+            continue;
+          }
+          lifecycle.ignoreChanges.push(attrName);
+        }
+      }
+    }
+    return lifecycle;
+  }
+
+  // ---------------------------------------------------------------- references
+
+  linkAll(_root: ModuleScope): void {
+    for (const step of this.pending) step();
+  }
+
+  addEdge(from: Node, to: Node): void {
+    if (from === to || from.deps.has(to)) return;
+    from.deps.add(to);
+    to.dependents.push(from);
+  }
+
+  linkExprs(
+    node: Node,
+    scope: ModuleScope,
+    exprs: readonly Expression[],
+    allow: { each?: boolean; count?: boolean; selfVariable?: string },
+  ): void {
+    for (const expr of exprs) {
+      for (const ref of referencesOf(expr)) {
+        const target = this.resolveRef(ref, scope, allow);
+        if (target === "bad") this.badExprs.add(expr);
+        else if (target) { for (const t of target) this.addEdge(node, t); }
+      }
+    }
+  }
+
+  undeclared(ref: Traversal, summary: string, detail: string): "bad" {
+    this.diags.push(error("CW2007", summary, ref.range, { detail }));
+    return "bad";
+  }
+
+  resolveRef(
+    ref: Traversal,
+    scope: ModuleScope,
+    allow: { each?: boolean; count?: boolean; selfVariable?: string },
+  ): Node[] | null | "bad" {
+    const first = ref.path[0];
+    const name = typeof first === "string" ? first : undefined;
+    const where = scope.path.length ? ` in module.${scope.path.join(".module.")}` : "";
+    switch (ref.root) {
+      case "var": {
+        if (name === undefined) {
+          return this.undeclared(
+            ref,
+            "Invalid reference",
+            "var must be followed by a variable name: var.NAME",
+          );
+        }
+        if (name === allow.selfVariable) return null;
+        const node = scope.variables.get(name);
+        if (node) return [node];
+        return this.undeclared(
+          ref,
+          `Reference to undeclared input variable "${name}"`,
+          `no variable "${name}" is declared${where}.${didYouMean(name, scope.variables.keys())}`,
+        );
+      }
+      case "local": {
+        if (name === undefined) {
+          return this.undeclared(
+            ref,
+            "Invalid reference",
+            "local must be followed by a name: local.NAME",
+          );
+        }
+        const node = scope.locals.get(name);
+        if (node) return [node];
+        return this.undeclared(
+          ref,
+          `Reference to undeclared local value "${name}"`,
+          `no local value "${name}" is declared${where}.${didYouMean(name, scope.locals.keys())}`,
+        );
+      }
+      case "module": {
+        if (name === undefined) {
+          return this.undeclared(
+            ref,
+            "Invalid reference",
+            "module must be followed by a module name: module.NAME.OUTPUT",
+          );
+        }
+        const mod = scope.modules.get(name);
+        if (!mod) {
+          return this.undeclared(
+            ref,
+            `Reference to undeclared module "${name}"`,
+            `no module "${name}" is declared${where}.${didYouMean(name, scope.modules.keys())}`,
+          );
+        }
+        const out = ref.path[1];
+        if (typeof out !== "string") return [...mod.scope.outputs.values()];
+        const node = mod.scope.outputs.get(out);
+        if (node) return [node];
+        return this.undeclared(
+          ref,
+          `Reference to undeclared output "${out}" of module "${name}"`,
+          `module "${name}" has no output "${out}".${didYouMean(out, mod.scope.outputs.keys())}`,
+        );
+      }
+      case "host": {
+        if (name === undefined) {
+          return this.undeclared(
+            ref,
+            "Invalid reference",
+            "host must be followed by a host name: host.NAME",
+          );
+        }
+        const entry = this.hosts.get(name);
+        if (entry) return [entry.node];
+        return this.undeclared(
+          ref,
+          `Reference to undeclared host "${name}"`,
+          `no host "${name}" is declared.${didYouMean(name, this.hosts.keys())}`,
+        );
+      }
+      case "path":
+        if (name === "module" || name === "root" || name === "cwd") return null;
+        return this.undeclared(
+          ref,
+          `Unknown path attribute${name ? ` "${name}"` : ""}`,
+          "path has the attributes module, root and cwd",
+        );
+      case "each":
+        if (!allow.each) {
+          return this.undeclared(
+            ref,
+            'Reference to "each" outside for_each',
+            "each.key and each.value exist only in a resource that sets for_each",
+          );
+        }
+        if (name === "key" || name === "value") return null;
+        return this.undeclared(ref, "Invalid reference", "each has the attributes key and value");
+      case "count":
+        if (!allow.count) {
+          return this.undeclared(
+            ref,
+            'Reference to "count" outside count',
+            "count.index exists only in a resource that sets count",
+          );
+        }
+        if (name === "index") return null;
+        return this.undeclared(ref, "Invalid reference", "count has the attribute index");
+      default: {
+        if (RESOURCE_TYPES[ref.root]) {
+          if (name === undefined) {
+            return this.undeclared(
+              ref,
+              "Invalid reference",
+              `${ref.root} must be followed by a resource name: ${ref.root}.NAME`,
+            );
+          }
+          const node = scope.resources.get(`${ref.root}.${name}`);
+          if (node) return [node];
+          const sameType = [...scope.resources.keys()].filter((k) => k.startsWith(`${ref.root}.`))
+            .map((k) => k.slice(ref.root.length + 1));
+          return this.undeclared(
+            ref,
+            `Reference to undeclared resource "${ref.root}.${name}"`,
+            `no resource "${ref.root}" "${name}" is declared${where}.${didYouMean(name, sameType)}`,
+          );
+        }
+        return this.undeclared(
+          ref,
+          `Unknown name "${ref.root}"`,
+          `expressions may refer to ${ROOT_NAMES.join(", ")}.${didYouMean(ref.root, ROOT_NAMES)}`,
+        );
+      }
+    }
+  }
+
+  linkDependsOn(node: Node, scope: ModuleScope, attr: Attribute): void {
+    const expr = attr.expr;
+    if (expr.kind !== "Tuple") {
+      this.diags.push(error("CW2020", "Invalid depends_on", expr.range, {
+        detail: "depends_on is a list of resources or modules: [file.a, module.cache]",
+      }));
+      return;
+    }
+    for (const item of expr.items) {
+      const refs = referencesOf(item);
+      const ref = refs[0];
+      const isTraversal = refs.length === 1 &&
+        (item.kind === "Variable" || item.kind === "GetAttr" || item.kind === "Index");
+      if (!ref || !isTraversal || (ref.root !== "module" && !RESOURCE_TYPES[ref.root])) {
+        this.diags.push(error("CW2020", "Invalid depends_on entry", item.range, {
+          detail: "each entry names a resource (file.a) or a module (module.cache)",
+        }));
+        continue;
+      }
+      if (ref.root === "module") {
+        const modName = ref.path[0];
+        const mod = typeof modName === "string" ? scope.modules.get(modName) : undefined;
+        if (!mod) {
+          this.undeclared(
+            ref,
+            `Reference to undeclared module "${String(modName)}"`,
+            `no such module.${didYouMean(String(modName), scope.modules.keys())}`,
+          );
+          continue;
+        }
+        for (const r of this.moduleResourceNodes(mod.scope)) this.addEdge(node, r);
+        continue;
+      }
+      const target = this.resolveRef(ref, scope, {});
+      if (target && target !== "bad") { for (const t of target) this.addEdge(node, t); }
+    }
+  }
+
+  // ---------------------------------------------------------------- evaluation
+
+  evaluateAll(): void {
+    const indegree = new Map<Node, number>();
+    for (const n of this.nodes) indegree.set(n, n.deps.size);
+    const queue: Node[] = this.nodes.filter((n) => n.deps.size === 0);
+    let done = 0;
+    for (let i = 0; i < queue.length; i++) {
+      const node = queue[i];
+      done++;
+      this.collectResourceDeps(node);
+      node.evaluate();
+      for (const d of node.dependents) {
+        const left = indegree.get(d)! - 1;
+        indegree.set(d, left);
+        if (left === 0) queue.push(d);
+      }
+    }
+    if (done < this.nodes.length) this.reportCycles(this.nodes.filter((n) => indegree.get(n)! > 0));
+  }
+
+  collectResourceDeps(node: Node): void {
+    const set = new Set<Node>();
+    for (const d of node.deps) {
+      if (d.kind === "resource") set.add(d);
+      else for (const r of d.resourceDeps ?? []) set.add(r);
+    }
+    node.resourceDeps = set;
+  }
+
+  reportCycles(stuck: Node[]): void {
+    const stuckSet = new Set(stuck);
+    const reported = new Set<Node>();
+    const sorted = [...stuck].sort((a, b) => compareAddresses(a.id, b.id));
+    for (const start of sorted) {
+      if (reported.has(start)) continue;
+      const cycle = this.findCycle(start, stuckSet);
+      if (!cycle || cycle.some((n) => reported.has(n))) continue;
+      for (const n of cycle) reported.add(n);
+      // Start the message at the smallest member so it reads the same every run.
+      let min = 0;
+      for (let i = 1; i < cycle.length; i++) {
+        if (compareAddresses(cycle[i].id, cycle[min].id) < 0) min = i;
+      }
+      const ordered = [...cycle.slice(min), ...cycle.slice(0, min)];
+      const text = [...ordered, ordered[0]].map((n) => n.id).join(" → ");
+      this.diags.push(error("CW2011", `Dependency cycle: ${text}`, ordered[0].range, {
+        detail: "these declarations refer to each other, so none can be evaluated first",
+        notes: ordered.slice(1).map((n) =>
+          `${n.id} is declared at ${fileLabel(n.range, this.sourceByName)}`
+        ),
+      }));
+    }
+  }
+
+  /** A cycle through `start` following dependencies inside `within`, or undefined. */
+  findCycle(start: Node, within: Set<Node>): Node[] | undefined {
+    // Iterative DFS; the cycle is the stack segment from the first repeated node.
+    const onStack = new Map<Node, number>();
+    const visited = new Set<Node>();
+    const stack: { node: Node; deps: Node[]; next: number }[] = [];
+    const push = (n: Node) => {
+      onStack.set(n, stack.length);
+      visited.add(n);
+      stack.push({
+        node: n,
+        deps: [...n.deps].filter((d) => within.has(d)).sort((a, b) => compareAddresses(a.id, b.id)),
+        next: 0,
+      });
+    };
+    push(start);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (top.next >= top.deps.length) {
+        onStack.delete(top.node);
+        stack.pop();
+        continue;
+      }
+      const d = top.deps[top.next++];
+      const at = onStack.get(d);
+      if (at !== undefined) return stack.slice(at).map((f) => f.node);
+      if (!visited.has(d)) push(d);
+    }
+    return undefined;
+  }
+
+  evalExpr(expr: Expression, variables: ValueObject, scope: ModuleScope): Value {
+    if (this.badExprs.has(expr)) return UNKNOWN;
+    const result = evaluate(expr, { variables, baseDir: scope.dir });
+    if (result.diagnostics.length) this.diags.push(...result.diagnostics);
+    return result.value;
+  }
+
+  resolveRootVariables(): void {
+    const declared = new Map<string, { rawText: boolean }>();
+    for (const [name, node] of this.root.variables) {
+      declared.set(name, {
+        rawText: node.decl.type.kind === "string" || node.decl.type.kind === "any",
+      });
+    }
+    const cwvars: SourceFile[] = [];
+    for (const name of this.listDir(this.rootDir, ".cwvars") ?? []) {
+      const file = this.readSource(join(this.rootDir, name));
+      if (file) cwvars.push(file);
+    }
+    this.rawVariables = collectVariableValues(
+      this.rootDir,
+      cwvars,
+      declared,
+      this.options,
+      this.diags,
+      this.sources,
+    );
+  }
+
+  evaluateVariable(scope: ModuleScope, decl: VariableDecl, call: Block | undefined): void {
+    let raw: Value | undefined;
+    let origin = "";
+    let subject: Range = decl.block.labels[0].range;
+    if (scope.parent && call) {
+      const input = call.body.items.find((i): i is Attribute =>
+        i.kind === "Attribute" && i.name === decl.name
+      );
+      if (input) {
+        raw = this.evalExpr(input.expr, scope.parent.ctx, scope.parent);
+        origin = `module "${call.labels[0].value}" argument`;
+        subject = input.expr.range;
+      }
+    } else {
+      const given = this.rawVariables.get(decl.name);
+      if (given) {
+        raw = given.value;
+        origin = given.source;
+        if (given.range) subject = given.range;
+      }
+    }
+    let value: Value;
+    if (raw === undefined) {
+      if (decl.default === undefined) {
+        const site = call ? labelsRange(call) : decl.block.labels[0].range;
+        this.diags.push(error("CW2015", `No value for required variable "${decl.name}"`, site, {
+          detail: call
+            ? `module "${call.labels[0].value}" must set ${decl.name} = …`
+            : `set it with --var ${decl.name}=…, a .cwvars file, CW_VAR_${decl.name}, or give the variable a default`,
+        }));
+        value = UNKNOWN;
+      } else value = decl.default;
+    } else {
+      const c = convertValue(raw, decl.type);
+      if ("error" in c) {
+        this.diags.push(error("CW2014", `Invalid value for variable "${decl.name}"`, subject, {
+          detail: `the value from ${origin} does not match type ${
+            typeToString(decl.type)
+          }: ${c.error}`,
+        }));
+        value = UNKNOWN;
+      } else value = c.value;
+      if (value === null && !decl.nullable) {
+        this.diags.push(error("CW2014", `Invalid value for variable "${decl.name}"`, subject, {
+          detail: "the variable is not nullable, but the value is null",
+        }));
+        value = UNKNOWN;
+      }
+    }
+    if (decl.sensitive && !isUnknown(value)) value = new Sensitive(value);
+    const vars = scope.ctx.var as ValueObject;
+    vars[decl.name] = value;
+    if (isUnknown(value)) return;
+    for (const validation of decl.validations) {
+      const ok = this.evalExpr(validation.condition.expr, scope.ctx, scope);
+      const plain = unmark(ok).value;
+      if (isUnknown(plain)) continue;
+      if (typeof plain !== "boolean") {
+        this.diags.push(
+          error("CW2006", "Invalid validation condition", validation.condition.expr.range, {
+            detail: `the condition must be true or false, got ${typeof plain}`,
+          }),
+        );
+        continue;
+      }
+      if (plain) continue;
+      const message = validation.message
+        ? unmark(this.evalExpr(validation.message.expr, scope.ctx, scope)).value
+        : null;
+      this.diags.push(error("CW2016", `Invalid value for variable "${decl.name}"`, subject, {
+        detail: typeof message === "string" ? message : "the validation condition is false",
+        notes: [`validation rule at ${fileLabel(validation.condition.range, this.sourceByName)}`],
+      }));
+    }
+  }
+
+  /** Instance keys from count or for_each; null when the resource is not repeated. */
+  expand(
+    attrs: Map<string, Attribute>,
+    scope: ModuleScope,
+    address: string,
+  ): { key: string | number; each?: Value }[] | null | "failed" {
+    const countAttr = attrs.get("count");
+    const forEachAttr = attrs.get("for_each");
+    if (forEachAttr) {
+      const raw = this.evalExpr(forEachAttr.expr, scope.ctx, scope);
+      const fail = (detail: string) => {
+        this.diags.push(
+          error("CW2008", "Invalid for_each argument", forEachAttr.expr.range, { detail, address }),
+        );
+        return "failed" as const;
+      };
+      if (isUnknown(raw)) {
+        return badExprHandled(this, forEachAttr.expr)
+          ? "failed"
+          : fail("the value is not known until apply");
+      }
+      if (isSensitive(raw)) {
+        return fail(
+          "a sensitive value cannot be used in for_each: the keys would appear in addresses",
+        );
+      }
+      if (raw === null) return fail("for_each is null; use a map or a set of strings");
+      if (Array.isArray(raw)) {
+        const keys = new Set<string>();
+        for (const item of raw) {
+          const plain = unmark(item);
+          if (typeof plain.value !== "string") {
+            return fail(
+              `for_each takes a set of strings or a map; this list holds a ${describe(item)}`,
+            );
+          }
+          if (plain.sensitive) return fail("a sensitive value cannot be used in for_each");
+          keys.add(plain.value);
+        }
+        return [...keys].sort().map((k) => ({ key: k, each: k }));
+      }
+      if (isObject(raw)) return Object.keys(raw).sort().map((k) => ({ key: k, each: raw[k] }));
+      return fail(`for_each takes a set of strings or a map, not a ${describe(raw)}`);
+    }
+    if (countAttr) {
+      const raw = this.evalExpr(countAttr.expr, scope.ctx, scope);
+      const fail = (detail: string) => {
+        this.diags.push(
+          error("CW2009", "Invalid count argument", countAttr.expr.range, { detail, address }),
+        );
+        return "failed" as const;
+      };
+      if (isUnknown(raw)) {
+        return badExprHandled(this, countAttr.expr)
+          ? "failed"
+          : fail("the value is not known until apply");
+      }
+      const c = convertValue(unmark(raw).value, { kind: "number" });
+      if ("error" in c || typeof c.value !== "number") {
+        return fail(`count must be a whole number, got ${describe(raw)}`);
+      }
+      const n = c.value;
+      if (!Number.isInteger(n) || n < 0) {
+        return fail(`count must be a whole number of at least 0, got ${n}`);
+      }
+      return Array.from({ length: n }, (_, i) => ({ key: i }));
+    }
+    return null;
+  }
+
+  evaluateResource(
+    node: Node,
+    scope: ModuleScope,
+    block: Block,
+    type: string,
+    name: string,
+    spec: ResourceTypeSpec,
+    attrs: Map<string, Attribute>,
+    assertBlocks: Block[],
+    lifecycle: ResourceInstance["lifecycle"],
+  ): void {
+    const base = node.id;
+    const holder = scope.ctx[type] as ValueObject;
+    const expansion = this.expand(attrs, scope, base);
+    node.instances = [];
+    if (expansion === "failed") {
+      holder[name] = UNKNOWN;
+      return;
+    }
+    const dependsOn = new Set<string>();
+    for (const r of node.resourceDeps ?? []) for (const a of r.instances ?? []) dependsOn.add(a);
+    const deps = sortAddresses([...dependsOn], (a) => a);
+    const instances = expansion ?? [{ key: null as string | number | null }];
+    const values: Value[] = [];
+    const byKey: ValueObject = Object.create(null);
+    for (const inst of instances) {
+      let variables = scope.ctx;
+      if (expansion) {
+        variables = Object.assign(Object.create(null), scope.ctx);
+        if (typeof inst.key === "number") {
+          const count: ValueObject = Object.create(null);
+          count.index = inst.key;
+          variables.count = count;
+        } else {
+          const each: ValueObject = Object.create(null);
+          each.key = inst.key;
+          each.value = (inst as { each?: Value }).each ?? null;
+          variables.each = each;
+        }
+      }
+      const address = instanceAddress(base, inst.key);
+      const built = this.buildInstance(
+        scope,
+        block,
+        type,
+        name,
+        spec,
+        attrs,
+        assertBlocks,
+        lifecycle,
+        variables,
+        address,
+        inst.key,
+        deps,
+      );
+      node.instances.push(address);
+      this.resources.push(built.instance);
+      values.push(built.visible);
+      if (typeof inst.key === "string") byKey[inst.key] = built.visible;
+    }
+    holder[name] = expansion === null ? values[0] : attrs.has("for_each") ? byKey : values;
+  }
+
+  buildInstance(
+    scope: ModuleScope,
+    block: Block,
+    type: string,
+    name: string,
+    spec: ResourceTypeSpec,
+    attrs: Map<string, Attribute>,
+    assertBlocks: Block[],
+    lifecycle: ResourceInstance["lifecycle"],
+    variables: ValueObject,
+    address: string,
+    key: string | number | null,
+    dependsOn: string[],
+  ): { instance: ResourceInstance; visible: ValueObject } {
+    const attributes: Record<string, unknown> = {};
+    const visible: ValueObject = Object.create(null);
+    const sensitive: string[] = [];
+    for (const argName of Object.keys(spec.args)) visible[argName] = null;
+    let description: string | null = null;
+    let host: string | null = null;
+    let timeoutMs = DEFAULT_TIMEOUT_MS;
+
+    for (const attr of attrs.values()) {
+      const argSpec: ArgSpec | undefined = spec.args[attr.name];
+      if (!argSpec) {
+        if (attr.name === "description") {
+          const v = this.evalExpr(attr.expr, variables, scope);
+          const c = convertValue(unmark(v).value, { kind: "string" });
+          if ("error" in c) this.typeError(attr, c.error, address);
+          else if (typeof c.value === "string") description = c.value;
+        } else if (attr.name === "timeout") {
+          const v = unmark(this.evalExpr(attr.expr, variables, scope)).value;
+          if (isUnknown(v)) continue;
+          const ms = parseDuration(v);
+          if (typeof ms === "string") {
+            this.diags.push(
+              error("CW2019", "Invalid timeout", attr.expr.range, { detail: ms, address }),
+            );
+          } else timeoutMs = ms;
+        } else if (attr.name === "host") {
+          host = this.hostName(attr, variables, scope, address);
+        }
+        continue;
+      }
+      const raw = this.evalExpr(attr.expr, variables, scope);
+      if (isUnknown(raw)) {
+        visible[attr.name] = UNKNOWN;
+        continue;
+      }
+      const converted = convertValue(raw, argSpec.type);
+      if ("error" in converted) {
+        this.typeError(attr, converted.error, address);
+        continue;
+      }
+      const plain = unmark(converted.value);
+      if (plain.value === null) continue;
+      const problem = checkArgument(argSpec, plain.value);
+      if (problem) {
+        this.diags.push(
+          error("CW2006", `Invalid value for "${attr.name}"`, attr.expr.range, {
+            detail: problem,
+            address,
+          }),
+        );
+        continue;
+      }
+      let value: unknown = plain.value;
+      if (attr.name === "mode" && typeof value === "string") value = value.padStart(4, "0");
+      if (argSpec.path && typeof value === "string") {
+        value = isAbsolute(value) ? value : resolve(scope.dir, value);
+      }
+      if (plain.sensitive) sensitive.push(attr.name);
+      attributes[attr.name] = value;
+      visible[attr.name] = plain.sensitive ? new Sensitive(value as Value) : value as Value;
+    }
+    for (const [argName, argSpec] of Object.entries(spec.args)) {
+      if (argSpec.default !== undefined && attributes[argName] === undefined) {
+        attributes[argName] = argSpec.default;
+        visible[argName] = argSpec.default as Value;
+      }
+    }
+    if (type === "file" && typeof attributes.source === "string") {
+      const content = this.readSourceFile(attributes.source, attrs.get("source")!, address);
+      if (content !== null) {
+        attributes.content = content;
+        visible.content = sensitive.includes("source") ? new Sensitive(content) : content;
+        if (sensitive.includes("source")) sensitive.push("content");
+      }
+    }
+    const aiFields: string[] = [];
+    if (description !== null) {
+      if (type === "file" && attributes.content === undefined && attributes.source === undefined) {
+        aiFields.push("content");
+      }
+      if (type === "container" && attributes.image === undefined) aiFields.push("image");
+      if (type === "task" && attributes.script === undefined) aiFields.push("script");
+    }
+    for (const f of aiFields) visible[f] = UNKNOWN;
+    const asserts = assertBlocks.flatMap((a) =>
+      this.buildAssert(a, variables, scope, address, type, attributes) ?? []
+    );
+    sensitive.sort();
+    const instance: ResourceInstance = {
+      address,
+      module: scope.path,
+      type,
+      name,
+      key,
+      attributes,
+      sensitiveAttributes: sensitive,
+      dependsOn,
+      host,
+      timeoutMs,
+      lifecycle,
+      description,
+      aiFields,
+      asserts,
+      moduleDir: scope.dir,
+      range: block.range,
+    };
+    return { instance, visible };
+  }
+
+  typeError(attr: Attribute, detail: string, address: string): void {
+    this.diags.push(error("CW2006", `Incorrect value type for "${attr.name}"`, attr.expr.range, {
+      detail: `"${attr.name}": ${detail}`,
+      address,
+    }));
+  }
+
+  hostName(
+    attr: Attribute,
+    variables: ValueObject,
+    scope: ModuleScope,
+    address: string,
+  ): string | null {
+    const expr = attr.expr;
+    let hostName: string | undefined;
+    if (expr.kind === "GetAttr" && expr.object.kind === "Variable" && expr.object.name === "host") {
+      hostName = expr.name;
+    } else {
+      const v = unmark(this.evalExpr(expr, variables, scope)).value;
+      if (isUnknown(v)) return null;
+      if (typeof v !== "string") {
+        this.typeError(
+          attr,
+          `expected a host name (string) or host.NAME, got ${describe(v)}`,
+          address,
+        );
+        return null;
+      }
+      hostName = v;
+    }
+    if (!this.hosts.has(hostName)) {
+      this.diags.push(error("CW2026", `Unknown host "${hostName}"`, expr.range, {
+        detail: `no host "${hostName}" is declared.${didYouMean(hostName, this.hosts.keys())}`,
+        address,
+      }));
+      return null;
+    }
+    return hostName;
+  }
+
+  readSourceFile(path: string, attr: Attribute, address: string): string | null {
+    if (!this.readSources.has(path)) {
+      let text: string | null = null;
+      try {
+        text = Deno.readTextFileSync(path);
+      } catch {
+        this.diags.push(error("CW2012", "Source file not found", attr.expr.range, {
+          detail:
+            `no readable file at ${path} (relative paths resolve against the module directory)`,
+          address,
+        }));
+      }
+      this.readSources.set(path, text);
+    }
+    return this.readSources.get(path) ?? null;
+  }
+
+  buildAssert(
+    block: Block,
+    variables: ValueObject,
+    scope: ModuleScope,
+    owner: string,
+    ownerType: string | null,
+    ownerAttributes: Record<string, unknown> | null,
+  ): Assertion | undefined {
+    if (block.labels.length !== 1) return undefined;
+    const kind = block.labels[0].value as AssertKind;
+    const spec = ASSERT_SPECS[kind];
+    if (!spec) return undefined;
+    const args: Record<string, unknown> = {};
+    let ok = true;
+    for (const item of block.body.items) {
+      if (item.kind !== "Attribute") continue;
+      const argSpec = spec.args[item.name];
+      if (!argSpec) continue;
+      const raw = this.evalExpr(item.expr, variables, scope);
+      if (isUnknown(raw)) continue;
+      const c = convertValue(unmark(raw).value, argSpec.type);
+      if ("error" in c) {
+        this.typeError(item, c.error, owner);
+        ok = false;
+        continue;
+      }
+      if (c.value === null) continue;
+      const problem = checkArgument(argSpec, c.value);
+      if (problem) {
+        this.diags.push(
+          error("CW2006", `Invalid value for "${item.name}"`, item.expr.range, {
+            detail: problem,
+            address: owner,
+          }),
+        );
+        ok = false;
+        continue;
+      }
+      args[item.name] = argSpec.path && typeof c.value === "string" && !isAbsolute(c.value)
+        ? resolve(scope.dir, c.value)
+        : c.value;
+    }
+    const from = spec.fromOwner;
+    if (
+      from && args[from.arg] === undefined && ownerType !== null &&
+      from.ownerTypes.includes(ownerType)
+    ) {
+      args[from.arg] = from.attribute === null ? owner : ownerAttributes?.[from.attribute];
+    }
+    for (const [name, argSpec] of Object.entries(spec.args)) {
+      if (args[name] === undefined && argSpec.default !== undefined) args[name] = argSpec.default;
+    }
+    for (const group of spec.requiredOneOf) {
+      if (group.some((g) => args[g] !== undefined)) continue;
+      const attrPresent = block.body.items.some((i) =>
+        i.kind === "Attribute" && group.includes(i.name)
+      );
+      if (attrPresent) continue;
+      this.diags.push(error("CW2005", "Missing required argument", labelsRange(block), {
+        detail: `assert "${kind}" needs ${
+          group.length === 1 ? `"${group[0]}"` : `one of ${group.map((g) => `"${g}"`).join(", ")}`
+        }`,
+        address: owner,
+      }));
+      ok = false;
+    }
+    if (!ok) return undefined;
+    return { kind, owner, ownerType, args, baseDir: scope.dir, range: block.range };
+  }
+
+  // ---------------------------------------------------------------- result
+
+  finish(): LoadResult {
+    const variables: Config["variables"] = {};
+    for (const [name, node] of this.root.variables) {
+      const value = (this.root.ctx.var as ValueObject)[name];
+      if (value === undefined) continue;
+      variables[name] = { value: unmark(value).value, sensitive: node.decl.sensitive };
+    }
+    const digest = createHash("sha256");
+    for (const part of [...this.fileDigestParts].sort()) digest.update(part);
+    digest.update(canonicalJson(variables));
+    for (const [path, text] of [...this.readSources].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      digest.update(`${path}\0${text ?? ""}\0`);
+    }
+    const hosts = [...this.hosts.values()].flatMap((h) => (h.host ? [h.host] : []));
+    hosts.sort((a, b) => (a.name < b.name ? -1 : 1));
+    this.outputs.sort((a, b) => (a.name < b.name ? -1 : 1));
+    this.checks.sort((a, b) => compareAddresses(a.name, b.name));
+    const config: Config = {
+      format_version: "1",
+      rootDir: this.rootDir,
+      files: [...this.files].sort(),
+      digest: digest.digest("hex"),
+      settings: this.settings,
+      variables,
+      resources: sortAddresses(this.resources, (r) => r.address),
+      hosts,
+      outputs: this.outputs,
+      checks: this.checks,
+    };
+    return { config, diagnostics: orderDiagnostics(this.diags), sources: this.sources };
+  }
+}
+
+function badExprHandled(lowering: Lowering, expr: Expression): boolean {
+  return lowering.badExprs.has(expr);
+}
+
+function describe(v: Value): string {
+  const plain = unmark(v).value;
+  if (plain === null) return "null";
+  if (Array.isArray(plain)) return "list";
+  if (typeof plain === "object") return isUnknown(plain) ? "unknown value" : "map";
+  return typeof plain === "boolean" ? "bool" : typeof plain;
+}
+
+/** Sorted by file and position (those without a place last), duplicates removed. */
+function orderDiagnostics(diags: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  const unique: Diagnostic[] = [];
+  for (const d of diags) {
+    const key = `${d.code}\0${d.summary}\0${
+      d.detail ?? ""
+    }\0${d.subject?.filename}:${d.subject?.start}:${d.subject?.end}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(d);
+  }
+  const placed = unique.map((d, i) => ({ d, i }));
+  placed.sort((a, b) => {
+    const sa = a.d.subject;
+    const sb = b.d.subject;
+    if (!sa || !sb) return sa ? -1 : sb ? 1 : a.i - b.i;
+    if (sa.filename !== sb.filename) return sa.filename < sb.filename ? -1 : 1;
+    return sa.start - sb.start || a.i - b.i;
+  });
+  return placed.map((p) => p.d);
+}

@@ -1,0 +1,333 @@
+/**
+ * Arguments of the five built-in resource types and the fifteen assertion
+ * kinds. Each argument has the HCL type its value is converted to and a
+ * valibot schema for what the converted value must satisfy; the per-type
+ * valibot object schemas are exported to schemas/ as JSON Schema.
+ */
+import * as v from "valibot";
+import type { AssertKind } from "./types.ts";
+import { ANY, type HclType, STRING } from "./_typesys.ts";
+
+export interface ArgSpec {
+  readonly type: HclType;
+  readonly schema: v.GenericSchema;
+  /** Meaning shown in docs and did-you-mean. */
+  readonly doc: string;
+  readonly default?: unknown;
+  /** A path resolved against path.module. */
+  readonly path?: boolean;
+}
+
+const NUMBER: HclType = { kind: "number" };
+const LIST_OF_STRINGS: HclType = { kind: "list", element: STRING };
+const MAP_OF_STRINGS: HclType = { kind: "map", element: STRING };
+
+const text = v.string();
+const nonEmpty = v.pipe(v.string(), v.minLength(1, "must not be empty"));
+const mode = v.pipe(
+  v.string(),
+  v.regex(/^0?[0-7]{3}$/, 'must be an octal mode such as "0644"'),
+);
+const durationText = v.pipe(
+  v.string(),
+  v.regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration such as "30s", "5m" or "500ms"'),
+);
+const count = v.pipe(
+  v.number(),
+  v.integer("must be a whole number"),
+  v.minValue(0, "must not be negative"),
+);
+const percent = v.pipe(v.number(), v.minValue(0), v.maxValue(100, "must be at most 100"));
+const positive = v.pipe(v.number(), v.minValue(0, "must not be negative"));
+const regexText = v.pipe(
+  v.string(),
+  v.check((s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be a valid regular expression"),
+);
+const url = v.pipe(v.string(), v.regex(/^https?:\/\/\S+$/, "must be an http:// or https:// URL"));
+
+const arg = (
+  type: HclType,
+  schema: v.GenericSchema,
+  doc: string,
+  extra: Partial<ArgSpec> = {},
+): ArgSpec => ({
+  type,
+  schema,
+  doc,
+  ...extra,
+});
+
+export interface ResourceTypeSpec {
+  readonly args: Readonly<Record<string, ArgSpec>>;
+  /** Alternatives of which at least one must be set; the first names the message. */
+  readonly requiredOneOf: readonly (readonly string[])[];
+  /** Arguments that may not appear together. */
+  readonly exclusive: readonly (readonly string[])[];
+  /** Arguments whose change is applied in place; any other change replaces. */
+  readonly updatable: readonly string[];
+}
+
+const ownership = {
+  mode: arg(STRING, mode, 'permission bits, octal ("0644")'),
+  owner: arg(STRING, nonEmpty, "owning user"),
+  group: arg(STRING, nonEmpty, "owning group"),
+};
+
+export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
+  file: {
+    args: {
+      path: arg(STRING, nonEmpty, "where the file lives", { path: true }),
+      content: arg(STRING, text, "the exact content"),
+      source: arg(STRING, nonEmpty, "a file whose content is copied", { path: true }),
+      ...ownership,
+    },
+    requiredOneOf: [["path"], ["content", "source", "description"]],
+    exclusive: [["content", "source"]],
+    updatable: ["content", "source", "mode", "owner", "group"],
+  },
+  directory: {
+    args: { path: arg(STRING, nonEmpty, "the directory", { path: true }), ...ownership },
+    requiredOneOf: [["path"]],
+    exclusive: [],
+    updatable: ["mode", "owner", "group"],
+  },
+  command: {
+    args: {
+      run: arg(STRING, nonEmpty, "the command line"),
+      creates: arg(STRING, nonEmpty, "skip when this path exists", { path: true }),
+      unless: arg(STRING, nonEmpty, "skip when this command exits 0"),
+      destroy: arg(STRING, nonEmpty, "command run on destroy"),
+      env: arg(MAP_OF_STRINGS, v.record(v.string(), v.string()), "environment variables"),
+      cwd: arg(STRING, nonEmpty, "working directory", { path: true }),
+      interpreter: arg(
+        LIST_OF_STRINGS,
+        v.pipe(v.array(v.string()), v.minLength(1)),
+        "program and arguments that run `run`",
+      ),
+    },
+    requiredOneOf: [["run"]],
+    exclusive: [],
+    updatable: [],
+  },
+  container: {
+    args: {
+      image: arg(STRING, nonEmpty, "the image to run"),
+      name: arg(
+        STRING,
+        v.pipe(
+          v.string(),
+          v.regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "must be a valid container name"),
+        ),
+        "container name",
+      ),
+      ports: arg(
+        LIST_OF_STRINGS,
+        v.array(
+          v.pipe(
+            v.string(),
+            v.regex(
+              /^(\d{1,3}(\.\d{1,3}){3}:)?\d+(:\d+)?(\/(tcp|udp))?$/,
+              'must look like "8080:80"',
+            ),
+          ),
+        ),
+        "published ports",
+      ),
+      volumes: arg(LIST_OF_STRINGS, v.array(nonEmpty), "bind mounts HOST:CONTAINER[:ro]"),
+      env: arg(MAP_OF_STRINGS, v.record(v.string(), v.string()), "environment variables"),
+      command: arg(LIST_OF_STRINGS, v.array(v.string()), "command and arguments"),
+      restart: arg(
+        STRING,
+        v.picklist(["no", "always", "on-failure", "unless-stopped"]),
+        "restart policy",
+      ),
+      healthcheck: arg(
+        ANY,
+        v.record(v.string(), v.unknown()),
+        "health check: test, interval, timeout, retries",
+      ),
+      runtime: arg(STRING, v.picklist(["docker", "podman"]), "container runtime"),
+    },
+    requiredOneOf: [["image", "description"]],
+    exclusive: [],
+    updatable: [],
+  },
+  task: {
+    args: {
+      script: arg(STRING, nonEmpty, "the script to run"),
+      lang: arg(STRING, v.picklist(["bash", "python3", "deno", "sh"]), "script language", {
+        default: "bash",
+      }),
+      creates: arg(STRING, nonEmpty, "skip when this path exists", { path: true }),
+      destroy: arg(STRING, nonEmpty, "script run on destroy"),
+    },
+    requiredOneOf: [["description", "script"]],
+    exclusive: [],
+    updatable: [],
+  },
+};
+
+export const RESOURCE_TYPE_NAMES = Object.keys(RESOURCE_TYPES).sort();
+
+/** Arguments every resource takes besides its own. */
+export const META_ARGUMENTS = ["depends_on", "count", "for_each", "host", "timeout", "description"];
+
+export interface AssertKindSpec {
+  readonly args: Readonly<Record<string, ArgSpec>>;
+  readonly requiredOneOf: readonly (readonly string[])[];
+  /** Argument filled from the enclosing resource when omitted. */
+  readonly fromOwner?: {
+    readonly arg: string;
+    readonly ownerTypes: readonly string[];
+    readonly attribute: string | null;
+  };
+}
+
+const containerArg = arg(STRING, nonEmpty, "container resource address or container name");
+const processArg = arg(STRING, nonEmpty, "process name");
+const pathArg = arg(STRING, nonEmpty, "path checked", { path: true });
+const containerFromOwner = { arg: "container", ownerTypes: ["container"], attribute: null };
+const pathFromOwner = { arg: "path", ownerTypes: ["file", "directory"], attribute: "path" };
+
+export const ASSERT_SPECS: Readonly<Record<AssertKind, AssertKindSpec>> = {
+  http: {
+    args: {
+      url: arg(STRING, url, "URL requested"),
+      expect_status: arg(
+        NUMBER,
+        v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(599)),
+        "expected status",
+        { default: 200 },
+      ),
+      body_contains: arg(STRING, text, "text the body must contain"),
+      timeout: arg(STRING, durationText, "request timeout", { default: "10s" }),
+    },
+    requiredOneOf: [["url"]],
+  },
+  port: {
+    args: {
+      port: arg(
+        NUMBER,
+        v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)),
+        "TCP port",
+      ),
+      host: arg(STRING, nonEmpty, "host connected to", { default: "127.0.0.1" }),
+    },
+    requiredOneOf: [["port"]],
+  },
+  response_time: {
+    args: {
+      url: arg(STRING, url, "URL requested"),
+      max_ms: arg(NUMBER, positive, "slowest acceptable response"),
+    },
+    requiredOneOf: [["url"], ["max_ms"]],
+  },
+  container_running: {
+    args: { container: containerArg },
+    requiredOneOf: [["container"]],
+    fromOwner: containerFromOwner,
+  },
+  container_healthy: {
+    args: { container: containerArg },
+    requiredOneOf: [["container"]],
+    fromOwner: containerFromOwner,
+  },
+  log_contains: {
+    args: {
+      pattern: arg(STRING, regexText, "regular expression"),
+      lines: arg(NUMBER, count, "how many recent lines are searched", { default: 100 }),
+      container: containerArg,
+    },
+    requiredOneOf: [["pattern"], ["container"]],
+    fromOwner: containerFromOwner,
+  },
+  file_exists: { args: { path: pathArg }, requiredOneOf: [["path"]], fromOwner: pathFromOwner },
+  file_permissions: {
+    args: { path: pathArg, ...ownership },
+    requiredOneOf: [["path"], ["mode", "owner", "group"]],
+    fromOwner: pathFromOwner,
+  },
+  file_size: {
+    args: {
+      path: pathArg,
+      min_bytes: arg(NUMBER, count, "smallest size"),
+      max_bytes: arg(NUMBER, count, "largest size"),
+    },
+    requiredOneOf: [["path"], ["min_bytes", "max_bytes"]],
+    fromOwner: pathFromOwner,
+  },
+  file_content: {
+    args: {
+      path: pathArg,
+      pattern: arg(STRING, regexText, "regular expression the content matches"),
+      sha256: arg(
+        STRING,
+        v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits")),
+        "expected sha256",
+      ),
+    },
+    requiredOneOf: [["path"], ["pattern", "sha256"]],
+    fromOwner: pathFromOwner,
+  },
+  memory_usage: {
+    args: {
+      max_mb: arg(NUMBER, positive, "largest resident memory in MB"),
+      container: containerArg,
+      process: processArg,
+    },
+    requiredOneOf: [["max_mb"], ["container", "process"]],
+    fromOwner: containerFromOwner,
+  },
+  cpu_usage: {
+    args: {
+      max_percent: arg(NUMBER, percent, "highest CPU use in percent"),
+      container: containerArg,
+      process: processArg,
+    },
+    requiredOneOf: [["max_percent"], ["container", "process"]],
+    fromOwner: containerFromOwner,
+  },
+  disk_usage: {
+    args: {
+      path: pathArg,
+      max_percent: arg(NUMBER, percent, "fullest the filesystem may be"),
+      max_mb: arg(NUMBER, positive, "largest size of the path in MB"),
+    },
+    requiredOneOf: [["path"], ["max_percent", "max_mb"]],
+    fromOwner: pathFromOwner,
+  },
+  process_running: {
+    args: {
+      name: processArg,
+      min_count: arg(NUMBER, v.pipe(count, v.minValue(1)), "fewest processes", { default: 1 }),
+    },
+    requiredOneOf: [["name"]],
+  },
+  process_not_running: { args: { name: processArg }, requiredOneOf: [["name"]] },
+};
+
+/** valibot object schema of a resource type's (or assertion kind's) arguments, for docs and JSON Schema. */
+export function argumentsSchema(args: Readonly<Record<string, ArgSpec>>): v.GenericSchema {
+  const entries: Record<string, v.GenericSchema> = {};
+  for (const [name, spec] of Object.entries(args)) {
+    entries[name] = v.optional(v.nullable(spec.schema));
+  }
+  return v.object(entries);
+}
+
+/** First message of a failed valibot check, phrased for a diagnostic. */
+export function checkArgument(spec: ArgSpec, value: unknown): string | undefined {
+  const result = v.safeParse(spec.schema, value);
+  if (result.success) return undefined;
+  const issue = result.issues[0];
+  const where = issue.path?.length ? ` (at ${issue.path.map((p) => String(p.key)).join(".")})` : "";
+  if (issue.kind === "schema") return `expected ${issue.expected}, got ${issue.received}${where}`;
+  return `${issue.message}${where}`;
+}
