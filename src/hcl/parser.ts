@@ -337,8 +337,11 @@ class Parser {
       } else if (t === T.OBrace) braces++;
       else if (t === T.CBrace) {
         if (braces === 0) {
-          this.pos = i;
-          return;
+          if (others === 0) {
+            this.pos = i;
+            return;
+          }
+          break;
         }
         braces--;
       } else if (
@@ -348,7 +351,14 @@ class Parser {
         if (others > 0) others--;
       }
     }
-    // Unbalanced to the end of file: resume after the line of the error.
+    // Brackets never balance: an unclosed bracket. Resume at the start of the
+    // line where the error showed, so the lines after it still parse.
+    for (let i = Math.min(errorAt, this.types.length - 1); i > itemStart; i--) {
+      if (types[i] === T.Newline) {
+        this.pos = i;
+        return;
+      }
+    }
     braces = 0;
     for (let i = Math.max(errorAt, itemStart + 1);; i++) {
       const t = types[i];

@@ -1,0 +1,2 @@
+a = "bad \q escape"
+b = "short \u12"

@@ -1,0 +1,4 @@
+"quoted" = 1
+10 = 5
+lonely
+= 3

@@ -1,0 +1,3 @@
+name = "a"
+port = 80
+name = "b"

@@ -1,0 +1,4 @@
+a = "%{ if x }open"
+b = "%{ endif }"
+c = "%{ for x in y }${x}%{ endif }"
+d = "%{ bogus }"

@@ -1,0 +1,2 @@
+resource "file" "index" {
+  path = "/var/www/index.html"

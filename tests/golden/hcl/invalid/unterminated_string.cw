@@ -1,0 +1,2 @@
+a = "no closing quote
+b = 2

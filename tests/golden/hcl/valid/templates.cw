@@ -1,0 +1,6 @@
+greeting = "Hello, ${var.name}!"
+escaped  = "literal $${not_interp} and %%{not_directive}"
+escapes  = "tab\tnewline\nquote\"backslash\\ \u00e9 \U0001F600"
+cond     = "%{ if var.admin }admin%{ else }user%{ endif }"
+loop     = "%{ for k, v in var.tags }${k}=${v};%{ endfor }"
+strip    = "a  ${~ var.x ~}  b"
