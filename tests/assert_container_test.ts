@@ -1,0 +1,112 @@
+/** Container assertion kinds through the real podman probe of src/exec. */
+import assert from "node:assert/strict";
+import type { Assertion } from "../src/config/mod.ts";
+import { type AssertionResult, runAssertions } from "../src/assert/mod.ts";
+import { applyContainer, containerProbe, destroyContainer } from "../src/exec/container.ts";
+import { systemTest, TEST_IMAGE } from "./support/system.ts";
+
+const unique = () => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+
+function make(
+  kind: Assertion["kind"],
+  owner: string,
+  args: Record<string, unknown> = {},
+  ownerType: string | null = "container",
+): Assertion {
+  return {
+    kind,
+    owner,
+    ownerType,
+    args,
+    baseDir: "/",
+    range: { filename: "main.cw", start: 0, end: 0 },
+  };
+}
+
+function verdicts(results: AssertionResult[]): boolean[] {
+  return results.map((r) => r.passed);
+}
+
+systemTest(
+  "container_running, container_healthy, log_contains, memory_usage, cpu_usage pass and fail for real",
+  ["podman", "busybox-image"],
+  async () => {
+    const healthy = `container.${unique()}`;
+    const busy = `container.${unique()}`;
+    const sick = `container.${unique()}`;
+    const stopped = `container.${unique()}`;
+    try {
+      await Promise.all([
+        applyContainer(healthy, {
+          image: TEST_IMAGE,
+          command: ["sh", "-c", "echo service ready; exec sleep 300"],
+          healthcheck: { command: "true", interval: "2s" },
+          runtime: "podman",
+        }),
+        applyContainer(busy, {
+          image: TEST_IMAGE,
+          command: ["sh", "-c", "while :; do :; done"],
+          runtime: "podman",
+        }),
+        applyContainer(sick, {
+          image: TEST_IMAGE,
+          command: ["sleep", "300"],
+          healthcheck: { command: "false", interval: "2s", retries: 1 },
+          runtime: "podman",
+        }),
+        applyContainer(stopped, {
+          image: TEST_IMAGE,
+          command: ["sleep", "300"],
+          runtime: "podman",
+        }),
+      ]);
+      await destroyContainer(stopped, { runtime: "podman" });
+      const probe = containerProbe("podman");
+      const results = await runAssertions([
+        make("container_running", healthy),
+        make("container_running", stopped),
+        make("container_healthy", healthy),
+        make("container_healthy", sick),
+        make("container_healthy", busy),
+        make("log_contains", healthy, { pattern: "service re+ady" }),
+        make("log_contains", healthy, { pattern: "^panic" }),
+        make("memory_usage", healthy, { max_mb: 256 }),
+        make("memory_usage", healthy, { max_mb: 0.0001 }),
+        make("cpu_usage", busy, { max_percent: 20 }),
+        make("cpu_usage", healthy, { max_percent: 50 }),
+        // From a check block, naming the container by address or by name.
+        make("container_running", "check.c", { container: healthy }, null),
+        make("container_running", "check.c", { container: `cw-${healthy.split(".")[1]}` }, null),
+        make("memory_usage", stopped, { max_mb: 100 }),
+      ], { probe, concurrency: 4 });
+      const byIndex = results.map((r) => `${r.kind} ${r.passed} ${r.actual} ${r.message}`);
+      assert.deepEqual(verdicts(results), [
+        true,
+        false,
+        true,
+        false,
+        false,
+        true,
+        false,
+        true,
+        false,
+        false,
+        true,
+        true,
+        true,
+        false,
+      ], byIndex.join("\n"));
+      assert.equal(results[1]!.actual, "missing");
+      assert.equal(results[3]!.actual, "unhealthy");
+      assert.equal(results[4]!.actual, "no healthcheck");
+      assert.match(results[5]!.actual, /service ready/);
+      assert.match(results[9]!.actual, /^[\d.]+%$/);
+      assert.ok(parseFloat(results[9]!.actual) > 20);
+      assert.equal(results[13]!.actual, "not running");
+    } finally {
+      await Promise.all(
+        [healthy, busy, sick, stopped].map((a) => destroyContainer(a, { runtime: "podman" })),
+      );
+    }
+  },
+);
