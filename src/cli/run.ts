@@ -72,18 +72,25 @@ export async function runCli(
     }
     const command = await loading;
 
-    const parsed = parseCommandArgs(rest, command);
-    if (!parsed.ok) return fail(parsed.message);
-    const { values, positionals } = parsed.value;
-    if (values.help === true) {
+    // Help wins over everything else on the line, even a flag that does not parse.
+    if (help) {
       io.stdout(renderCommandHelp(command, paint));
       return 0;
     }
+    const parsed = parseCommandArgs(rest, command);
+    if (!parsed.ok) return fail(parsed.message);
+    const { values, positionals } = parsed.value;
     const logLevel = values["log-level"];
     if (typeof logLevel === "string" && !isLogLevel(logLevel)) {
       return fail(
         `clockwork: invalid --log-level "${logLevel}"; expected one of ${LOG_LEVELS.join(", ")}`,
       );
+    }
+    const badVar = (values.var as string[] | undefined)?.find((v) =>
+      !/^[A-Za-z_][A-Za-z0-9_-]*=/.test(v)
+    );
+    if (badVar !== undefined) {
+      return fail(`clockwork: --var needs NAME=VALUE, got "${badVar}"`);
     }
     const globals = toGlobalOptions(values);
     debug = globals.logLevel === "debug" || (globals.logLevel === undefined && debug);

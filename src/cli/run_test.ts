@@ -63,3 +63,14 @@ Deno.test("no command prints the overview; a stray word is an error", async () =
   equal(await runCli(["--", "plan"], stray, {}, Deno.cwd()), 1);
   equal(stray.err, 'clockwork: unexpected argument "plan"\n');
 });
+
+Deno.test("--var must be NAME=VALUE; --help wins over a bad flag", async () => {
+  const io = bufferIo();
+  equal(await runCli(["version", "--var", "port"], io, {}, Deno.cwd()), 1);
+  equal(io.err, 'clockwork: --var needs NAME=VALUE, got "port"\n');
+  const good = bufferIo();
+  equal(await runCli(["version", "--var", "port=80", "--var=name=a=b"], good, {}, Deno.cwd()), 0);
+  const help = bufferIo();
+  equal(await runCli(["plan", "--bogus", "--help"], help, {}, Deno.cwd()), 0);
+  match(help.out, /^Usage: clockwork plan/);
+});
