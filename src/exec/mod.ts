@@ -1,6 +1,6 @@
 /**
  * Public surface of src/exec: the only place that spawns processes. Observes
- * live resources and runs artifact bundles.
+ * live resources and runs artifact bundles in the sandbox.
  */
 import {
   type Observation,
@@ -9,8 +9,18 @@ import {
   OBSERVERS,
 } from "./_observers.ts";
 
-export { octalMode } from "./_observers.ts";
+export { OBSERVERS, octalMode } from "./_observers.ts";
 export type { Observation, ObserveItem, ObserveOptions, Observer } from "./_observers.ts";
+export {
+  runBundle,
+  type RunOptions,
+  type RunResult,
+  safeStepName,
+  type StepResult,
+  type StepStatus,
+} from "./_run.ts";
+export { bwrapAvailable, type SandboxMode } from "./_sandbox.ts";
+export { inside, insideAny, tooBroad } from "./_grants.ts";
 
 /**
  * What exists now for each item, in input order. Types with no observer

@@ -28,8 +28,17 @@ export const InProcessOpSchema = v.variant("op", [
     path: v.string(),
     artifact: v.string(),
     mode: v.nullable(v.string()),
+    /** User and group names or numeric ids; null leaves them as created. */
+    owner: v.optional(v.nullable(v.string())),
+    group: v.optional(v.nullable(v.string())),
   }),
-  v.object({ op: v.literal("mkdir"), path: v.string(), mode: v.nullable(v.string()) }),
+  v.object({
+    op: v.literal("mkdir"),
+    path: v.string(),
+    mode: v.nullable(v.string()),
+    owner: v.optional(v.nullable(v.string())),
+    group: v.optional(v.nullable(v.string())),
+  }),
   v.object({ op: v.literal("remove"), path: v.string(), recursive: v.boolean() }),
 ]);
 export type InProcessOp = v.InferOutput<typeof InProcessOpSchema>;

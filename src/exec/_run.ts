@@ -1,0 +1,317 @@
+/**
+ * Runs a bundle: steps in dependency order, independent ones in parallel up
+ * to `parallelism`, each either in-process (file, directory) or as a
+ * sandboxed subprocess with a scrubbed environment, a timeout that kills its
+ * whole process group, and its output in `.clockwork/logs/<run>/<step>.log`.
+ *
+ * After a failure (or an abort: Ctrl-C) no new step starts; running ones
+ * finish. `onStepDone` is awaited before any dependent starts, so the caller
+ * can record state durably first.
+ */
+import { join, resolve } from "node:path";
+import type { Diagnostic } from "../hcl/mod.ts";
+import type { Bundle, BundleStep } from "../forge/mod.ts";
+import { type InProcessArtifact, runInProcess } from "./_inprocess.ts";
+import { bwrapAvailable, launchArgv, type SandboxMode } from "./_sandbox.ts";
+
+export type StepStatus = "ok" | "failed" | "skipped";
+
+export interface StepResult {
+  readonly step: BundleStep;
+  readonly status: StepStatus;
+  readonly durationMs: number;
+  /** Absolute log path (subprocess steps only). */
+  readonly logPath: string | null;
+  readonly exitCode: number | null;
+  readonly timedOut: boolean;
+  /** One line saying why it failed or was skipped. */
+  readonly message: string | null;
+  /** What the in-process op saw right after (file: sha256, mode, size). */
+  readonly observed: Record<string, unknown> | null;
+  /** True when the step did no work at all (an empty in-process step). */
+  readonly spawned: boolean;
+}
+
+export interface RunOptions {
+  /** Absolute build directory: artifacts live here and it is the default cwd. */
+  readonly buildDir: string;
+  /** Absolute directory for this run's logs (created on first use). */
+  readonly logDir: string;
+  readonly parallelism?: number;
+  readonly sandbox?: SandboxMode;
+  /** Aborting stops new steps from starting (graceful Ctrl-C). */
+  readonly signal?: AbortSignal;
+  readonly onStepStart?: (step: BundleStep) => void;
+  /** Awaited before dependents of the step may start. */
+  readonly onStepDone?: (result: StepResult) => void | Promise<void>;
+  /** PATH for subprocesses (default: this process's PATH). */
+  readonly path?: string;
+  /** Grace period between SIGTERM and SIGKILL on timeout (default 2 s). */
+  readonly killGraceMs?: number;
+}
+
+export interface RunResult {
+  /** In bundle order. */
+  readonly results: StepResult[];
+  readonly failed: StepResult[];
+  readonly interrupted: boolean;
+  /** Warnings such as "no sandbox available". */
+  readonly diagnostics: Diagnostic[];
+  readonly spawnCount: number;
+}
+
+const DEFAULT_PARALLELISM = 10;
+
+export function safeStepName(id: string): string {
+  return id.replace(/[^A-Za-z0-9_.-]/g, "_");
+}
+
+export async function runBundle(bundle: Bundle, options: RunOptions): Promise<RunResult> {
+  const diagnostics: Diagnostic[] = [];
+  const wantSandbox = options.sandbox ?? "auto";
+  const sandbox = wantSandbox !== "none" && bwrapAvailable();
+  const needsProcess = bundle.steps.some((s) => s.inProcess === null);
+  if (!sandbox && needsProcess && wantSandbox !== "none") {
+    diagnostics.push({
+      severity: "warning",
+      code: "CW5102",
+      summary: "No sandbox: bubblewrap (bwrap) is not available",
+      detail:
+        "steps run with a scrubbed environment, a timeout and the build directory as working directory, but can write anywhere this user can",
+      notes: ["install bubblewrap (Debian: apt-get install bubblewrap) to confine steps"],
+    });
+  }
+  const artifacts = new Map<string, InProcessArtifact>(
+    bundle.artifacts.map((a) => [a.path, { content: a.content, sha256: a.sha256 }]),
+  );
+  const index = new Map(bundle.steps.map((s, i) => [s.id, i]));
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const step of bundle.steps) {
+    const deps = step.dependsOn.filter((d) => index.has(d));
+    waiting.set(step.id, deps.length);
+    for (const d of deps) {
+      if (!dependents.has(d)) dependents.set(d, []);
+      dependents.get(d)!.push(step.id);
+    }
+  }
+  const ready: number[] = bundle.steps.flatMap((s, i) => waiting.get(s.id) === 0 ? [i] : []);
+  const results: (StepResult | undefined)[] = new Array(bundle.steps.length);
+  const parallelism = Math.max(1, options.parallelism ?? DEFAULT_PARALLELISM);
+  let running = 0;
+  let stopped = false;
+  let failedAny = false;
+  let spawnCount = 0;
+  let logDirMade = false;
+  const ensureLogDir = () => {
+    if (!logDirMade) Deno.mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
+    logDirMade = true;
+  };
+
+  const runOne = async (step: BundleStep): Promise<StepResult> => {
+    const started = performance.now();
+    const base = { step, logPath: null, exitCode: null, timedOut: false, observed: null };
+    if (step.inProcess !== null) {
+      try {
+        const observed = runInProcess(step.inProcess, step.writes, artifacts);
+        return {
+          ...base,
+          status: "ok",
+          durationMs: performance.now() - started,
+          message: null,
+          observed,
+          spawned: false,
+        };
+      } catch (e) {
+        return {
+          ...base,
+          status: "failed",
+          durationMs: performance.now() - started,
+          message: e instanceof Error ? e.message : String(e),
+          spawned: false,
+        };
+      }
+    }
+    if (step.host !== null) {
+      return {
+        ...base,
+        status: "failed",
+        durationMs: 0,
+        message: `host ${
+          JSON.stringify(step.host)
+        }: remote runners are not available in this build`,
+        spawned: false,
+      };
+    }
+    spawnCount++;
+    ensureLogDir();
+    return await runProcess(step, options, artifacts, sandbox);
+  };
+
+  await new Promise<void>((done) => {
+    const pump = () => {
+      if (options.signal?.aborted) stopped = true;
+      while (!stopped && running < parallelism && ready.length > 0) {
+        const i = ready.shift()!;
+        const step = bundle.steps[i];
+        running++;
+        options.onStepStart?.(step);
+        runOne(step).then(async (result) => {
+          results[i] = result;
+          await options.onStepDone?.(result);
+          running--;
+          if (result.status === "failed") {
+            stopped = true;
+            failedAny = true;
+          } else {
+            for (const d of dependents.get(step.id) ?? []) {
+              const left = waiting.get(d)! - 1;
+              waiting.set(d, left);
+              if (left === 0) ready.push(index.get(d)!);
+            }
+            ready.sort((a, b) => a - b);
+          }
+          pump();
+        });
+      }
+      if (running === 0) done();
+    };
+    options.signal?.addEventListener("abort", () => {
+      stopped = true;
+    }, { once: true });
+    pump();
+  });
+
+  const final: StepResult[] = bundle.steps.map((step, i) =>
+    results[i] ?? {
+      step,
+      status: "skipped",
+      durationMs: 0,
+      logPath: null,
+      exitCode: null,
+      timedOut: false,
+      message: failedAny ? "not started: an earlier step failed" : "not started: interrupted",
+      observed: null,
+      spawned: false,
+    }
+  );
+  return {
+    results: final,
+    failed: final.filter((r) => r.status === "failed"),
+    interrupted: !failedAny && final.some((r) => r.status === "skipped"),
+    diagnostics,
+    spawnCount,
+  };
+}
+
+async function runProcess(
+  step: BundleStep,
+  options: RunOptions,
+  artifacts: ReadonlyMap<string, unknown>,
+  sandbox: boolean,
+): Promise<StepResult> {
+  const started = performance.now();
+  const logPath = join(options.logDir, `${safeStepName(step.id)}.log`);
+  const cwd = step.cwd ?? options.buildDir;
+  // Artifact paths are relative to the build dir; the step may run elsewhere (`cwd`).
+  const argv = step.argv.map((a) => artifacts.has(a) ? resolve(options.buildDir, a) : a);
+  const launch = launchArgv(
+    { argv, cwd, writes: step.writes, network: step.network, buildDir: options.buildDir },
+    sandbox,
+  );
+  const log = Deno.openSync(logPath, { write: true, create: true, truncate: true, mode: 0o600 });
+  const failed = (
+    message: string,
+    exitCode: number | null = null,
+    timedOut = false,
+  ): StepResult => ({
+    step,
+    status: "failed",
+    durationMs: performance.now() - started,
+    logPath,
+    exitCode,
+    timedOut,
+    message,
+    observed: null,
+    spawned: true,
+  });
+  if ("refused" in launch) {
+    log.writeSync(new TextEncoder().encode(`clockwork: ${launch.refused}\n`));
+    log.close();
+    return failed(launch.refused);
+  }
+  const env = { ...step.env, PATH: options.path ?? Deno.env.get("PATH") ?? "/usr/bin:/bin" };
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(launch.argv[0], {
+      args: launch.argv.slice(1),
+      cwd: sandbox ? undefined : cwd,
+      clearEnv: true,
+      env,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (e) {
+    const message = `could not start ${launch.argv[0]}: ${e instanceof Error ? e.message : e}`;
+    log.writeSync(new TextEncoder().encode(`clockwork: ${message}\n`));
+    log.close();
+    return failed(message);
+  }
+  let timedOut = false;
+  const killGroup = (signal: Deno.Signal) => {
+    try {
+      // setsid made the child the leader of its own group: -pid reaches everything it started.
+      Deno.kill(-child.pid, signal);
+    } catch {
+      try {
+        child.kill(signal);
+      } catch { /* already gone */ }
+    }
+  };
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup("SIGTERM");
+    graceTimer = setTimeout(() => killGroup("SIGKILL"), options.killGraceMs ?? 2000);
+  }, step.timeoutMs);
+  const copy = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) {
+      let offset = 0;
+      while (offset < chunk.length) offset += log.writeSync(chunk.subarray(offset));
+    }
+  };
+  const [status] = await Promise.all([child.status, copy(child.stdout), copy(child.stderr)]);
+  clearTimeout(timer);
+  if (graceTimer !== undefined) clearTimeout(graceTimer);
+  if (!timedOut) killGroup("SIGKILL"); // leftovers the step started in the background
+  log.close();
+  if (timedOut) {
+    return failed(
+      `timed out after ${formatDuration(step.timeoutMs)} (process group killed)`,
+      status.code,
+      true,
+    );
+  }
+  if (!status.success) {
+    return failed(
+      status.signal ? `killed by ${status.signal}` : `exited with code ${status.code}`,
+      status.code,
+    );
+  }
+  return {
+    step,
+    status: "ok",
+    durationMs: performance.now() - started,
+    logPath,
+    exitCode: 0,
+    timedOut: false,
+    message: null,
+    observed: null,
+    spawned: true,
+  };
+}
+
+function formatDuration(ms: number): string {
+  return ms % 60000 === 0 ? `${ms / 60000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}

@@ -1,0 +1,85 @@
+/**
+ * How a step's process is started: in its own process group (so a timeout
+ * kills everything it spawned), and on Linux with bubblewrap inside a mount
+ * namespace where / is read-only except the build directory and the step's
+ * declared writes, /dev, /proc and /tmp are private, and the network is cut
+ * unless the step needs it.
+ */
+import { join } from "node:path";
+import { bindTarget } from "./_grants.ts";
+
+export type SandboxMode = "auto" | "bwrap" | "none";
+
+const found = new Map<string, string | null>();
+
+/** Absolute path of a program on PATH (cached), or null. */
+export function which(name: string): string | null {
+  if (found.has(name)) return found.get(name)!;
+  let result: string | null = null;
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (!dir) continue;
+    try {
+      const candidate = join(dir, name);
+      if (Deno.statSync(candidate).isFile) {
+        result = candidate;
+        break;
+      }
+    } catch { /* not here */ }
+  }
+  found.set(name, result);
+  return result;
+}
+
+export function bwrapAvailable(): boolean {
+  return Deno.build.os === "linux" && which("bwrap") !== null;
+}
+
+export interface LaunchSpec {
+  readonly argv: string[];
+  readonly cwd: string;
+  readonly writes: readonly string[];
+  readonly network: boolean;
+  readonly buildDir: string;
+}
+
+/**
+ * The full argv to spawn: `setsid` so the step leads its own process group,
+ * then `bwrap …` when sandboxing. Returns `refused` when a grant cannot be
+ * given safely.
+ */
+export function launchArgv(
+  spec: LaunchSpec,
+  sandbox: boolean,
+): { argv: string[] } | { refused: string } {
+  const prefix = which("setsid") ? ["setsid"] : [];
+  if (!sandbox) return { argv: [...prefix, ...spec.argv] };
+  const args = [
+    "bwrap",
+    "--ro-bind",
+    "/",
+    "/",
+    "--dev",
+    "/dev",
+    "--proc",
+    "/proc",
+    "--tmpfs",
+    "/tmp",
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--die-with-parent",
+    "--new-session",
+  ];
+  if (!spec.network) args.push("--unshare-net");
+  const binds = new Set<string>([Deno.realPathSync(spec.buildDir)]);
+  for (const write of spec.writes) {
+    const target = bindTarget(write);
+    if ("refused" in target) return target;
+    binds.add(target.path);
+  }
+  // Parents before children, so a nested grant is not hidden by its parent's mount.
+  for (const path of [...binds].sort((a, b) => a.length - b.length)) {
+    args.push("--bind", path, path);
+  }
+  args.push("--chdir", spec.cwd, "--");
+  return { argv: [...prefix, ...args, ...spec.argv] };
+}

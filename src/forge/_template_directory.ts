@@ -1,0 +1,37 @@
+/** `directory`: created and removed by the executor in-process. */
+import type { Diagnostic } from "../hcl/mod.ts";
+import type { ResourceTemplate } from "./_templates.ts";
+import {
+  emptyStep,
+  normalizeMode,
+  resolvePath,
+  stringAttr,
+  templateError,
+} from "./_template_support.ts";
+
+export const directoryTemplate: ResourceTemplate = {
+  type: "directory",
+  compile(context) {
+    const diagnostics: Diagnostic[] = [];
+    const rawPath = stringAttr(context.attributes, "path");
+    if (rawPath === null || rawPath === "") {
+      diagnostics.push(templateError(context, "CW4002", "A directory needs a `path`"));
+      return { artifacts: [], step: emptyStep(), diagnostics };
+    }
+    const path = resolvePath(context.baseDir, rawPath);
+    const op = context.step.action === "delete"
+      ? { op: "remove" as const, path, recursive: true }
+      : {
+        op: "mkdir" as const,
+        path,
+        mode: normalizeMode(stringAttr(context.attributes, "mode")),
+        owner: stringAttr(context.attributes, "owner"),
+        group: stringAttr(context.attributes, "group"),
+      };
+    return {
+      artifacts: [],
+      step: { ...emptyStep(), writes: [path], inProcess: [op] },
+      diagnostics,
+    };
+  },
+};

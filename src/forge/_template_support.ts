@@ -1,0 +1,115 @@
+/** Helpers shared by the resource templates. */
+import { createHash } from "node:crypto";
+import { isAbsolute, resolve } from "node:path";
+import type { Diagnostic } from "../hcl/mod.ts";
+import type { Artifact } from "./types.ts";
+import type { StepParts, TemplateContext } from "./_templates.ts";
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** `scripts/<address made file-safe>.<action><suffix>`; unsafe addresses get a hash to stay unique. */
+export function artifactPath(address: string, action: string, suffix: string): string {
+  const safe = address.replace(/[^A-Za-z0-9_.-]/g, "_");
+  const unique = safe === address ? safe : `${safe}-${sha256Hex(address).slice(0, 8)}`;
+  return `scripts/${unique}.${action}${suffix}`;
+}
+
+export function artifact(
+  fields: Omit<Artifact, "sha256">,
+): Artifact {
+  return { ...fields, sha256: sha256Hex(fields.content) };
+}
+
+export function stringAttr(
+  attributes: Readonly<Record<string, unknown>>,
+  name: string,
+): string | null {
+  const value = attributes[name];
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return null;
+}
+
+export function resolvePath(baseDir: string, path: string): string {
+  return isAbsolute(path) ? resolve(path) : resolve(baseDir, path);
+}
+
+export function normalizeMode(mode: string | null): string | null {
+  if (mode === null) return null;
+  return "0" + (parseInt(mode, 8) & 0o7777).toString(8).padStart(3, "0");
+}
+
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The resource's `env` map as step environment; names must be plain and not ours (CW_*). */
+export function userEnv(
+  context: TemplateContext,
+  diagnostics: Diagnostic[],
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  const raw = context.attributes.env;
+  if (raw === null || raw === undefined) return env;
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    diagnostics.push(templateError(context, "CW4002", "`env` must be a map of strings"));
+    return env;
+  }
+  for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!ENV_NAME.test(name) || name.startsWith("CW_") || name === "PATH") {
+      diagnostics.push(
+        templateError(
+          context,
+          "CW4002",
+          `Environment variable name ${JSON.stringify(name)} is not allowed`,
+          {
+            detail:
+              "names are letters, digits and _, and may not be PATH or start with CW_ (reserved)",
+          },
+        ),
+      );
+      continue;
+    }
+    env[name] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return env;
+}
+
+export function templateError(
+  context: TemplateContext,
+  code: string,
+  summary: string,
+  extra: Partial<Diagnostic> = {},
+): Diagnostic {
+  const range = context.change.resource?.range;
+  return {
+    severity: "error",
+    code,
+    summary,
+    address: context.step.address,
+    ...(range ? { subject: range } : {}),
+    ...extra,
+  };
+}
+
+/** The interpreter argv for `run`-style strings: default `/bin/sh -c`; must start with an allowed runtime. */
+export function interpreterArgv(
+  context: TemplateContext,
+  diagnostics: Diagnostic[],
+): string[] {
+  const raw = context.attributes.interpreter;
+  if (raw === null || raw === undefined) return ["/bin/sh", "-c"];
+  const list = typeof raw === "string" ? [raw] : Array.isArray(raw) ? raw.map(String) : null;
+  if (list === null || list.length === 0) {
+    diagnostics.push(
+      templateError(context, "CW4002", '`interpreter` must be a list like ["bash", "-c"]'),
+    );
+    return ["/bin/sh", "-c"];
+  }
+  return list;
+}
+
+export function emptyStep(): StepParts {
+  return { argv: [], env: {}, cwd: null, writes: [], network: false, inProcess: null };
+}

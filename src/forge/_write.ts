@@ -1,0 +1,35 @@
+/** Writes a bundle to the build directory: `scripts/*` and `manifest.json`. */
+import { dirname, join } from "node:path";
+import type { Bundle } from "./types.ts";
+
+const encoder = new TextEncoder();
+
+export function writeBundle(bundle: Bundle, buildDir: string): void {
+  Deno.mkdirSync(buildDir, { recursive: true, mode: 0o700 });
+  const scripts = join(buildDir, "scripts");
+  // Stale artifacts from an earlier compile must not linger (or be run).
+  try {
+    Deno.removeSync(scripts, { recursive: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  Deno.mkdirSync(scripts, { mode: 0o700 });
+  const made = new Set<string>([scripts]);
+  for (const a of bundle.artifacts) {
+    const full = join(buildDir, a.path);
+    const dir = dirname(full);
+    if (!made.has(dir)) {
+      Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      made.add(dir);
+    }
+    // createNew: never follow a symlink planted at an artifact's path.
+    Deno.writeFileSync(full, encoder.encode(a.content), {
+      createNew: true,
+      mode: parseInt(a.mode, 8),
+    });
+  }
+  Deno.writeTextFileSync(join(buildDir, "manifest.json"), JSON.stringify(bundle, null, 2) + "\n", {
+    mode: 0o600,
+  });
+  Deno.chmodSync(join(buildDir, "manifest.json"), 0o600);
+}
