@@ -100,11 +100,19 @@ function subRange(r: Range, start: number, end: number): Range {
   return { filename: r.filename, start, end };
 }
 
+/** CallInfo whose baseDir is looked up only if the function asks for it. */
+class CallSite implements CallInfo {
+  constructor(readonly range: Range, readonly evaluator: Evaluator) {}
+  get baseDir(): string {
+    return this.evaluator.baseDir;
+  }
+}
+
 class Evaluator {
   diags: Diagnostic[] = [];
   readonly vars: Readonly<Record<string, Value>>;
   readonly fns: Readonly<Record<string, HclFunction>>;
-  readonly baseDir: string;
+  ctxBaseDir: string | undefined;
   /** For-expression and template-for symbols, innermost last. */
   readonly scopeNames: string[] = [];
   readonly scopeValues: Value[] = [];
@@ -113,7 +121,12 @@ class Evaluator {
   constructor(ctx: EvalContext) {
     this.vars = ctx.variables;
     this.fns = ctx.functions ?? standardFunctions;
-    this.baseDir = ctx.baseDir ?? Deno.cwd();
+    this.ctxBaseDir = ctx.baseDir;
+  }
+
+  /** Resolved only when a function needs it: Deno.cwd() is a system call. */
+  get baseDir(): string {
+    return this.ctxBaseDir ??= Deno.cwd();
   }
 
   error(code: string, summary: string, subject: Range): typeof UNKNOWN {
@@ -813,7 +826,7 @@ class Evaluator {
       for (let i = 0; i < args.length; i++) args[i] = deepUnmark(args[i]);
     }
     try {
-      return mark(fn(args, { range: e.range, baseDir: this.baseDir }), sensitive);
+      return mark(fn(args, new CallSite(e.range, this)), sensitive);
     } catch (err) {
       if (err instanceof FunctionError && err.argIndex !== undefined && exprs.length > 0) {
         const at = Math.min(err.argIndex, exprs.length - 1);

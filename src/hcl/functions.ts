@@ -15,13 +15,10 @@ import {
   describeType,
   hasOwn,
   newObject,
-  numberToString,
-  parseNumber,
   sortedKeys,
   valuesEqual,
 } from "./_eval_values.ts";
 import {
-  bool,
   define,
   fail,
   int,
@@ -101,11 +98,7 @@ export function compileRegex(pattern: string, argIndex: number, global = false):
   }
 }
 
-function groupCount(re: RegExp): number {
-  return new RegExp(re.source + "|", re.flags.replace("g", "")).exec("")!.length - 1;
-}
-
-function captureResult(re: RegExp, m: RegExpExecArray): Value {
+function captureResult(m: RegExpExecArray): Value {
   const count = m.length - 1;
   if (count === 0) return m[0];
   const names = m.groups ? Object.keys(m.groups) : [];
@@ -117,7 +110,6 @@ function captureResult(re: RegExp, m: RegExpExecArray): Value {
     for (const n of names) out[n] = m.groups![n] ?? null;
     return out;
   }
-  void re;
   return m.slice(1).map((x) => x ?? null);
 }
 
@@ -311,14 +303,13 @@ const fns: Record<string, HclFunction> = {
     const re = compileRegex(str(a, 0, "pattern"), 0);
     const m = re.exec(str(a, 1, "string"));
     if (!m) fail("pattern did not match any part of the given string", 1);
-    return captureResult(re, m);
+    return captureResult(m);
   }),
   regexall: define("regexall", { params: ["pattern", "string"] }, (a) => {
     const re = compileRegex(str(a, 0, "pattern"), 0, true);
     const s = str(a, 1, "string");
-    void groupCount;
     const out: Value[] = [];
-    for (const m of s.matchAll(re)) out.push(captureResult(re, m as RegExpExecArray));
+    for (const m of s.matchAll(re)) out.push(captureResult(m as RegExpExecArray));
     return out;
   }),
 
@@ -548,10 +539,6 @@ const fns: Record<string, HclFunction> = {
   basename: define("basename", { params: ["path"] }, (a) => baseName(str(a, 0, "path"))),
   dirname: define("dirname", { params: ["path"] }, (a) => dirName(str(a, 0, "path"))),
 };
-
-void bool;
-void parseNumber;
-void numberToString;
 
 export const standardFunctions: Readonly<Record<string, HclFunction>> = Object.freeze(
   Object.assign(Object.create(null), fns),
