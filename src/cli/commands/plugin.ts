@@ -137,23 +137,25 @@ export const pluginVerifyCommand: Command = {
       return 1;
     }
     const bad = result.value.filter((r) => !r.ok);
+    ctx.reportDiagnostics(bad.map((r) => ({
+      severity: "error" as const,
+      code: "CW7002",
+      summary: `Plugin ${r.name} does not match clockwork.lock`,
+      detail: r.problem,
+    })));
     if (ctx.globals.json) {
-      jsonOut(ctx.io, { ok: bad.length === 0, plugins: result.value });
+      jsonOut(ctx.io, {
+        ok: bad.length === 0,
+        plugins: result.value,
+        diagnostics: ctx.takeJsonDiagnostics(),
+      });
     } else {
       for (const r of result.value) {
         ctx.io.stdout(r.ok ? `ok        ${r.name}\n` : `MISMATCH  ${r.name}: ${r.problem}\n`);
       }
       if (result.value.length === 0) ctx.io.stdout("no installed plugins\n");
     }
-    if (bad.length) {
-      ctx.reportDiagnostics(bad.map((r) => ({
-        severity: "error" as const,
-        code: "CW7002",
-        summary: `Plugin ${r.name} does not match clockwork.lock`,
-        detail: r.problem,
-      })));
-      return 1;
-    }
+    if (bad.length) return 1;
     return 0;
   },
 };

@@ -1,0 +1,2 @@
+// Throws before it can register anything.
+throw new Error("boom at start");

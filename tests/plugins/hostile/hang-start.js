@@ -1,0 +1,2 @@
+// Never gets past its top level.
+while (true) { /* spin */ }
