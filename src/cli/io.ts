@@ -5,9 +5,14 @@ const encoder = new TextEncoder();
 
 function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
   let bytes = encoder.encode(text);
-  while (bytes.length > 0) {
-    const written = stream.writeSync(bytes);
-    bytes = bytes.subarray(written);
+  try {
+    while (bytes.length > 0) {
+      const written = stream.writeSync(bytes);
+      bytes = bytes.subarray(written);
+    }
+  } catch (error) {
+    // `clockwork … | head` closes the pipe early; the reader has what it wanted.
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
   }
 }
 

@@ -118,9 +118,21 @@ export async function runCli(
       values: commandValues(values, command),
       positionals,
     });
-    const code = await command.run(ctx);
-    ctx.finish();
-    return code;
+    // A promise a command forgot to await must not end the process with a stack trace.
+    let stray: unknown;
+    const onRejection = (event: PromiseRejectionEvent) => {
+      event.preventDefault();
+      stray ??= event.reason;
+    };
+    globalThis.addEventListener("unhandledrejection", onRejection);
+    try {
+      const code = await command.run(ctx);
+      ctx.finish();
+      if (stray !== undefined) throw stray;
+      return code;
+    } finally {
+      globalThis.removeEventListener("unhandledrejection", onRejection);
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     io.stderr(`clockwork: internal error: ${message.split("\n")[0]}\n`);
