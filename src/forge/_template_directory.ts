@@ -3,7 +3,7 @@ import type { Diagnostic } from "../hcl/mod.ts";
 import type { ResourceTemplate } from "./_templates.ts";
 import {
   emptyStep,
-  normalizeMode,
+  modeAttr,
   resolvePath,
   stringAttr,
   templateError,
@@ -24,7 +24,7 @@ export const directoryTemplate: ResourceTemplate = {
       : {
         op: "mkdir" as const,
         path,
-        mode: normalizeMode(stringAttr(context.attributes, "mode")),
+        mode: modeAttr(context, diagnostics),
         owner: stringAttr(context.attributes, "owner"),
         group: stringAttr(context.attributes, "group"),
       };

@@ -37,8 +37,20 @@ export function resolvePath(baseDir: string, path: string): string {
   return isAbsolute(path) ? resolve(path) : resolve(baseDir, path);
 }
 
-export function normalizeMode(mode: string | null): string | null {
+/** "644" or "0644" → "0644"; null when absent; a diagnostic when not an octal mode. */
+export function modeAttr(context: TemplateContext, diagnostics: Diagnostic[]): string | null {
+  const mode = stringAttr(context.attributes, "mode");
   if (mode === null) return null;
+  if (!/^0?[0-7]{3,4}$/.test(mode)) {
+    diagnostics.push(
+      templateError(
+        context,
+        "CW4002",
+        `\`mode\` must be an octal string like "0644", not ${JSON.stringify(mode)}`,
+      ),
+    );
+    return null;
+  }
   return "0" + (parseInt(mode, 8) & 0o7777).toString(8).padStart(3, "0");
 }
 

@@ -13,6 +13,7 @@ import type { Diagnostic } from "../hcl/mod.ts";
 import type { Change, PlanStep } from "../plan/mod.ts";
 import type { Artifact, BundleStep } from "./types.ts";
 import { commandTemplate } from "./_template_command.ts";
+import { containerTemplate } from "./_template_container.ts";
 import { directoryTemplate } from "./_template_directory.ts";
 import { fileTemplate } from "./_template_file.ts";
 import { taskTemplate } from "./_template_task.ts";
@@ -57,6 +58,7 @@ export const TEMPLATES: Readonly<Record<string, ResourceTemplate>> = {
   file: fileTemplate,
   directory: directoryTemplate,
   command: commandTemplate,
+  container: containerTemplate,
   task: taskTemplate,
 };
 
