@@ -76,7 +76,12 @@ export function createContext(options: {
     return json;
   };
 
-  const minimumLevel = LEVEL_RANK[globals.logLevel ?? "warn"];
+  const envLevel = options.env.CLOCKWORK_LOG_LEVEL;
+  const level = globals.logLevel ??
+    (envLevel !== undefined && envLevel in LEVEL_RANK
+      ? envLevel as keyof typeof LEVEL_RANK
+      : "warn");
+  const minimumLevel = LEVEL_RANK[level];
 
   const context: RunContext = {
     globals,

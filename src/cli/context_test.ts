@@ -18,7 +18,14 @@ const diags = [
   error("CW5001", "Step failed", undefined, { address: "file.index" }),
 ];
 
-function makeContext(opts: { json?: boolean; output?: "document" | "stream"; color?: boolean }) {
+function makeContext(
+  opts: {
+    json?: boolean;
+    output?: "document" | "stream";
+    color?: boolean;
+    env?: Record<string, string>;
+  },
+) {
   const io = bufferIo({ color: opts.color ?? false });
   const command: Command = {
     name: "test",
@@ -33,7 +40,7 @@ function makeContext(opts: { json?: boolean; output?: "document" | "stream"; col
     globals: { json: opts.json ?? false, noColor: false, vars: [], varFiles: [], noAi: false },
     io,
     cwd,
-    env: {},
+    env: opts.env ?? {},
     values: {},
     positionals: [],
   });
@@ -108,11 +115,14 @@ Deno.test("json stream mode: one diagnostic event per line", () => {
   equal(lines[0].range.filename, "infra/main.cw");
 });
 
-Deno.test("log lines respect the log level", () => {
+Deno.test("log lines respect the log level (flag, then CLOCKWORK_LOG_LEVEL, then warn)", () => {
   const { io, ctx } = makeContext({});
   ctx.log("info", "hidden");
   ctx.log("warn", "shown");
   equal(io.err, "warn: shown\n");
+  const { io: io2, ctx: ctx2 } = makeContext({ env: { CLOCKWORK_LOG_LEVEL: "debug" } });
+  ctx2.log("debug", "details");
+  equal(io2.err, "debug: details\n");
 });
 
 Deno.test("diagnosticSummary wording", () => {

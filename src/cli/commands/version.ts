@@ -6,9 +6,10 @@ import type { Command } from "./_types.ts";
 export function isCompiled(): boolean {
   const standalone = (Deno.build as { standalone?: boolean }).standalone;
   if (typeof standalone === "boolean") return standalone;
-  // Older runtimes: a compiled binary is not named deno, and main.ts is embedded.
+  // Runtimes without the flag: compiled code runs from an embedded deno-compile-
+  // folder, and the executable is the program itself rather than `deno`.
   const exe = Deno.execPath().split(/[\\/]/).pop() ?? "";
-  return !/^deno(\.exe)?$/.test(exe) && !import.meta.url.startsWith("file:");
+  return import.meta.url.includes("/deno-compile-") || !/^deno(\.exe)?$/.test(exe);
 }
 
 export const versionCommand: Command = {
