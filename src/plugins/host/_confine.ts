@@ -58,6 +58,16 @@ export const PROLOGUE = `(() => {
     try { delete g[name]; } catch { /* not configurable */ }
     if (name in g) lock(name, undefined);
   }
+  // Report uncaught errors to the host as a message, so Deno does not print
+  // them as its own; the host then stops the Worker.
+  const crash = (event, what) => {
+    event.preventDefault();
+    const text = String(what?.message ?? what).split("\\n")[0].slice(0, 500);
+    postMessage({ $crash: text });
+    self.close();
+  };
+  self.addEventListener("error", (e) => crash(e, e.error ?? e.message));
+  self.addEventListener("unhandledrejection", (e) => crash(e, e.reason));
   try {
     const denied = async () => ({ state: "denied", onchange: null });
     Object.defineProperty(Deno.permissions, "request", { value: denied, writable: false, configurable: false });

@@ -9,6 +9,7 @@ import type { Diagnostic } from "../../hcl/mod.ts";
 import {
   type CallOptions,
   contractOf,
+  CrashSchema,
   describeIssues,
   INITIALIZE,
   type InitializeParams,
@@ -429,6 +430,12 @@ class RunningPlugin {
         return;
       }
       this.options.onLog?.(this.#name, log.output.log, log.output.message);
+      return;
+    }
+    const crash = v.safeParse(CrashSchema, data);
+    if (crash.success) {
+      const during = this.#initialized ? "crashed" : "start";
+      this.#die(during, `threw an uncaught error: ${crash.output.$crash}`);
       return;
     }
     this.#die("protocol", `sent a malformed message: ${preview(data)}`);

@@ -42,6 +42,9 @@ export const LogSchema = v.strictObject({
 });
 export type LogMessage = v.InferOutput<typeof LogSchema>;
 
+/** Sent by the host's prologue inside the Worker when the plugin throws uncaught. */
+export const CrashSchema = v.strictObject({ $crash: v.string() });
+
 /** The first request the host sends; the answer proves the plugin is alive. */
 export const INITIALIZE = "$initialize";
 export interface InitializeParams {

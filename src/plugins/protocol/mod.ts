@@ -21,6 +21,7 @@ export {
   SDK_VERSION,
 } from "./_manifest.ts";
 export {
+  CrashSchema,
   INITIALIZE,
   type InitializeParams,
   InitializeResultSchema,
