@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { isAbsolute, resolve } from "node:path";
+import { observeContainer } from "./container.ts";
 
 /** Structurally the state module's Observation (exec may not import state). */
 export interface Observation {
@@ -82,4 +83,5 @@ const observeDirectory: Observer = async (item, options) => {
 export const OBSERVERS: Record<string, Observer> = {
   file: observeFile,
   directory: observeDirectory,
+  container: observeContainer,
 };

@@ -365,11 +365,15 @@ export async function applyContainer(
   return await runtime.create(spec);
 }
 
-/** Stops and removes the container of a resource (a destroy or the first half of a replace). */
+/**
+ * Stops and removes the container of a resource: every container with its
+ * name or address label, or with `onlyId` just that one (the old half of a
+ * replace, which must not touch its successor).
+ */
 export async function destroyContainer(
   address: string,
   attributes: Readonly<Record<string, unknown>>,
-  options: { log?: LogSink } = {},
+  options: { log?: LogSink; onlyId?: string | null } = {},
 ): Promise<void> {
   const name = typeof attributes.name === "string" && attributes.name !== ""
     ? attributes.name
@@ -379,7 +383,8 @@ export async function destroyContainer(
     attributes.runtime === "docker" || attributes.runtime === "podman" ? attributes.runtime : null,
     options.log,
   );
-  await runtime.destroy({ name, address });
+  if (options.onlyId) await runtime.remove(options.onlyId);
+  else await runtime.destroy({ name, address });
 }
 
 /**
