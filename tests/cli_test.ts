@@ -33,6 +33,24 @@ const CLI_MD_COMMANDS = [
   "version",
 ];
 
+/** Like Promise.all over `items`, with at most `limit` running at once (each spawns a process). */
+async function mapLimited<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 function oneLine(stderr: string): string {
   const lines = stderr.trimEnd().split("\n");
   equal(lines.length, 1, `expected one stderr line, got:\n${stderr}`);
@@ -52,8 +70,10 @@ Deno.test("--help lists every command of CLI.md with a summary", async () => {
 });
 
 Deno.test("every command's --help and -h exits 0 with usage, and `help CMD` works", async () => {
-  const results = await Promise.all(
-    CLI_MD_COMMANDS.map(async (name) => {
+  const results = await mapLimited(
+    CLI_MD_COMMANDS,
+    6,
+    async (name) => {
       const words = name.split(" ");
       return {
         name,
@@ -61,7 +81,7 @@ Deno.test("every command's --help and -h exits 0 with usage, and `help CMD` work
         short: await cli(["-h", ...words]),
         help: await cli(["help", ...words]),
       };
-    }),
+    },
   );
   for (const { name, long, short, help } of results) {
     for (const r of [long, short, help]) {
