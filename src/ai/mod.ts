@@ -1,2 +1,38 @@
-// Public surface of src/ai.
-export {};
+/**
+ * AI assistance: fills `description`-only resources with validated, pinned
+ * answers from a local model. The core never needs it.
+ */
+export {
+  type AiField,
+  answerJsonSchema,
+  ContainerImageAnswer,
+  FileContentAnswer,
+  IMAGE_REFERENCE,
+  TaskScriptAnswer,
+  validateAnswer,
+} from "./_answers.ts";
+export { extractJson, stripThinking } from "./_extract.ts";
+export { type AiRequest, buildMessages, buildRequest, type ChatMessage } from "./_prompts.ts";
+export {
+  completeConfig,
+  type CompletionOptions,
+  type CompletionResult,
+  type FilledValue,
+  type ScriptCheck,
+} from "./complete.ts";
+export {
+  LOCK_FILE,
+  type Pin,
+  pinKey,
+  type PinTable,
+  readPins,
+  removePins,
+  replacePin,
+  writePins,
+} from "./pins.ts";
+export {
+  type AiProvider,
+  type CompletionAnswer,
+  type CompletionRequest,
+  ProviderError,
+} from "./provider.ts";

@@ -1,0 +1,87 @@
+/**
+ * The requests we send. They are a pure function of the resource, so the same
+ * resource asks the same question and finds the same pin.
+ */
+import type { ResourceInstance } from "../config/mod.ts";
+import type { AiField } from "./_answers.ts";
+
+export interface ChatMessage {
+  readonly role: "system" | "user" | "assistant";
+  readonly content: string;
+}
+
+export interface AiRequest {
+  readonly address: string;
+  readonly field: AiField;
+  readonly description: string;
+  /** The resource's other arguments the model may need (never sensitive ones). */
+  readonly context: Readonly<Record<string, unknown>>;
+}
+
+const SYSTEM = [
+  "You fill in one missing value of a Clockwork resource (declarative host automation).",
+  "Answer with exactly one JSON object matching the given JSON Schema and nothing else.",
+  "Never include commands that delete system directories, download and run code, or change privileges.",
+].join(" ");
+
+const TASKS: Record<AiField, string> = {
+  content: "Write the complete content of the file described below. Put it in `content`.",
+  image:
+    'Choose a container image for the service described below. Put the image reference in `image`; optionally suggest `ports` ("HOST:CONTAINER") and `env`.',
+  script:
+    "Write a script that does the task described below. Choose `lang` from bash, sh, python3, deno and put the script in `script`. It must be idempotent and must only touch what the task names.",
+};
+
+/** Context attributes worth telling the model, per field. */
+const CONTEXT_KEYS: Record<AiField, readonly string[]> = {
+  content: ["path", "mode"],
+  image: ["name", "ports", "env", "volumes", "command"],
+  script: ["creates", "lang"],
+};
+
+export function buildRequest(resource: ResourceInstance, field: AiField): AiRequest {
+  const context: Record<string, unknown> = {};
+  for (const key of CONTEXT_KEYS[field]) {
+    if (resource.sensitiveAttributes.includes(key)) continue;
+    const value = resource.attributes[key];
+    if (value !== undefined && value !== null) context[key] = value;
+  }
+  return {
+    address: resource.address,
+    field,
+    description: resource.description ?? String(resource.attributes.description ?? ""),
+    context,
+  };
+}
+
+export function buildMessages(request: AiRequest): ChatMessage[] {
+  const lines = [
+    TASKS[request.field],
+    "",
+    `Resource: ${request.address}`,
+    `Description: ${request.description}`,
+  ];
+  const keys = Object.keys(request.context);
+  if (keys.length > 0) lines.push(`Known arguments: ${JSON.stringify(request.context)}`);
+  return [
+    { role: "system", content: SYSTEM },
+    { role: "user", content: lines.join("\n") },
+  ];
+}
+
+/** The follow-up that gives the model one chance to correct an invalid answer. */
+export function retryMessages(
+  messages: readonly ChatMessage[],
+  previousAnswer: string,
+  problem: string,
+): ChatMessage[] {
+  return [
+    ...messages,
+    { role: "assistant", content: previousAnswer.slice(0, 4000) },
+    {
+      role: "user",
+      content:
+        `That answer was rejected: ${problem}. Answer again with one JSON object that matches the schema.`,
+    },
+  ];
+}
