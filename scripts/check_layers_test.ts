@@ -98,7 +98,7 @@ Deno.test("each disallowed direction is reported with the rule", async () => {
     `src/daemon/bad.ts:1: imports "../cli/mod.ts" (src/cli/mod.ts): daemon may not import cli (DESIGN.md: daemon may import hcl, plugins/protocol, config, state, plan, forge, assert, exec, plugins/host, ai)`,
     `src/exec/bad.ts:1: imports "../../tests/support/cli.ts" (tests/support/cli.ts): src/ may not import files outside src/ (except deno.json)`,
     `src/hcl/bad.ts:1: imports "../config/mod.ts" (src/config/mod.ts): hcl may not import config (DESIGN.md: hcl may import nothing in src/)`,
-    `src/plan/bad.ts:3: imports "../exec/mod.ts" (src/exec/mod.ts): plan may not import exec (DESIGN.md: plan may import config, state)`,
+    `src/plan/bad.ts:3: imports "../exec/mod.ts" (src/exec/mod.ts): plan may not import exec (DESIGN.md: plan may import config, state, hcl)`,
     `src/util/mod.ts:1: imports "../hcl/mod.ts" (src/hcl/mod.ts): "util" is not a stage of DESIGN.md's table, so it may import no stage`,
     `src/version.ts:1: imports "./hcl/mod.ts" (src/hcl/mod.ts): files directly in src/ are shared leaves and import no stage`,
   ]);
@@ -117,9 +117,9 @@ Deno.test("built-in plugins may import only src/plugins/protocol", async () => {
     `src/cli/bad.ts:1: imports "../../plugins/local/mod.ts" (plugins/local/mod.ts): built-in plugins are loaded through src/plugins/host, never imported`,
     `src/plan/bad.ts:1: imports "../../plugins/builtins.ts" (plugins/builtins.ts): only cli and daemon hand the built-in plugin registry to the host`,
     `plugins/extra.ts:1: imports "./local/mod.ts" (plugins/local/mod.ts): the built-in plugin registry may import only plugins/*/bundle.ts and src/plugins/protocol/mod.ts`,
-    `plugins/ssh/mod.ts:1: imports "../../src/hcl/mod.ts" (src/hcl/mod.ts): built-in plugins may import only src/plugins/protocol/mod.ts`,
-    `plugins/ssh/mod.ts:2: imports "../local/_run.ts" (plugins/local/_run.ts): built-in plugins may import only src/plugins/protocol/mod.ts`,
-    `plugins/ssh/mod.ts:3: imports "../../src/plugins/protocol/_sdk.ts" (src/plugins/protocol/_sdk.ts): built-in plugins may import only src/plugins/protocol/mod.ts`,
+    `plugins/ssh/mod.ts:1: imports "../../src/hcl/mod.ts" (src/hcl/mod.ts): built-in plugins may import only src/plugins/protocol/mod.ts and plugins/_shared/`,
+    `plugins/ssh/mod.ts:2: imports "../local/_run.ts" (plugins/local/_run.ts): built-in plugins may import only src/plugins/protocol/mod.ts and plugins/_shared/`,
+    `plugins/ssh/mod.ts:3: imports "../../src/plugins/protocol/_sdk.ts" (src/plugins/protocol/_sdk.ts): built-in plugins may import only src/plugins/protocol/mod.ts and plugins/_shared/`,
   ]);
 });
 
@@ -131,13 +131,15 @@ Deno.test("processes, Workers and Deno.exit outside their owners are reported", 
     "src/daemon/w.ts": `export const w = new Worker(new URL("x.ts", import.meta.url));\n`,
     "src/cli/quit.ts": `export function quit() {\n  Deno.exit(3);\n}\n`,
     "plugins/local/spawn.ts": `import "child_process";\n`,
+    "plugins/runner-local/run.ts": `export const a = new Deno.Command("sh");\n`,
+    "plugins/ai-x/mod.ts": `import "../_shared/ai_http.ts";\n`,
   });
   assert.deepEqual(found, [
     `src/cli/quit.ts:2: calls Deno.exit: only main.ts calls Deno.exit`,
     `src/daemon/w.ts:1: creates a Worker: only src/plugins/host creates Workers`,
     `src/forge/run.ts:3: imports "node:child_process": only src/exec spawns processes`,
-    `src/forge/run.ts:1: spawns a process (Deno.Command/Deno.run): only src/exec spawns processes`,
-    `src/forge/run.ts:2: spawns a process (Deno.Command/Deno.run): only src/exec spawns processes`,
+    `src/forge/run.ts:1: spawns a process (Deno.Command/Deno.run): only src/exec and runner plugins spawn processes`,
+    `src/forge/run.ts:2: spawns a process (Deno.Command/Deno.run): only src/exec and runner plugins spawn processes`,
     `plugins/local/spawn.ts:1: imports "child_process": only src/exec spawns processes`,
   ]);
 });
