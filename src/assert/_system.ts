@@ -3,7 +3,7 @@
  * process is spawned here: src/exec owns spawning.
  */
 import { statfs } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { type Args, ArgumentError, mb, MIB } from "./_args.ts";
 import type { Verdict } from "./types.ts";
 
@@ -144,6 +144,24 @@ export async function processCpuPercent(name: string, sampleMs: number): Promise
   return (ticks / CLOCK_TICKS_PER_SECOND / elapsedSeconds) * 100;
 }
 
+/** Bytes a path occupies on disk (allocated blocks, as du counts them), symlinks not followed. */
+export async function diskBytes(path: string): Promise<number> {
+  const info = await Deno.lstat(path);
+  const own = info.blocks !== null ? info.blocks * 512 : info.size;
+  if (!info.isDirectory) return own;
+  let total = own;
+  for await (const entry of Deno.readDir(path)) {
+    try {
+      total += await diskBytes(join(path, entry.name));
+    } catch { /* vanished or unreadable while walking */ }
+  }
+  return total;
+}
+
+/**
+ * `max_percent`: how full the filesystem holding `path` may be (as df counts
+ * it); `max_mb`: how much space `path` itself may take (as du counts it).
+ */
 export async function checkDiskUsage(args: Args): Promise<Verdict> {
   const path = args.path("path");
   const maxPercent = args.number("max_percent", null);
@@ -152,38 +170,41 @@ export async function checkDiskUsage(args: Args): Promise<Verdict> {
     throw new ArgumentError(`disk_usage needs "max_percent", "max_mb" or both`);
   }
   const expectedParts: string[] = [];
-  if (maxPercent !== null) expectedParts.push(`at most ${maxPercent}% used`);
-  if (maxMb !== null) expectedParts.push(`at most ${maxMb} MB used`);
+  if (maxPercent !== null) expectedParts.push(`filesystem at most ${maxPercent}% full`);
+  if (maxMb !== null) expectedParts.push(`path at most ${maxMb} MB`);
   const expected = expectedParts.join(", ");
-  let stats;
-  try {
-    stats = await statfs(path);
-  } catch (error) {
-    const actual = (error as { code?: string }).code === "ENOENT" ? "missing" : String(error);
-    return {
-      passed: false,
-      expected,
-      actual,
-      message: `cannot read the filesystem of ${path}: ${actual}`,
-    };
-  }
-  const usedBytes = (stats.blocks - stats.bfree) * stats.bsize;
-  const availableBytes = stats.bavail * stats.bsize;
-  // As df computes it: blocks reserved for root count as neither used nor available.
-  const total = usedBytes + availableBytes;
-  const percent = total === 0 ? 0 : Math.round((usedBytes / total) * 1000) / 10;
-  const usedMb = usedBytes / MIB;
+  const actualParts: string[] = [];
   const problems: string[] = [];
-  if (maxPercent !== null && percent > maxPercent) {
-    problems.push(`${percent}% used > ${maxPercent}%`);
+  try {
+    if (maxPercent !== null) {
+      const stats = await statfs(path);
+      const usedBytes = (stats.blocks - stats.bfree) * stats.bsize;
+      // As df computes it: blocks reserved for root count as neither used nor available.
+      const total = usedBytes + stats.bavail * stats.bsize;
+      const percent = total === 0 ? 0 : Math.round((usedBytes / total) * 1000) / 10;
+      actualParts.push(`filesystem ${percent}% full`);
+      if (percent > maxPercent) {
+        problems.push(`filesystem is ${percent}% full, over ${maxPercent}%`);
+      }
+    }
+    if (maxMb !== null) {
+      const bytes = await diskBytes(path);
+      actualParts.push(`path ${mb(bytes)}`);
+      if (bytes > maxMb * MIB) problems.push(`takes ${mb(bytes)}, over ${maxMb} MB`);
+    }
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const actual = error instanceof Deno.errors.NotFound || code === "ENOENT"
+      ? "missing"
+      : String(error);
+    return { passed: false, expected, actual, message: `cannot measure ${path}: ${actual}` };
   }
-  if (maxMb !== null && usedMb > maxMb) problems.push(`${mb(usedBytes)} used > ${maxMb} MB`);
   return {
     passed: problems.length === 0,
     expected,
-    actual: `${percent}% used, ${mb(usedBytes)} used`,
+    actual: actualParts.join(", "),
     message: problems.length === 0
-      ? `the filesystem of ${path} is ${percent}% used`
-      : `the filesystem of ${path}: ${problems.join("; ")}`,
+      ? `${path}: ${actualParts.join(", ")}`
+      : `${path}: ${problems.join("; ")}`,
   };
 }

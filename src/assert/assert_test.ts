@@ -151,13 +151,21 @@ Deno.test("file kinds: exists, permissions, size, content", async () => {
   }
 });
 
-Deno.test("disk_usage: generous limits pass, tiny ones fail", async () => {
+Deno.test("disk_usage: filesystem fullness and the size of a path", async () => {
   const dir = await Deno.makeTempDir({ prefix: "cw-assert-" });
   try {
-    const ok = await check("disk_usage", { path: dir, max_percent: 100 });
+    await Deno.writeFile(join(dir, "blob"), new Uint8Array(3 * 1024 * 1024).fill(7));
+    await Deno.mkdir(join(dir, "sub"));
+    await Deno.writeFile(join(dir, "sub/more"), new Uint8Array(1024 * 1024).fill(1));
+    const ok = await check("disk_usage", { path: dir, max_percent: 100, max_mb: 10 });
     passes(ok);
-    assert.match(ok.actual, /^[\d.]+% used, [\d.]+ MB used$/);
-    fails(await check("disk_usage", { path: dir, max_mb: 0.001 }));
+    assert.match(ok.actual, /^filesystem [\d.]+% full, path [\d.]+ MB$/);
+    assert.ok(parseFloat(ok.actual.split("path ")[1]!) >= 4, ok.actual);
+    const big = await check("disk_usage", { path: dir, max_mb: 2 });
+    fails(big, /^path [\d.]+ MB$/);
+    assert.match(big.message, /over 2 MB/);
+    passes(await check("disk_usage", { path: join(dir, "sub"), max_mb: 2 }));
+    fails(await check("disk_usage", { path: dir, max_percent: 0 }), /filesystem/);
     fails(await check("disk_usage", { path: join(dir, "gone"), max_percent: 100 }), /missing/);
   } finally {
     await Deno.remove(dir, { recursive: true });
