@@ -1323,7 +1323,8 @@ class Lowering {
     const declared = new Map<string, { rawText: boolean }>();
     for (const [name, node] of this.root.variables) {
       declared.set(name, {
-        rawText: node.decl.type.kind === "string" || node.decl.type.kind === "any",
+        // As Terraform does: primitive-typed values are taken as text (then converted), others parsed as HCL.
+        rawText: ["string", "number", "bool", "any"].includes(node.decl.type.kind),
       });
     }
     const cwvars: SourceFile[] = [];

@@ -1,0 +1,81 @@
+import { resolve } from "node:path";
+import { hasErrors } from "../../hcl/mod.ts";
+import { planDocument, renderPlan, serializePlanFile } from "../../plan/mod.ts";
+import { jsonOut } from "../views/json.ts";
+import { configDir, loadConfiguration, makePlan, planHasChanges } from "../pipeline.ts";
+import type { Command } from "./_types.ts";
+
+export const planCommand: Command = {
+  name: "plan",
+  summary: "show what apply would do, resource by resource, with reasons",
+  usage:
+    "clockwork plan [DIR] [--out FILE] [--detailed-exitcode] [--target ADDR]... [--refresh=false]",
+  description:
+    "Compares the desired state with recorded and observed state. With --detailed-exitcode\nthe exit code is 0 for no changes and 2 when there are changes.",
+  options: {
+    out: { type: "string", valueName: "FILE", description: "write the plan to FILE for apply" },
+    "detailed-exitcode": {
+      type: "boolean",
+      description: "exit 2 when the plan has changes, 0 when it has none",
+    },
+    target: {
+      type: "string",
+      multiple: true,
+      valueName: "ADDR",
+      description: "limit to this resource and what it depends on (repeatable)",
+    },
+    refresh: {
+      type: "string",
+      valueName: "BOOL",
+      description: "--refresh=false skips observing live state (default true)",
+    },
+  },
+  positionals: { min: 0, max: 1, names: "[DIR]" },
+  async run(ctx) {
+    const refreshFlag = ctx.values.refresh;
+    if (refreshFlag !== undefined && refreshFlag !== "true" && refreshFlag !== "false") {
+      ctx.io.stderr(`clockwork plan: --refresh takes true or false, not "${refreshFlag}"\n`);
+      return 1;
+    }
+    const { config, diagnostics } = loadConfiguration(ctx, configDir(ctx));
+    ctx.reportDiagnostics(diagnostics);
+    if (!config || hasErrors(diagnostics)) return failed(ctx);
+    const targets = (ctx.values.target as string[] | undefined) ?? [];
+    const result = await makePlan(ctx, config, { targets, refresh: refreshFlag !== "false" });
+    ctx.reportDiagnostics(result.diagnostics);
+    const plan = result.plan;
+    if (!plan || hasErrors(result.diagnostics)) return failed(ctx);
+    const out = ctx.values.out;
+    if (typeof out === "string") {
+      const path = resolve(ctx.cwd, out);
+      try {
+        Deno.writeTextFileSync(path, serializePlanFile(plan));
+      } catch (e) {
+        ctx.io.stderr(
+          `clockwork plan: cannot write ${out}: ${e instanceof Error ? e.message : String(e)}\n`,
+        );
+        return 1;
+      }
+    }
+    if (ctx.globals.json) {
+      const { format_version: _, ...doc } = planDocument(plan);
+      jsonOut(ctx.io, { ...doc, diagnostics: ctx.takeJsonDiagnostics() });
+    } else {
+      ctx.io.stdout(renderPlan(plan, { color: ctx.io.color, priorOutputs: result.state?.outputs }));
+      if (typeof out === "string") {
+        ctx.io.stdout(
+          `\nSaved the plan to ${out}. To apply exactly this plan: clockwork apply ${out}\n`,
+        );
+      }
+    }
+    if (ctx.values["detailed-exitcode"] === true && planHasChanges(plan, result.state)) return 2;
+    return 0;
+  },
+};
+
+function failed(ctx: Parameters<Command["run"]>[0]): Promise<number> {
+  if (ctx.globals.json) {
+    jsonOut(ctx.io, { changes: [], diagnostics: ctx.takeJsonDiagnostics() });
+  }
+  return Promise.resolve(1);
+}

@@ -1,0 +1,110 @@
+/**
+ * The shared front of `validate`, `plan`, `apply`, `destroy`, `graph`…:
+ * configuration directory → Config (with the command's variable inputs), and
+ * Config + recorded + observed state → Plan.
+ */
+import { resolve } from "node:path";
+import { type Config, loadConfig } from "../config/mod.ts";
+import { type Diagnostic, type SourceFile } from "../hcl/mod.ts";
+import { makePlan as planDiff, type Plan } from "../plan/mod.ts";
+import { loadState, type Observation, type State } from "../state/mod.ts";
+import { observe } from "../exec/mod.ts";
+import type { CommandContext } from "./commands/_types.ts";
+
+export interface LoadedConfiguration {
+  /** Absent when the directory could not be read at all. */
+  readonly config: Config | undefined;
+  readonly diagnostics: Diagnostic[];
+  readonly sources: SourceFile[];
+}
+
+/** The configuration directory a command works on: its DIR argument, or the working directory. */
+export function configDir(ctx: CommandContext, given?: string): string {
+  return resolve(ctx.cwd, given ?? ctx.positionals[0] ?? ".");
+}
+
+/**
+ * Reads and evaluates the configuration in `dir` with the variable values of
+ * this invocation (`--var`, `--var-file`, `CW_VAR_*`, `*.cwvars`), and
+ * registers every file read so diagnostics show snippets.
+ */
+export function loadConfiguration(ctx: CommandContext, dir: string): LoadedConfiguration {
+  const result = loadConfig({
+    dir,
+    vars: ctx.globals.vars,
+    varFiles: ctx.globals.varFiles,
+    env: ctx.env,
+    cwd: ctx.cwd,
+  });
+  ctx.registerSource(...result.sources);
+  return result;
+}
+
+export interface MakePlanOptions {
+  readonly destroy?: boolean;
+  readonly targets?: readonly string[];
+  /** false: plan against the record only (`--refresh=false`). */
+  readonly refresh?: boolean;
+  /** Use this state instead of reading it (apply of a plan file, tests). */
+  readonly state?: State | null;
+}
+
+export interface PlanResult {
+  readonly plan: Plan | undefined;
+  readonly state: State | null;
+  readonly diagnostics: Diagnostic[];
+}
+
+/** Types whose live state can be observed; others are planned from the record alone. */
+const OBSERVABLE = new Set(["file", "directory", "container"]);
+
+/** Reads the recorded state of a configuration (the file backend; `clockwork { state { path } }` honoured). */
+export function readState(config: Config): { value: State | null; diagnostics: Diagnostic[] } {
+  return loadState(config.rootDir, { path: config.settings.state?.path ?? null });
+}
+
+export async function makePlan(
+  _ctx: CommandContext,
+  config: Config,
+  options: MakePlanOptions = {},
+): Promise<PlanResult> {
+  const diagnostics: Diagnostic[] = [];
+  let state: State | null;
+  if (options.state !== undefined) state = options.state;
+  else {
+    const loaded = readState(config);
+    diagnostics.push(...loaded.diagnostics);
+    if (loaded.value === null && loaded.diagnostics.some((d) => d.severity === "error")) {
+      return { plan: undefined, state: null, diagnostics };
+    }
+    state = loaded.value;
+  }
+  let observations: Observation[] | null = null;
+  if (options.refresh !== false && state && !options.destroy) {
+    const items = state.resources
+      .filter((r) => OBSERVABLE.has(r.type))
+      .map((r) => ({ address: r.address, type: r.type, attributes: r.attributes }));
+    observations = items.length ? await observe(items, { baseDir: config.rootDir }) : [];
+  }
+  const planned = planDiff(config, state, {
+    destroy: options.destroy,
+    targets: options.targets,
+    observations,
+  });
+  diagnostics.push(...planned.diagnostics);
+  return { plan: planned.value, state, diagnostics };
+}
+
+/** Whether applying the plan would change anything, outputs included. */
+export function planHasChanges(plan: Plan, state: State | null): boolean {
+  if (plan.changes.some((c) => c.action !== "no-op")) return true;
+  if (plan.destroy) return false;
+  const before = state?.outputs ?? {};
+  const names = new Set([...Object.keys(before), ...Object.keys(plan.outputs)]);
+  for (const name of names) {
+    if (JSON.stringify(before[name]?.value) !== JSON.stringify(plan.outputs[name]?.value)) {
+      return true;
+    }
+  }
+  return false;
+}

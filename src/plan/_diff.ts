@@ -1,0 +1,421 @@
+/**
+ * ASSEMBLY: desired state (Config) against recorded state (State) and what is
+ * live now (Observation[]) → one Change per instance and the steps that carry
+ * them out, ordered so independent steps can run in parallel.
+ */
+import {
+  addressSortKey,
+  canonicalJson,
+  type Config,
+  RESOURCE_TYPES,
+  type ResourceInstance,
+  sortAddresses,
+} from "../config/mod.ts";
+import type { Observation, State, StateResource } from "../state/mod.ts";
+import { type Diagnostic, error, warning } from "../config/mod.ts";
+import type { ActionKind, Change, Plan, PlanStep } from "./types.ts";
+import { topologicalOrder } from "./_order.ts";
+import { createHash } from "node:crypto";
+
+export const SENSITIVE = "(sensitive)";
+
+export interface PlanOptions {
+  /** Plan the destruction of everything recorded (or of the targets and their dependents). */
+  readonly destroy?: boolean;
+  /** `--target` addresses: limit to these and what they depend on. */
+  readonly targets?: readonly string[];
+  /** What is live now; null or absent skips drift detection (`--refresh=false`). */
+  readonly observations?: readonly Observation[] | null;
+}
+
+type AttributeChange = Change["attributeChanges"][number];
+
+/** `file.a["k"]` → `file.a`; `module.m.file.a[0]` → `module.m.file.a`. */
+export function baseAddress(address: string): string {
+  const i = address.indexOf("[");
+  return i < 0 ? address : address.slice(0, i);
+}
+
+/** Whether `address` is selected by a `--target` value (instance, resource or module). */
+export function matchesTarget(address: string, target: string): boolean {
+  if (address === target) return true;
+  if (!target.includes("[") && baseAddress(address) === target) return true;
+  return isModulePrefix(address, target);
+}
+
+function isModulePrefix(address: string, target: string): boolean {
+  if (!address.startsWith(target + ".")) return false;
+  // A module target is `module.a` or `module.a.module.b`: an even number of segments, all module pairs.
+  const parts = target.split(".");
+  if (parts.length % 2 !== 0) return false;
+  for (let i = 0; i < parts.length; i += 2) if (parts[i] !== "module") return false;
+  return true;
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function short(hex: unknown): string {
+  return typeof hex === "string" ? hex.slice(0, 12) : "unknown";
+}
+
+const MAX_REASON_VALUE = 60;
+
+/** One-line value text for reasons: strings quoted, long text shortened. */
+export function reasonValue(value: unknown, sensitive: boolean): string {
+  if (sensitive) return SENSITIVE;
+  if (value === undefined || value === null) return "null";
+  const text = JSON.stringify(value);
+  return text.length > MAX_REASON_VALUE ? `${text.slice(0, MAX_REASON_VALUE - 1)}…` : text;
+}
+
+function redact(
+  attributes: Record<string, unknown> | null,
+  sensitive: readonly string[],
+): Record<string, unknown> | null {
+  if (!attributes) return null;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(attributes).sort()) {
+    out[key] = sensitive.includes(key) ? SENSITIVE : attributes[key];
+  }
+  return out;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === undefined || a === null) return b === undefined || b === null;
+  if (typeof a !== "object" || typeof b !== "object") return false;
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/** Attribute differences between the record and the configuration. */
+function diffAttributes(
+  desired: ResourceInstance,
+  prior: StateResource,
+): AttributeChange[] {
+  const spec = RESOURCE_TYPES[desired.type];
+  const known = spec ? Object.keys(spec.args) : Object.keys(desired.attributes);
+  const ignored = new Set(desired.lifecycle.ignoreChanges);
+  const changes: AttributeChange[] = [];
+  for (const name of known.sort()) {
+    if (ignored.has(name)) continue;
+    const after = desired.attributes[name];
+    // An argument left to the AI and not filled yet keeps whatever was applied.
+    if (after === undefined && desired.aiFields.includes(name)) continue;
+    const before = prior.attributes[name];
+    if (same(before, after)) continue;
+    changes.push({
+      name,
+      before: before ?? null,
+      after: after ?? null,
+      sensitive: desired.sensitiveAttributes.includes(name) ||
+        prior.sensitiveAttributes.includes(name),
+      forcesReplacement: !spec || !spec.updatable.includes(name),
+    });
+  }
+  return changes;
+}
+
+/** Reasons that what is live differs from the record, and whether it needs a create rather than an update. */
+function drift(
+  desired: ResourceInstance,
+  prior: StateResource,
+  observed: Observation | undefined,
+): { reasons: string[]; recreate: boolean } {
+  if (!observed) return { reasons: [], recreate: false };
+  const ignored = new Set(desired.lifecycle.ignoreChanges);
+  const seen = observed.attributes;
+  switch (desired.type) {
+    case "file": {
+      if (!observed.exists) return { reasons: ["file no longer exists"], recreate: false };
+      const reasons: string[] = [];
+      const content = prior.attributes.content;
+      const expected = prior.observed?.sha256 ??
+        (typeof content === "string" ? sha256(content) : undefined);
+      if (
+        !ignored.has("content") && typeof expected === "string" &&
+        typeof seen.sha256 === "string" && seen.sha256 !== expected
+      ) {
+        reasons.push(
+          `file was modified outside Clockwork (sha256 ${short(seen.sha256)}…, recorded ${
+            short(expected)
+          }…)`,
+        );
+      }
+      const mode = modeDrift(prior, seen, ignored);
+      if (mode) reasons.push(mode);
+      return { reasons, recreate: false };
+    }
+    case "directory": {
+      if (!observed.exists) return { reasons: ["directory no longer exists"], recreate: false };
+      const mode = modeDrift(prior, seen, ignored);
+      return { reasons: mode ? [mode] : [], recreate: false };
+    }
+    case "container": {
+      if (!observed.exists) return { reasons: ["container no longer exists"], recreate: true };
+      if (seen.running === false) return { reasons: ["container is not running"], recreate: false };
+      return { reasons: [], recreate: false };
+    }
+    default:
+      return { reasons: [], recreate: false };
+  }
+}
+
+function modeDrift(
+  prior: StateResource,
+  seen: Record<string, unknown>,
+  ignored: Set<string>,
+): string | undefined {
+  const want = prior.attributes.mode;
+  if (ignored.has("mode") || typeof want !== "string" || typeof seen.mode !== "string") {
+    return undefined;
+  }
+  if (normalizeMode(want) === normalizeMode(seen.mode)) return undefined;
+  return `mode was changed outside Clockwork (${seen.mode} on disk, want ${want})`;
+}
+
+function normalizeMode(mode: string): string {
+  return mode.replace(/^0+/, "").padStart(3, "0");
+}
+
+function attributeReason(c: AttributeChange): string {
+  return `${c.name} changed: ${reasonValue(c.before, c.sensitive)} → ${
+    reasonValue(c.after, c.sensitive)
+  }${c.forcesReplacement ? " (forces replacement)" : ""}`;
+}
+
+function emptySummary(): Plan["summary"] {
+  return { create: 0, update: 0, replace: 0, delete: 0, no_op: 0 };
+}
+
+export function makePlan(
+  config: Config | null,
+  state: State | null,
+  options: PlanOptions = {},
+): { value: Plan; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const destroy = options.destroy === true;
+  const targets = [...(options.targets ?? [])];
+  const recorded = new Map((state?.resources ?? []).map((r) => [r.address, r]));
+  const desiredAll = destroy ? [] : config?.resources ?? [];
+  const desiredByAddress = new Map(desiredAll.map((r) => [r.address, r]));
+  const observed = new Map((options.observations ?? []).map((o) => [o.address, o]));
+
+  // Which addresses the plan may touch.
+  let selectedDesired = desiredAll;
+  let selectedRecorded = [...recorded.values()];
+  if (targets.length > 0) {
+    for (const t of targets) {
+      const any = desiredAll.some((r) => matchesTarget(r.address, t)) ||
+        selectedRecorded.some((r) => matchesTarget(r.address, t));
+      if (!any) {
+        diagnostics.push(warning("CW3002", `Target "${t}" matches nothing`, undefined, {
+          detail: "no resource in the configuration or the state has this address",
+        }));
+      }
+    }
+    const hit = (address: string) => targets.some((t) => matchesTarget(address, t));
+    if (destroy) {
+      // Destroying a target also destroys what depends on it.
+      const chosen = new Set(selectedRecorded.filter((r) => hit(r.address)).map((r) => r.address));
+      const dependents = new Map<string, string[]>();
+      for (const r of recorded.values()) {
+        for (const d of r.dependencies) {
+          const list = dependents.get(d);
+          if (list) list.push(r.address);
+          else dependents.set(d, [r.address]);
+        }
+      }
+      const queue = [...chosen];
+      for (let i = 0; i < queue.length; i++) {
+        for (const dep of dependents.get(queue[i]) ?? []) {
+          if (!chosen.has(dep)) {
+            chosen.add(dep);
+            queue.push(dep);
+          }
+        }
+      }
+      selectedRecorded = selectedRecorded.filter((r) => chosen.has(r.address));
+    } else {
+      // Applying a target also applies what it depends on.
+      const chosen = new Set(desiredAll.filter((r) => hit(r.address)).map((r) => r.address));
+      const queue = [...chosen];
+      for (let i = 0; i < queue.length; i++) {
+        for (const dep of desiredByAddress.get(queue[i])?.dependsOn ?? []) {
+          if (!chosen.has(dep)) {
+            chosen.add(dep);
+            queue.push(dep);
+          }
+        }
+      }
+      selectedDesired = desiredAll.filter((r) => chosen.has(r.address));
+      selectedRecorded = selectedRecorded.filter((r) =>
+        chosen.has(r.address) || (!desiredByAddress.has(r.address) && hit(r.address))
+      );
+    }
+  }
+
+  const changes: Change[] = [];
+  const summary = emptySummary();
+  const count = (action: ActionKind) => {
+    summary[action === "no-op" ? "no_op" : action]++;
+  };
+  const refuseDestroy = (address: string, why: string, subject?: ResourceInstance) => {
+    diagnostics.push(error("CW3001", "Instance cannot be destroyed", subject?.range, {
+      detail:
+        `${address} has lifecycle.prevent_destroy set, but the plan would ${why} it. Remove prevent_destroy first, or leave it out of the plan with --target.`,
+      address,
+    }));
+  };
+
+  for (const desired of selectedDesired) {
+    const prior = recorded.get(desired.address) ?? null;
+    let action: ActionKind;
+    let reasons: string[];
+    let attributeChanges: AttributeChange[] = [];
+    if (!prior) {
+      action = "create";
+      reasons = ["not yet created"];
+    } else {
+      attributeChanges = diffAttributes(desired, prior);
+      reasons = attributeChanges.map(attributeReason);
+      const replace = attributeChanges.some((c) => c.forcesReplacement);
+      if ((desired.host ?? null) !== (prior.host ?? null)) {
+        reasons.push(`host changed: ${prior.host ?? "local"} → ${desired.host ?? "local"}`);
+      }
+      if (replace || (desired.host ?? null) !== (prior.host ?? null)) action = "replace";
+      else if (attributeChanges.length > 0) action = "update";
+      else {
+        const found = drift(desired, prior, observed.get(desired.address));
+        reasons = found.reasons;
+        action = found.recreate ? "create" : found.reasons.length > 0 ? "update" : "no-op";
+      }
+      if (action === "replace" && desired.lifecycle.preventDestroy) {
+        refuseDestroy(desired.address, "replace", desired);
+      }
+    }
+    count(action);
+    changes.push({
+      address: desired.address,
+      type: desired.type,
+      action,
+      reasons,
+      before: prior ? redact(prior.attributes, prior.sensitiveAttributes) : null,
+      after: redact(desired.attributes, desired.sensitiveAttributes),
+      attributeChanges,
+      resource: desired,
+      prior,
+      aiFilled: [],
+    });
+  }
+  for (const prior of selectedRecorded) {
+    if (desiredByAddress.has(prior.address)) continue;
+    if (prior.preventDestroy) refuseDestroy(prior.address, "destroy");
+    count("delete");
+    changes.push({
+      address: prior.address,
+      type: prior.type,
+      action: "delete",
+      reasons: [destroy ? "destroy requested" : "no longer in the configuration"],
+      before: redact(prior.attributes, prior.sensitiveAttributes),
+      after: null,
+      attributeChanges: [],
+      resource: null,
+      prior,
+      aiFilled: [],
+    });
+  }
+  const sortedChanges = sortAddresses(changes, (c) => c.address);
+  const steps = planSteps(sortedChanges, diagnostics);
+  const outputs: Plan["outputs"] = {};
+  if (!destroy && config) {
+    for (const o of config.outputs) outputs[o.name] = { value: o.value, sensitive: o.sensitive };
+  }
+  const plan: Plan = {
+    format_version: "1",
+    configDigest: config?.digest ?? "",
+    stateLineage: state?.lineage ?? null,
+    stateSerial: state?.serial ?? 0,
+    changes: sortedChanges,
+    steps,
+    summary,
+    outputs,
+    targets,
+    destroy,
+  };
+  return { value: plan, diagnostics };
+}
+
+const ACTION_ORDER: Record<PlanStep["action"], string> = { delete: "0", create: "1", update: "2" };
+
+/**
+ * Steps with their dependencies: creates and updates after what they depend
+ * on; deletes before the deletes of what they depended on (dependents
+ * first); a replace is delete → create, or create → delete with
+ * create_before_destroy.
+ */
+function planSteps(changes: readonly Change[], diagnostics: Diagnostic[]): PlanStep[] {
+  const steps = new Map<string, PlanStep & { dependsOn: string[] }>();
+  const forwardStep = new Map<string, string>();
+  const deleteStep = new Map<string, string>();
+  const add = (address: string, action: PlanStep["action"]) => {
+    const id = `${address}:${action}`;
+    steps.set(id, { id, address, action, dependsOn: [] });
+    if (action === "delete") deleteStep.set(address, id);
+    else forwardStep.set(address, id);
+    return id;
+  };
+  for (const c of changes) {
+    if (c.action === "create" && c.prior) {
+      // Recreating something the record still holds (it vanished): a create step.
+      add(c.address, "create");
+    } else if (c.action === "create" || c.action === "update") add(c.address, c.action);
+    else if (c.action === "delete") add(c.address, "delete");
+    else if (c.action === "replace") {
+      const del = add(c.address, "delete");
+      const create = add(c.address, "create");
+      if (c.resource?.lifecycle.createBeforeDestroy) steps.get(del)!.dependsOn.push(create);
+      else steps.get(create)!.dependsOn.push(del);
+    }
+  }
+  for (const c of changes) {
+    const forward = forwardStep.get(c.address);
+    if (forward && c.resource) {
+      const step = steps.get(forward)!;
+      for (const dep of c.resource.dependsOn) {
+        const target = forwardStep.get(dep);
+        if (target) step.dependsOn.push(target);
+      }
+    }
+    const del = deleteStep.get(c.address);
+    if (del && c.prior) {
+      // Whatever this one depended on is deleted only after it.
+      for (const dep of c.prior.dependencies) {
+        const depDelete = deleteStep.get(dep);
+        if (depDelete) steps.get(depDelete)!.dependsOn.push(del);
+      }
+    }
+  }
+  const ids = [...steps.keys()];
+  const keyOf = (id: string) => {
+    const s = steps.get(id)!;
+    return `${addressSortKey(s.address)}\0${ACTION_ORDER[s.action]}`;
+  };
+  const { order, stuck } = topologicalOrder(ids, (id) => steps.get(id)!.dependsOn, keyOf);
+  if (stuck.length > 0) {
+    diagnostics.push(
+      error("CW3006", "The steps of this plan depend on each other in a cycle", undefined, {
+        detail: `involved: ${
+          stuck.sort().join(", ")
+        }; create_before_destroy on a resource whose dependents are replaced can cause this`,
+      }),
+    );
+    order.push(...stuck.sort());
+  }
+  return order.map((id) => {
+    const s = steps.get(id)!;
+    const dependsOn = [...new Set(s.dependsOn)].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
+    return { id: s.id, address: s.address, action: s.action, dependsOn };
+  });
+}
