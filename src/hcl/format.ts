@@ -1,10 +1,295 @@
-// STUB: replaced by the HCL formatter work (issue 3).
+/**
+ * Canonical formatting as `terraform fmt` produces it, done on the lexer's
+ * tokens (whitespace is the only thing that changes):
+ *
+ * 1. Tokens are split into lines; each line into up to three cells: `lead`,
+ *    `assign` (from `=` on, when the right-hand side closes on the same line)
+ *    and a trailing line `comment`.
+ * 2. Indentation: two spaces per open bracket level, counted per line (a line
+ *    with several openers indents the next lines once).
+ * 3. Spacing between tokens inside a cell follows fixed rules (no space
+ *    around `.`, before `,` or `(` of a call, inside brackets; one space
+ *    around operators, `=`, braces…).
+ * 4. `=` signs of consecutive single-line attributes are aligned, then the
+ *    trailing comments of consecutive lines.
+ *
+ * Heredoc bodies and comments are copied verbatim (line comments lose
+ * trailing whitespace), line endings become `\n`, and the file ends with
+ * exactly one newline. Input that does not parse is returned unchanged with
+ * the parser's diagnostics.
+ */
 import type { Diagnostic } from "./diagnostics.ts";
+import { lex, type TokenType } from "./lexer.ts";
+import { parse } from "./parser.ts";
+import { codePointLength } from "./source.ts";
+
+/** A formatter token: heredocs are folded into one opaque token. */
+interface FmtToken {
+  type: TokenType | "Heredoc";
+  text: string;
+  /** Spaces written before the token. */
+  spaces: number;
+}
+
+interface Line {
+  lead: FmtToken[];
+  assign: FmtToken[] | undefined;
+  comment: FmtToken[] | undefined;
+  /** A blank line (only a newline). */
+  blank: boolean;
+}
 
 /** Canonical formatting as `terraform fmt` produces; returns the input unchanged when it does not parse. */
 export function format(
   source: string,
-  _filename: string,
+  filename: string,
 ): { text: string; diagnostics: Diagnostic[] } {
-  return { text: source, diagnostics: [] };
+  const parsed = parse(source, filename);
+  if (parsed.diagnostics.some((d) => d.severity === "error")) {
+    return { text: source, diagnostics: parsed.diagnostics };
+  }
+  const lines = splitLines(source, filename);
+  formatIndent(lines);
+  formatSpaces(lines);
+  formatCells(lines);
+  return { text: render(lines), diagnostics: [] };
+}
+
+function bracketChange(t: FmtToken): number {
+  switch (t.type) {
+    case "OBrace":
+    case "OBrack":
+    case "OParen":
+    case "TemplateControl":
+    case "TemplateInterp":
+      return 1;
+    case "CBrace":
+    case "CBrack":
+    case "CParen":
+    case "TemplateSeqEnd":
+      return -1;
+    default:
+      return 0;
+  }
+}
+
+function isLineComment(t: FmtToken): boolean {
+  return t.type === "Comment" && !t.text.startsWith("/*");
+}
+
+function splitLines(source: string, filename: string): Line[] {
+  const tokens = lex(source, filename).tokens;
+  const lines: Line[] = [];
+  let current: FmtToken[] = [];
+  const finish = () => {
+    const line: Line = { lead: current, assign: undefined, comment: undefined, blank: false };
+    current = [];
+    lines.push(line);
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i];
+    if (tok.type === "EOF") break;
+    if (tok.type === "Newline") {
+      finish();
+      continue;
+    }
+    if (tok.type === "OHeredoc") {
+      // The whole heredoc, markers included, is copied as written.
+      let j = i;
+      while (j + 1 < tokens.length && tokens[j].type !== "CHeredoc") j++;
+      const end = tokens[j].type === "CHeredoc" ? tokens[j].end : tokens[j].start;
+      current.push({ type: "Heredoc", text: source.slice(tok.start, end), spaces: 0 });
+      i = tokens[j].type === "CHeredoc" ? j : j - 1;
+      continue;
+    }
+    let text = source.slice(tok.start, tok.end);
+    if (tok.type === "Comment" && !text.startsWith("/*")) text = text.replace(/[ \t\r\n]+$/, "");
+    current.push({ type: tok.type, text, spaces: 0 });
+  }
+  if (current.length > 0) finish();
+  for (const line of lines) {
+    const lead = line.lead;
+    if (lead.length === 0) {
+      line.blank = true;
+      continue;
+    }
+    if (lead.length > 1 && isLineComment(lead[lead.length - 1])) {
+      line.comment = lead.slice(lead.length - 1);
+      line.lead = lead.slice(0, lead.length - 1);
+    }
+    const l = line.lead;
+    for (let i = 1; i < l.length; i++) {
+      if (l[i].type !== "Equal") continue;
+      // Only a right-hand side that closes on this line takes part in alignment.
+      let net = 0;
+      for (let j = i; j < l.length; j++) net += bracketChange(l[j]);
+      if (net === 0) {
+        line.assign = l.slice(i);
+        line.lead = l.slice(0, i);
+      }
+      break;
+    }
+  }
+  // Drop blank lines at the end: the file ends with exactly one newline.
+  while (lines.length > 0 && lines[lines.length - 1].blank) lines.pop();
+  return lines;
+}
+
+function formatIndent(lines: Line[]): void {
+  const indents: number[] = [];
+  for (const line of lines) {
+    if (line.blank) continue;
+    let net = 0;
+    for (const t of line.lead) net += bracketChange(t);
+    if (line.assign) { for (const t of line.assign) net += bracketChange(t); }
+    if (net < 0) {
+      let closed = -net;
+      while (closed > 0 && indents.length > 0) {
+        const top = indents[indents.length - 1];
+        if (closed > top) {
+          closed -= top;
+          indents.pop();
+        } else if (closed < top) {
+          indents[indents.length - 1] -= closed;
+          closed = 0;
+        } else {
+          indents.pop();
+          closed = 0;
+        }
+      }
+    }
+    const first = line.lead[0] ?? line.assign?.[0] ?? line.comment?.[0];
+    if (first) first.spaces = 2 * indents.length;
+    if (net > 0) {
+      // The opening line itself keeps the outer indent; what follows is deeper.
+      indents.push(net);
+    }
+  }
+}
+
+const NIL: FmtToken = { type: "EOF", text: "", spaces: 0 };
+
+function spaceCell(cell: FmtToken[]): void {
+  for (let i = 0; i + 1 < cell.length; i++) {
+    cell[i + 1].spaces = spaceAfter(cell[i], i > 0 ? cell[i - 1] : NIL, cell[i + 1]) ? 1 : 0;
+  }
+}
+
+function formatSpaces(lines: Line[]): void {
+  for (const line of lines) {
+    spaceCell(line.lead);
+    if (line.assign) {
+      line.assign[0].spaces = 1;
+      spaceCell(line.assign);
+    }
+  }
+}
+
+function columns(cell: FmtToken[] | undefined): number {
+  if (!cell) return 0;
+  let n = 0;
+  for (const t of cell) {
+    n += t.spaces;
+    const nl = t.text.lastIndexOf("\n");
+    n += codePointLength(t.text, nl + 1, t.text.length);
+  }
+  return n;
+}
+
+function formatCells(lines: Line[]): void {
+  alignChains(lines, (l) => l.assign, (l) => columns(l.lead));
+  alignChains(lines, (l) => l.comment, (l) => columns(l.lead) + columns(l.assign));
+}
+
+/** Aligns the first token of `cell` across runs of consecutive lines that have that cell. */
+function alignChains(
+  lines: Line[],
+  cell: (l: Line) => FmtToken[] | undefined,
+  width: (l: Line) => number,
+): void {
+  let start = -1;
+  let max = 0;
+  const close = (end: number) => {
+    for (let i = start; i < end; i++) cell(lines[i])![0].spaces = max - width(lines[i]) + 1;
+    start = -1;
+    max = 0;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    if (!cell(lines[i])) {
+      if (start >= 0) close(i);
+      continue;
+    }
+    if (start < 0) start = i;
+    max = Math.max(max, width(lines[i]));
+  }
+  if (start >= 0) close(lines.length);
+}
+
+function render(lines: Line[]): string {
+  let out = "";
+  for (const line of lines) {
+    for (const cell of [line.lead, line.assign, line.comment]) {
+      if (!cell) continue;
+      for (const t of cell) out += " ".repeat(t.spaces) + t.text;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+const NEGATION_CONTEXT = new Set<string>([
+  "EOF",
+  "OParen",
+  "OBrace",
+  "OBrack",
+  "Equal",
+  "Colon",
+  "Comma",
+  "Question",
+  "Plus",
+  "Star",
+  "Slash",
+  "Percent",
+  "Minus",
+  "EqualOp",
+  "NotEqual",
+  "GreaterThan",
+  "GreaterThanEq",
+  "LessThan",
+  "LessThanEq",
+  "And",
+  "Or",
+  "Bang",
+]);
+
+/** Whether `subject` is followed by a space, given its neighbours (terraform fmt's rules). */
+function spaceAfter(subject: FmtToken, before: FmtToken, after: FmtToken): boolean {
+  const s = subject.type;
+  const a = after.type;
+  if (s === "Ident" && a === "OParen") return false;
+  if ((s === "Ident" && a === "DoubleColon") || (s === "DoubleColon" && a === "Ident")) {
+    return false;
+  }
+  if (s === "Dot" || a === "Dot") return false;
+  if (a === "Comma" || a === "Ellipsis") return false;
+  if (s === "Comma") return true;
+  if (
+    s === "QuotedLit" || s === "StringLit" || s === "OQuote" || a === "QuotedLit" ||
+    a === "StringLit" || a === "CQuote"
+  ) {
+    return false;
+  }
+  if (s === "Ident" && subject.text === "in" && before.type === "Ident") return true;
+  if (a === "OBrack" && (s === "Ident" || s === "Number" || bracketChange(subject) < 0)) {
+    return false;
+  }
+  if (s === "Bang") return false;
+  if (s === "Minus") return !NEGATION_CONTEXT.has(before.type);
+  if (s === "OBrace" || a === "CBrace") return !(s === "OBrace" && a === "CBrace");
+  if ((s === "TemplateInterp" || s === "TemplateControl") && a === "OBrace") return true;
+  if (s === "CBrace" && a === "TemplateSeqEnd") return true;
+  if (s === "TemplateSeqEnd" && (a === "TemplateInterp" || a === "TemplateControl")) return false;
+  if (bracketChange(subject) > 0) return false;
+  if (bracketChange(after) < 0) return false;
+  return true;
 }

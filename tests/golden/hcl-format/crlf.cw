@@ -1,0 +1,4 @@
+block "crlf" {
+  a = 1
+  bb   =   2
+}

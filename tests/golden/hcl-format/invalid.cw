@@ -1,0 +1,3 @@
+resource "file" "x" {
+  path =
+}

@@ -1,0 +1,5 @@
+tags = {
+  "名前" = "値"
+  name = "value"
+  "émoji🎉" = "ok"
+}
