@@ -5,6 +5,9 @@
  * sandboxed host as an installed plugin, with its own narrow permissions.
  */
 import type { Manifest } from "../src/plugins/protocol/mod.ts";
+import * as aiOllama from "./ai-ollama/bundle.ts";
+import * as aiOpenai from "./ai-openai/bundle.ts";
+import * as runnerLocal from "./runner-local/bundle.ts";
 import * as stateFile from "./state-file/bundle.ts";
 
 export interface EmbeddedPlugin {
@@ -13,4 +16,9 @@ export interface EmbeddedPlugin {
   readonly sha256: string;
 }
 
-export const BUILTIN_PLUGINS: readonly EmbeddedPlugin[] = [stateFile];
+export const BUILTIN_PLUGINS: readonly EmbeddedPlugin[] = [
+  aiOllama,
+  aiOpenai,
+  runnerLocal,
+  stateFile,
+];

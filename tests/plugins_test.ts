@@ -619,7 +619,11 @@ Deno.test("plugin add/list/verify/remove through the commands", async () => {
   const listed = await runCommand(pluginListCommand, dir, [], {}, { json: true });
   const doc = JSON.parse(listed.stdout);
   assert.equal(doc.format_version, "1");
-  assert.deepEqual(doc.plugins.map((p: { name: string }) => p.name), ["echo", "state-file"]);
+  assert.deepEqual(doc.plugins.map((p: { name: string }) => p.name), [
+    "echo",
+    "runner-local",
+    "state-file",
+  ]);
 
   const ok = await runCommand(pluginVerifyCommand, dir, []);
   assert.equal(ok.code, 0);
@@ -724,4 +728,94 @@ Deno.test({
     assert.match(bad.stdout + bad.stderr, /echo/);
     assert.equal((await runCli(["plugin", "remove", "echo"], { cwd: dir })).code, 0);
   },
+});
+
+// ── the local runner ────────────────────────────────────────────────────────
+
+Deno.test("runner-local: observes files and directories, runs steps with a scrubbed env", async () => {
+  const configDir = await Deno.makeTempDir({ prefix: "cw-runner-" });
+  await Deno.writeTextFile(join(configDir, "a.txt"), "hello");
+  await Deno.chmod(join(configDir, "a.txt"), 0o640);
+  using host = new PluginHost({ configDir, builtins: BUILTIN_PLUGINS });
+  const runner = host.runner("runner-local");
+  const { observations } = await runner.observe({
+    resources: [
+      { address: "file.a", type: "file", attributes: { path: "a.txt" } },
+      { address: "file.missing", type: "file", attributes: { path: "missing.txt" } },
+      { address: "directory.root", type: "directory", attributes: { path: configDir } },
+      { address: "file.is_dir", type: "file", attributes: { path: configDir } },
+    ],
+  });
+  assert.deepEqual(observations["file.a"], {
+    exists: true,
+    attributes: {
+      path: "a.txt",
+      mode: "0640",
+      kind: "file",
+      size: 5,
+      sha256: "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+    },
+  });
+  assert.deepEqual(observations["file.missing"], {
+    exists: false,
+    attributes: { path: "missing.txt" },
+  });
+  assert.equal(observations["directory.root"].exists, true);
+  assert.equal(observations["file.is_dir"].exists, false, "a directory is not a file");
+
+  Deno.env.set("CW_RUNNER_LEAK", "must-not-leak");
+  try {
+    const ran = await runner.execute({
+      step: {
+        id: "s1",
+        argv: ["sh", "-c", 'printf "%s|%s|" "$GREETING" "$CW_RUNNER_LEAK"; cat; pwd; exit 3'],
+        env: { GREETING: "hi" },
+        cwd: configDir,
+        timeoutMs: 5_000,
+        stdin: "in",
+      },
+    });
+    assert.equal(ran.exitCode, 3);
+    assert.equal(ran.stdout, `hi||in${await Deno.realPath(configDir)}\n`);
+  } finally {
+    Deno.env.delete("CW_RUNNER_LEAK");
+  }
+  const slow = await runner.execute({
+    step: { id: "s2", argv: ["sh", "-c", "sleep 3"], env: {}, cwd: configDir, timeoutMs: 200 },
+  });
+  assert.equal(slow.exitCode, -1);
+  assert.equal(slow.timedOut, true);
+  assert.ok(slow.durationMs < 2_000, `took ${slow.durationMs} ms`);
+  await expectPluginError(
+    runner.execute({
+      step: {
+        id: "s3",
+        argv: ["curl", "http://127.0.0.1/"],
+        env: {},
+        cwd: configDir,
+        timeoutMs: 1000,
+      },
+    }),
+    "denied",
+    /run access to "curl"/,
+    "runner-local",
+  );
+});
+
+Deno.test("the embedded built-in bundles are up to date with their sources", async () => {
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      fileURLToPath(new URL("../scripts/bundle-plugin.ts", import.meta.url)),
+      "--builtins",
+      "--check",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+  for (const builtin of BUILTIN_PLUGINS) {
+    assert.equal(builtin.sha256, await sha256Hex(new TextEncoder().encode(builtin.code)));
+  }
 });
