@@ -11,6 +11,7 @@
 import { join, resolve } from "node:path";
 import type { Diagnostic } from "../hcl/mod.ts";
 import type { Bundle, BundleStep } from "../forge/mod.ts";
+import { isContainerStep, runContainerStep } from "./_container_step.ts";
 import { type InProcessArtifact, runInProcess } from "./_inprocess.ts";
 import { bwrapAvailable, launchArgv, type SandboxMode } from "./_sandbox.ts";
 
@@ -111,6 +112,10 @@ export async function runBundle(bundle: Bundle, options: RunOptions): Promise<Ru
   const runOne = async (step: BundleStep): Promise<StepResult> => {
     const started = performance.now();
     const base = { step, logPath: null, exitCode: null, timedOut: false, observed: null };
+    if (isContainerStep(step)) {
+      spawnCount++;
+      return await runContainerStep(step, options.logDir);
+    }
     if (step.inProcess !== null) {
       try {
         const observed = runInProcess(step.inProcess, step.writes, artifacts);

@@ -1,0 +1,448 @@
+/**
+ * The second half of `apply` and `destroy`: plan → confirmation → compile →
+ * validate → execute → record state after every step → assertions → summary.
+ * The state lock is held for the whole run by `withStateLock`.
+ */
+import { join } from "node:path";
+import type { Config } from "../config/mod.ts";
+import { observe, OBSERVERS, runBundle, type StepResult } from "../exec/mod.ts";
+import {
+  buildDirOf,
+  compileBundle,
+  validateBundle,
+  verifyWrittenBundle,
+  writeBundle,
+} from "../forge/mod.ts";
+import { containsUnknown, type Diagnostic, type Value } from "../hcl/mod.ts";
+import { type Change, type Plan, planDocument, renderPlan } from "../plan/mod.ts";
+import {
+  applyJournal,
+  digestAttributes,
+  emptyState,
+  FileStateBackend,
+  hostName,
+  type JournalEntry,
+  type State,
+  type StateResource,
+} from "../state/mod.ts";
+import type { CommandContext } from "./commands/_types.ts";
+import { approve, type EventWriter, eventWriter, formatValue, progress } from "./views/mod.ts";
+
+export const DEFAULT_PARALLELISM = 10;
+
+export interface RunPlanOptions {
+  readonly command: "apply" | "destroy";
+  readonly rootDir: string;
+  readonly autoApprove: boolean;
+  readonly parallelism: number;
+  /** The configuration the plan came from (assertions read it); null for a plan file without one. */
+  readonly config: Config | null;
+}
+
+function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}
+
+/** `--parallelism N`: a positive integer, default 10. */
+export function parseParallelism(ctx: CommandContext): number | null {
+  const raw = ctx.values.parallelism;
+  if (raw === undefined) return DEFAULT_PARALLELISM;
+  const n = Number(raw);
+  if (typeof raw === "string" && /^\d+$/.test(raw) && n >= 1) return n;
+  ctx.reportDiagnostics([{
+    severity: "error",
+    code: "CW9103",
+    summary: `--parallelism must be a positive whole number, not ${JSON.stringify(raw)}`,
+  }]);
+  return null;
+}
+
+/**
+ * Holds `.clockwork/state.lock` while `run` works. A journal left by a
+ * killed run is compacted into state.json first, so every run starts from
+ * one clean document.
+ */
+export async function withStateLock(
+  ctx: CommandContext,
+  rootDir: string,
+  statePath: string | null,
+  command: string,
+  run: (backend: FileStateBackend) => Promise<number>,
+): Promise<number> {
+  const backend = new FileStateBackend(rootDir, statePath);
+  const locked = backend.lockSync({
+    pid: Deno.pid,
+    host: hostName(),
+    command: `clockwork ${command}`,
+    started: new Date().toISOString(),
+  });
+  if (locked.length) {
+    ctx.reportDiagnostics(locked);
+    return 1;
+  }
+  try {
+    if (journalExists(backend)) {
+      const recovered = backend.readSync();
+      ctx.reportDiagnostics(recovered.diagnostics);
+      if (recovered.value) backend.compact(recovered.value);
+    }
+    return await run(backend);
+  } finally {
+    backend.unlockSync();
+  }
+}
+
+function journalExists(backend: FileStateBackend): boolean {
+  try {
+    Deno.statSync(backend.paths.journal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What state records for a resource after its create/update step. */
+export function stateResourceOf(
+  change: Change,
+  observed: Record<string, unknown> | null,
+): StateResource | null {
+  const r = change.resource;
+  if (!r) return null;
+  return {
+    address: r.address,
+    type: r.type,
+    module: r.module,
+    attributes: r.attributes,
+    sensitiveAttributes: r.sensitiveAttributes,
+    digest: digestAttributes(r.attributes),
+    dependencies: r.dependsOn,
+    observed,
+    host: r.host,
+    preventDestroy: r.lifecycle.preventDestroy,
+  };
+}
+
+/**
+ * Journal appends with group commit: entries recorded in the same turn of the
+ * event loop share one write and one fsync; every caller's promise resolves
+ * only once its entry is durable.
+ */
+class Recorder {
+  #pending: JournalEntry[] = [];
+  #flush: Promise<void> | null = null;
+  readonly entries: JournalEntry[] = [];
+  constructor(private readonly backend: FileStateBackend) {}
+
+  record(entry: JournalEntry): Promise<void> {
+    this.#pending.push(entry);
+    this.entries.push(entry);
+    this.#flush ??= Promise.resolve().then(() => {
+      const batch = this.#pending;
+      this.#pending = [];
+      this.#flush = null;
+      this.backend.appendJournal(batch);
+    });
+    return this.#flush;
+  }
+}
+
+function knownOutputs(plan: Plan): State["outputs"] {
+  const out: State["outputs"] = {};
+  for (const [name, o] of Object.entries(plan.outputs)) {
+    if (!containsUnknown(o.value as Value)) out[name] = o;
+  }
+  return out;
+}
+
+function preventDestroyDiagnostics(plan: Plan): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const deleting = new Set(plan.steps.filter((s) => s.action === "delete").map((s) => s.address));
+  for (const change of plan.changes) {
+    if (!deleting.has(change.address)) continue;
+    if (change.prior?.preventDestroy || change.resource?.lifecycle.preventDestroy) {
+      out.push({
+        severity: "error",
+        code: "CW5030",
+        summary: `${change.address} has lifecycle.prevent_destroy set and cannot be destroyed`,
+        address: change.address,
+        ...(change.resource ? { subject: change.resource.range } : {}),
+        notes: [
+          change.action === "replace"
+            ? "this change replaces it (destroy, then create); change the configuration so it updates in place, or remove prevent_destroy"
+            : "remove prevent_destroy from its lifecycle block first if you really mean to destroy it",
+        ],
+      });
+    }
+  }
+  return out;
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+const VERB = {
+  create: "created",
+  update: "updated",
+  delete: "destroyed",
+} as const;
+
+/**
+ * Runs a plan under a lock the caller holds. Returns the exit code: 0 done,
+ * 1 refused or failed or interrupted, 3 assertions failed.
+ */
+export async function runPlan(
+  ctx: CommandContext,
+  backend: FileStateBackend,
+  plan: Plan,
+  state: State | null,
+  options: RunPlanOptions,
+): Promise<number> {
+  const events = ctx.globals.json ? eventWriter(ctx.io) : null;
+  const { format_version: _ignored, ...planBody } = planDocument(plan);
+  if (events) events.emit("plan", planBody);
+  else ctx.io.stdout(renderPlan(plan, { color: ctx.io.color, priorOutputs: state?.outputs }));
+
+  const refusals = preventDestroyDiagnostics(plan);
+  if (refusals.length) {
+    ctx.reportDiagnostics(refusals);
+    return 1;
+  }
+
+  const base = state ?? emptyState();
+  const outputs = plan.destroy ? {} : knownOutputs(plan);
+  if (plan.steps.length === 0) {
+    const digest = plan.destroy ? base.configDigest : plan.configDigest;
+    const outputsChanged = JSON.stringify(outputs) !== JSON.stringify(base.outputs);
+    // Nothing to run. Record new outputs or config digest only when they moved.
+    if (
+      state !== null &&
+      (outputsChanged || (plan.targets.length === 0 && digest !== base.configDigest))
+    ) {
+      backend.compact({ ...base, serial: base.serial + 1, outputs, configDigest: digest });
+    }
+    summarize(ctx, events, options.command, plan, [], false);
+    return 0;
+  }
+
+  const approved = await approve(ctx.io, {
+    command: options.command,
+    autoApprove: options.autoApprove,
+    question: options.command === "destroy"
+      ? "Do you really want to destroy these resources?"
+      : "Do you want to perform these actions?",
+  });
+  if (!approved) return 1;
+
+  const buildDir = buildDirOf(options.rootDir);
+  const compiled = compileBundle(plan, { rootDir: options.rootDir, buildDir });
+  const problems = [...compiled.diagnostics, ...validateBundle(compiled.value, plan, buildDir)];
+  if (hasErrors(problems)) {
+    ctx.reportDiagnostics(problems);
+    return 1;
+  }
+  writeBundle(compiled.value, buildDir);
+  const written = verifyWrittenBundle(compiled.value, buildDir);
+  if (hasErrors(written)) {
+    ctx.reportDiagnostics(written);
+    return 1;
+  }
+
+  backend.beginJournal(base);
+  const recorder = new Recorder(backend);
+  const changes = new Map(plan.changes.map((c) => [c.address, c]));
+  const runId = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z") + "-" +
+    crypto.randomUUID().slice(0, 8);
+  const logDir = join(options.rootDir, ".clockwork", "logs", runId);
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (!controller.signal.aborted) {
+      ctx.io.stderr(
+        "\nInterrupt received: no new steps will start; waiting for running steps to finish…\n",
+      );
+    }
+    controller.abort();
+  };
+  let listening = false;
+  try {
+    Deno.addSignalListener("SIGINT", onInterrupt);
+    listening = true;
+  } catch { /* signals unsupported here */ }
+  const display = !events && ctx.io.progress ? progress(ctx.io) : null;
+  const total = compiled.value.steps.length;
+  let finished = 0;
+  let running = 0;
+  const started = performance.now();
+  let result;
+  try {
+    result = await runBundle(compiled.value, {
+      buildDir,
+      logDir,
+      parallelism: options.parallelism,
+      signal: controller.signal,
+      onStepStart(step) {
+        running++;
+        events?.stepStart(step.address, step.action, { step: step.id });
+        display?.update(
+          `${options.command}: ${finished}/${total} done, ${running} running (${step.address})`,
+        );
+      },
+      async onStepDone(r) {
+        running--;
+        finished++;
+        const change = changes.get(r.step.address)!;
+        if (r.status === "ok") {
+          if (r.step.action === "delete") {
+            await recorder.record({ t: "rm", address: r.step.address });
+          } else {
+            const observed = r.observed ?? await observeAfter(change, options.rootDir);
+            const resource = stateResourceOf(change, observed);
+            if (resource) await recorder.record({ t: "put", resource });
+          }
+        }
+        reportStep(ctx, events, r);
+        display?.update(`${options.command}: ${finished}/${total} done, ${running} running`);
+      },
+    });
+  } finally {
+    if (listening) Deno.removeSignalListener("SIGINT", onInterrupt);
+    display?.done();
+  }
+  ctx.reportDiagnostics(result.diagnostics);
+
+  const success = result.failed.length === 0 && !result.interrupted;
+  const after = applyJournal(base, recorder.entries);
+  backend.compact({
+    ...after,
+    serial: base.serial + 1,
+    outputs: success ? outputs : base.outputs,
+    configDigest: success && plan.targets.length === 0
+      ? (plan.destroy ? null : plan.configDigest)
+      : base.configDigest,
+  });
+
+  for (const failed of result.failed) {
+    ctx.reportDiagnostics([{
+      severity: "error",
+      code: failed.timedOut ? "CW5101" : "CW5100",
+      summary: `${failed.step.id} failed: ${failed.message ?? "unknown error"}`,
+      address: failed.step.address,
+      ...(failed.logPath ? { notes: [`log: ${failed.logPath}`] } : {}),
+    }]);
+  }
+  if (result.interrupted) {
+    ctx.reportDiagnostics([{
+      severity: "error",
+      code: "CW5104",
+      summary: "Interrupted: steps that had not started were skipped",
+      detail: "finished steps are recorded in state; run the command again to continue",
+    }]);
+  }
+  summarize(ctx, events, options.command, plan, result.results, true, performance.now() - started);
+  if (!success) return 1;
+
+  const assertions = await runApplyAssertions(ctx, options, plan, events);
+  if (assertions !== null && assertions.failed > 0) return 3;
+  if (!events && options.command === "apply") printOutputs(ctx, outputs);
+  return 0;
+}
+
+/**
+ * ASSERTIONS CALL SITE: runs the configuration's assertions after a
+ * successful apply (emitting `assert_result` events). Returns null while no
+ * assertion runner is wired in; `{failed}` otherwise (failed > 0 → exit 3).
+ */
+// deno-lint-ignore require-await
+async function runApplyAssertions(
+  _ctx: CommandContext,
+  options: RunPlanOptions,
+  _plan: Plan,
+  _events: EventWriter | null,
+): Promise<{ failed: number } | null> {
+  if (options.command !== "apply" || options.config === null) return null;
+  return null;
+}
+
+async function observeAfter(
+  change: Change,
+  rootDir: string,
+): Promise<Record<string, unknown> | null> {
+  const r = change.resource;
+  if (!r || !OBSERVERS[r.type]) return null;
+  const [seen] = await observe([{ address: r.address, type: r.type, attributes: r.attributes }], {
+    baseDir: r.moduleDir || rootDir,
+  });
+  return seen?.exists ? seen.attributes : null;
+}
+
+function reportStep(ctx: CommandContext, events: EventWriter | null, r: StepResult): void {
+  if (events) {
+    events.stepEnd(r.step.address, r.status, r.durationMs, {
+      action: r.step.action,
+      step: r.step.id,
+      ...(r.message ? { message: r.message } : {}),
+      ...(r.logPath ? { log: r.logPath } : {}),
+    });
+    return;
+  }
+  if (r.status === "ok") {
+    ctx.io.stdout(`${r.step.address}: ${VERB[r.step.action]} (${formatMs(r.durationMs)})\n`);
+  } else if (r.status === "failed") {
+    ctx.io.stdout(
+      `${r.step.address}: ${r.step.action} FAILED: ${r.message}${
+        r.logPath ? ` (log: ${r.logPath})` : ""
+      }\n`,
+    );
+  }
+}
+
+function summarize(
+  ctx: CommandContext,
+  events: EventWriter | null,
+  command: "apply" | "destroy",
+  plan: Plan,
+  results: readonly StepResult[],
+  ran: boolean,
+  durationMs = 0,
+): void {
+  const ok = new Set(results.filter((r) => r.status === "ok").map((r) => r.step.id));
+  const stepsOf = new Map<string, string[]>();
+  for (const s of plan.steps) {
+    if (!stepsOf.has(s.address)) stepsOf.set(s.address, []);
+    stepsOf.get(s.address)!.push(s.id);
+  }
+  const counts = { created: 0, updated: 0, replaced: 0, deleted: 0 };
+  for (const change of plan.changes) {
+    const ids = stepsOf.get(change.address) ?? [];
+    if (ids.length === 0 || !ids.every((id) => ok.has(id))) continue;
+    if (change.action === "create") counts.created++;
+    else if (change.action === "update") counts.updated++;
+    else if (change.action === "replace") counts.replaced++;
+    else if (change.action === "delete") counts.deleted++;
+  }
+  const failed = results.filter((r) => r.status === "failed").length;
+  const skipped = results.filter((r) => r.status === "skipped").length;
+  if (events) {
+    events.emit("summary", { ...counts, failed, skipped, duration_ms: Math.round(durationMs) });
+    return;
+  }
+  if (!ran) return; // the rendered plan already said "No changes."
+  const head = failed > 0 || skipped > 0
+    ? `${command === "destroy" ? "Destroy" : "Apply"} failed`
+    : `${command === "destroy" ? "Destroy" : "Apply"} complete`;
+  const parts = command === "destroy"
+    ? `${counts.deleted} destroyed`
+    : `${counts.created} created, ${counts.updated} updated, ${counts.replaced} replaced, ${counts.deleted} destroyed`;
+  const extra = (failed ? `, ${failed} failed` : "") + (skipped ? `, ${skipped} not started` : "");
+  ctx.io.stdout(`\n${head}! Resources: ${parts}${extra} (${formatMs(durationMs)}).\n`);
+}
+
+function printOutputs(ctx: CommandContext, outputs: State["outputs"]): void {
+  const names = Object.keys(outputs).sort();
+  if (names.length === 0) return;
+  const width = Math.max(...names.map((n) => n.length));
+  const lines = names.map((n) =>
+    `${n.padEnd(width)} = ${outputs[n].sensitive ? "(sensitive)" : formatValue(outputs[n].value)}`
+  );
+  ctx.io.stdout(`\nOutputs:\n\n${lines.join("\n")}\n`);
+}

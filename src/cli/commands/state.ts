@@ -1,0 +1,181 @@
+/**
+ * `clockwork state list|show|rm|pull`: read and edit recorded state. They use
+ * the file backend at `.clockwork/state.json` under the working directory.
+ */
+import { resolve } from "node:path";
+import {
+  FileStateBackend,
+  hostName,
+  serializeState,
+  type State,
+  type StateResource,
+} from "../../state/mod.ts";
+import { formatValue, jsonOut, SENSITIVE_TEXT, toJsonValue } from "../views/mod.ts";
+import type { Command, CommandContext } from "./_types.ts";
+
+/** The state the commands read, or an exit code after reporting why there is none. */
+export function readStateFor(ctx: CommandContext, dir = "."): State | number {
+  const backend = new FileStateBackend(resolve(ctx.cwd, dir));
+  const result = backend.readSync();
+  ctx.reportDiagnostics(result.diagnostics);
+  if (result.diagnostics.some((d) => d.severity === "error")) return 1;
+  return result.value ?? {
+    format_version: "1",
+    lineage: "",
+    serial: 0,
+    configDigest: null,
+    resources: [],
+    outputs: {},
+  };
+}
+
+/** Attributes with sensitive ones replaced by "(sensitive)". */
+export function redactedAttributes(resource: StateResource): Record<string, unknown> {
+  const hidden = new Set(resource.sensitiveAttributes);
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(resource.attributes)) {
+    out[name] = hidden.has(name) ? SENSITIVE_TEXT : toJsonValue(value);
+  }
+  return out;
+}
+
+export const stateListCommand: Command = {
+  name: "state list",
+  summary: "list the resources recorded in state",
+  usage: "clockwork state list",
+  options: {},
+  run(ctx) {
+    const state = readStateFor(ctx);
+    if (typeof state === "number") return Promise.resolve(state);
+    if (ctx.globals.json) {
+      jsonOut(ctx.io, {
+        resources: state.resources.map((r) => ({
+          address: r.address,
+          type: r.type,
+          attributes: redactedAttributes(r),
+        })),
+        diagnostics: ctx.takeJsonDiagnostics(),
+      });
+    } else {
+      for (const r of state.resources) ctx.io.stdout(`${r.address}\n`);
+    }
+    return Promise.resolve(0);
+  },
+};
+
+function findResource(ctx: CommandContext, state: State, address: string): StateResource | null {
+  const found = state.resources.find((r) => r.address === address);
+  if (found) return found;
+  ctx.reportDiagnostics([{
+    severity: "error",
+    code: "CW5020",
+    summary: `No resource ${address} in state`,
+    detail: state.resources.length
+      ? "`clockwork state list` shows the recorded addresses"
+      : "the state records no resources",
+  }]);
+  return null;
+}
+
+export const stateShowCommand: Command = {
+  name: "state show",
+  summary: "show one resource recorded in state",
+  usage: "clockwork state show ADDR",
+  options: {},
+  positionals: { min: 1, max: 1, names: "ADDR" },
+  run(ctx) {
+    const state = readStateFor(ctx);
+    if (typeof state === "number") return Promise.resolve(state);
+    const resource = findResource(ctx, state, ctx.positionals[0]);
+    if (!resource) return Promise.resolve(1);
+    const attributes = redactedAttributes(resource);
+    if (ctx.globals.json) {
+      jsonOut(ctx.io, {
+        resource: {
+          address: resource.address,
+          type: resource.type,
+          attributes,
+          digest: resource.digest,
+          dependencies: resource.dependencies,
+          observed: resource.observed,
+          host: resource.host,
+        },
+      });
+      return Promise.resolve(0);
+    }
+    const width = Math.max(0, ...Object.keys(attributes).map((k) => k.length));
+    const lines = [`# ${resource.address}:`, `resource ${JSON.stringify(resource.type)} {`];
+    for (const [name, value] of Object.entries(attributes).sort(([a], [b]) => a < b ? -1 : 1)) {
+      const text = value === SENSITIVE_TEXT ? SENSITIVE_TEXT : formatValue(value);
+      lines.push(`  ${name.padEnd(width)} = ${text}`);
+    }
+    lines.push("}");
+    if (resource.dependencies.length) {
+      lines.push(`# depends on: ${resource.dependencies.join(", ")}`);
+    }
+    ctx.io.stdout(lines.join("\n") + "\n");
+    return Promise.resolve(0);
+  },
+};
+
+export const stateRmCommand: Command = {
+  name: "state rm",
+  summary: "forget a resource without destroying it",
+  usage: "clockwork state rm ADDR",
+  options: {},
+  positionals: { min: 1, max: 1, names: "ADDR" },
+  run(ctx) {
+    const backend = new FileStateBackend(ctx.cwd);
+    const locked = backend.lockSync({
+      pid: Deno.pid,
+      host: hostName(),
+      command: "state rm",
+      started: new Date().toISOString(),
+    });
+    if (locked.length) {
+      ctx.reportDiagnostics(locked);
+      return Promise.resolve(1);
+    }
+    try {
+      const state = readStateFor(ctx);
+      if (typeof state === "number") return Promise.resolve(state);
+      const address = ctx.positionals[0];
+      if (!findResource(ctx, state, address)) return Promise.resolve(1);
+      backend.compact({
+        ...state,
+        serial: state.serial + 1,
+        resources: state.resources.filter((r) => r.address !== address),
+      });
+      if (ctx.globals.json) jsonOut(ctx.io, { removed: [address] });
+      else ctx.io.stdout(`Removed ${address} from state (nothing was destroyed)\n`);
+      return Promise.resolve(0);
+    } finally {
+      backend.unlockSync();
+    }
+  },
+};
+
+export const statePullCommand: Command = {
+  name: "state pull",
+  summary: "print the raw state document",
+  usage: "clockwork state pull",
+  options: {},
+  run(ctx) {
+    const backend = new FileStateBackend(ctx.cwd);
+    const result = backend.readSync();
+    ctx.reportDiagnostics(result.diagnostics);
+    if (result.diagnostics.some((d) => d.severity === "error")) return Promise.resolve(1);
+    if (result.value === null) {
+      ctx.reportDiagnostics([{
+        severity: "error",
+        code: "CW5021",
+        summary: "There is no state yet",
+        detail: `${backend.paths.state} does not exist; run \`clockwork apply\` first`,
+      }]);
+      return Promise.resolve(1);
+    }
+    // The document exactly as the backend stores it (checksum included), journal replayed.
+    ctx.io.stdout(serializeState(result.value));
+    return Promise.resolve(0);
+  },
+};
