@@ -8,7 +8,6 @@ import { join } from "node:path";
 import type { Observation, Observer } from "./_observers.ts";
 import {
   ADDRESS_LABEL,
-  configDigest,
   type ContainerSpec,
   containerSpec,
   DIGEST_LABEL,
@@ -447,21 +446,6 @@ export const observeContainer: Observer = async (item, options): Promise<Observa
       config_digest: found.configDigest,
       id: found.id,
       name: found.name,
-      ...(found.configDigest !== null && name !== null &&
-          found.configDigest !== safeDigest(item, options.baseDir)
-        ? { config_changed: true }
-        : {}),
     },
   };
 };
-
-function safeDigest(
-  item: { address: string; attributes: Readonly<Record<string, unknown>> },
-  baseDir: string | undefined,
-) {
-  try {
-    return configDigest(containerSpec(item.address, item.attributes, baseDir));
-  } catch {
-    return null;
-  }
-}

@@ -1,0 +1,162 @@
+/**
+ * `clockwork assert [DIR] [--target ADDR]…`: runs every assertion of the
+ * configuration (resources' `assert` blocks and `check` blocks) against what
+ * is live now. Exit 0 when all pass, 3 when any fails, 1 on a configuration
+ * error. Also the assertion phase `apply` runs for what it applied.
+ */
+import {
+  type AssertionResult,
+  type ContainerProbe,
+  runAssertions,
+  summarize,
+} from "../../assert/mod.ts";
+import type { Assertion, Config } from "../../config/mod.ts";
+import * as exec from "../../exec/mod.ts";
+import { hasErrors } from "../../hcl/mod.ts";
+import { matchesTarget } from "../../plan/mod.ts";
+import { jsonOut, mark, painter, renderTable } from "../views/mod.ts";
+import { configDir, loadConfiguration } from "../pipeline.ts";
+import type { Command, CommandContext, Io } from "./_types.ts";
+
+/** Exit code when an assertion fails (CLI.md). */
+export const ASSERTION_FAILED_EXIT = 3;
+
+/**
+ * The container runtime probe from src/exec (detected on first use). Looked up
+ * by name so this file builds before exec's mod.ts exports it; without it,
+ * container assertions fail with "no container runtime is available".
+ */
+export function defaultContainerProbe(): ContainerProbe | undefined {
+  const make = (exec as Record<string, unknown>).containerProbe;
+  return typeof make === "function" ? (make as () => ContainerProbe)() : undefined;
+}
+
+/**
+ * The assertions `--target` selects: those of matching resources, and of
+ * `check` blocks named as `check.NAME`; with no targets, all of them.
+ */
+export function selectAssertions(config: Config, targets: readonly string[] = []): Assertion[] {
+  const chosen = (address: string) =>
+    targets.length === 0 || targets.some((t) => matchesTarget(address, t));
+  const fromResources = config.resources.filter((r) => chosen(r.address)).flatMap((r) => r.asserts);
+  const fromChecks = config.checks
+    .filter((c) => targets.length === 0 || targets.includes(`check.${c.name}`))
+    .flatMap((c) => c.asserts);
+  return [...fromResources, ...fromChecks];
+}
+
+export interface AssertionRun {
+  results: AssertionResult[];
+  summary: { passed: number; failed: number };
+}
+
+export interface ApplyAssertionOptions {
+  /** Called as each result arrives (apply emits `assert_result` events from here). */
+  onResult?: (result: AssertionResult) => void;
+  /** Assertions run at once (default 8). */
+  concurrency?: number;
+  /** Also run `check` blocks (default true: they describe the whole configuration). */
+  includeChecks?: boolean;
+  /** Defaults to the podman/docker probe of src/exec. */
+  probe?: ContainerProbe;
+}
+
+/**
+ * The assertions of the resources apply just applied (created, updated or
+ * replaced), plus the `check` blocks. Apply exits 3 when `summary.failed > 0`,
+ * after state is recorded.
+ */
+export async function runApplyAssertions(
+  config: Config,
+  appliedAddresses: readonly string[],
+  options: ApplyAssertionOptions = {},
+): Promise<AssertionRun> {
+  const applied = new Set(appliedAddresses);
+  const assertions = [
+    ...config.resources.filter((r) => applied.has(r.address)).flatMap((r) => r.asserts),
+    ...(options.includeChecks === false ? [] : config.checks.flatMap((c) => c.asserts)),
+  ];
+  const results = await runAssertions(assertions, {
+    probe: options.probe ?? defaultContainerProbe(),
+    concurrency: options.concurrency,
+    onResult: options.onResult,
+  });
+  return { results, summary: summarize(results) };
+}
+
+/** The human view: one row per assertion with ✓/✗, expected and actual, then why each failure failed. */
+export function renderAssertionResults(
+  io: Pick<Io, "color">,
+  results: readonly AssertionResult[],
+): string {
+  const paint = painter(io);
+  const rows = results.map((r) => [
+    mark(r.passed, paint),
+    r.address,
+    r.kind,
+    r.expected,
+    r.passed ? r.actual : paint("error", r.actual),
+    `${r.duration_ms} ms`,
+  ]);
+  const table = renderTable(rows, {
+    header: ["", "ADDRESS", "KIND", "EXPECTED", "ACTUAL", "TIME"],
+    paint,
+    alignRight: [5],
+  });
+  const failures = results.filter((r) => !r.passed)
+    .map((r) => `${mark(false, paint)} ${r.address} ${r.kind}: ${r.message}`);
+  const { passed, failed } = summarize(results);
+  const total = `${passed} passed, ${failed} failed.`;
+  return [table, ...(failures.length ? ["", ...failures] : []), "", total].join("\n") + "\n";
+}
+
+export const assertCommand: Command = {
+  name: "assert",
+  summary: "run every assertion against what is live now",
+  usage: "clockwork assert [DIR] [--target ADDR]...",
+  description: "Runs the assert blocks of every resource and every check block against the live\n" +
+    "system, without changing anything. Exit 0 when all pass, 3 when any fails.",
+  options: {
+    target: {
+      type: "string",
+      multiple: true,
+      valueName: "ADDR",
+      description: "only this resource's assertions, or check.NAME (repeatable)",
+    },
+  },
+  positionals: { min: 0, max: 1, names: "[DIR]" },
+  async run(ctx: CommandContext) {
+    const { config, diagnostics } = loadConfiguration(ctx, configDir(ctx));
+    ctx.reportDiagnostics(diagnostics);
+    if (!config || hasErrors(diagnostics)) {
+      if (ctx.globals.json) {
+        jsonOut(ctx.io, {
+          results: [],
+          summary: { passed: 0, failed: 0 },
+          diagnostics: ctx.takeJsonDiagnostics(),
+        });
+      }
+      return 1;
+    }
+    const targets = (ctx.values.target as string[] | undefined) ?? [];
+    const assertions = selectAssertions(config, targets);
+    if (targets.length > 0 && assertions.length === 0) {
+      ctx.reportDiagnostics([{
+        severity: "warning",
+        code: "CW6001",
+        summary: `No assertions match --target ${targets.join(", ")}`,
+        notes: ["targets are resource addresses (container.web, module.cache) or check.NAME"],
+      }]);
+    }
+    const results = await runAssertions(assertions, { probe: defaultContainerProbe() });
+    const summary = summarize(results);
+    if (ctx.globals.json) {
+      jsonOut(ctx.io, { results, summary, diagnostics: ctx.takeJsonDiagnostics() });
+    } else if (results.length === 0) {
+      ctx.io.stdout("No assertions to run.\n");
+    } else {
+      ctx.io.stdout(renderAssertionResults(ctx.io, results));
+    }
+    return summary.failed > 0 ? ASSERTION_FAILED_EXIT : 0;
+  },
+};
