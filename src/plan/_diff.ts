@@ -60,12 +60,19 @@ function short(hex: unknown): string {
   return typeof hex === "string" ? hex.slice(0, 12) : "unknown";
 }
 
-const MAX_REASON_VALUE = 60;
+const MAX_REASON_VALUE = 200;
 
-/** One-line value text for reasons: strings quoted, long text shortened. */
+/**
+ * One-line value text for reasons: strings quoted; a multi-line string shows
+ * its first line and how many lines it has; very long text is shortened.
+ */
 export function reasonValue(value: unknown, sensitive: boolean): string {
   if (sensitive) return SENSITIVE;
   if (value === undefined || value === null) return "null";
+  if (typeof value === "string" && value.includes("\n")) {
+    const lines = value.replace(/\n$/, "").split("\n");
+    if (lines.length > 1) return `${reasonValue(lines[0] + "…", false)} (${lines.length} lines)`;
+  }
   const text = JSON.stringify(value);
   return text.length > MAX_REASON_VALUE ? `${text.slice(0, MAX_REASON_VALUE - 1)}…` : text;
 }

@@ -74,10 +74,10 @@ function attributeLines(change: Change, paint: (t: Tone, s: string) => string): 
   const before = change.before ?? {};
   const after = change.after ?? {};
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-  const width = Math.max(0, ...keys.map((k) => k.length));
+  const unknown = new Set(change.resource?.aiFields ?? []);
+  const width = Math.max(0, ...keys.map((k) => k.length), ...[...unknown].map((k) => k.length));
   const changed = new Map(change.attributeChanges.map((c) => [c.name, c]));
   const out: string[] = [];
-  const unknown = new Set(change.resource?.aiFields ?? []);
   const line = (sym: string, tone: Tone | null, key: string, text: string) =>
     `${indent}${tone ? paint(tone, sym) : sym} ${key.padEnd(width)} = ${text}`;
   const valueText = (v: unknown, key: string, lines: string[], sym: string, tone: Tone | null) => {
@@ -179,12 +179,16 @@ export function renderPlan(plan: Plan, options: RenderPlanOptions = {}): string 
   }
   out.push("Clockwork will perform the following actions:", "");
   for (const c of visible) {
-    out.push(paint("bold", `  # ${c.address} ${HEADLINE[c.action]}`));
+    const headline = c.action === "replace" && c.resource?.lifecycle.createBeforeDestroy
+      ? "must be replaced (the new one is created before the old one is destroyed)"
+      : HEADLINE[c.action];
+    out.push(paint("bold", `  # ${c.address} ${headline}`));
     if (c.action !== "create" || c.prior) {
       for (const r of c.reasons) out.push(paint("dim", `  # (${r})`));
     }
     const tone: Tone = c.action === "no-op" ? "bold" : c.action;
-    const symbol = SYMBOL[c.action];
+    const createFirst = c.action === "replace" && c.resource?.lifecycle.createBeforeDestroy;
+    const symbol = createFirst ? "+/-" : SYMBOL[c.action];
     out.push(
       `${" ".repeat(Math.max(0, 3 - symbol.length))}${paint(tone, symbol)} ${resourceHeader(c)} {`,
     );

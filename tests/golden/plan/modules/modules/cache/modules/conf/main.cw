@@ -1,0 +1,8 @@
+variable "text" {
+  type = string
+}
+
+resource "file" "conf" {
+  path    = "redis.conf"
+  content = var.text
+}
