@@ -4,7 +4,7 @@
  * its manifest beside it.
  *
  *   deno run -A scripts/bundle-plugin.ts DIR [--out OUTDIR]   bundle DIR/plugin.ts
- *   deno run -A scripts/bundle-plugin.ts --builtins           regenerate plugins/<name>/bundle.ts
+ *   deno run -A scripts/bundle-plugin.ts --builtins [DIR...]  regenerate plugins/<dir>/bundle.ts (all when no DIR)
  *   deno run -A scripts/bundle-plugin.ts --builtins --check   exit 1 when one is stale
  *
  * DIR holds `clockwork-plugin.json` and `plugin.ts`. OUTDIR (default DIR/dist)
@@ -105,7 +105,9 @@ async function main(): Promise<number> {
   });
   if (values.builtins) {
     let stale = 0;
-    for (const dir of await builtinDirs()) {
+    const only = new Set(positionals.map((p) => basename(resolve(p))));
+    const dirs = (await builtinDirs()).filter((d) => only.size === 0 || only.has(basename(d)));
+    for (const dir of dirs) {
       const text = embedSource(await bundlePlugin(dir));
       const target = join(dir, "bundle.ts");
       const current = await Deno.readTextFile(target).catch(() => "");

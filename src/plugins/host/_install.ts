@@ -3,7 +3,7 @@
  * `clockwork plugin …`, kept here so the commands stay thin.
  */
 import { basename, dirname, join, resolve } from "node:path";
-import { type Diagnostic, error } from "../../hcl/mod.ts";
+import type { Diagnostic } from "../../hcl/mod.ts";
 import {
   type LockedPlugin,
   type LockFile,
@@ -12,6 +12,7 @@ import {
   normalizePermissions,
   parseManifest,
   type Permissions,
+  pluginDiagnostic,
   readLock,
   sha256Hex,
   writeFileAtomic,
@@ -33,7 +34,7 @@ export interface FetchedPlugin {
 type Outcome<T> = { value?: T; diagnostics: Diagnostic[] };
 
 function fail(code: string, summary: string, detail?: string): Outcome<never> {
-  return { diagnostics: [error(code, summary, undefined, detail ? { detail } : {})] };
+  return { diagnostics: [pluginDiagnostic(code, summary, detail)] };
 }
 
 const MAX_BYTES = 32 * 1024 * 1024;

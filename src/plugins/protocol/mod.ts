@@ -3,6 +3,7 @@
  * messages and errors, the contract of each plugin kind, and the SDK plugins
  * bundle (`definePlugin`). Imports only src/hcl.
  */
+export { pluginDiagnostic } from "./_diagnostic.ts";
 export {
   describeIssues,
   describePermissions,
