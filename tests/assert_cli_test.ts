@@ -148,7 +148,10 @@ Deno.test("runApplyAssertions runs only what was applied, plus checks", async ()
     const seen: string[] = [];
     const run = await runApplyAssertions(config, ["file.page"], {
       onResult: (r) => seen.push(r.kind),
+      settleMs: 600,
     });
+    const port = run.results.find((r) => r.kind === "port")!;
+    assert.ok(port.duration_ms >= 400, `retried for a while: ${port.duration_ms} ms`);
     assert.deepEqual(run.summary, { passed: 3, failed: 1 });
     assert.deepEqual(seen.sort(), ["file_content", "file_exists", "http", "port"]);
     const noChecks = await runApplyAssertions(config, [], { includeChecks: false });

@@ -288,3 +288,29 @@ Deno.test("runAssertions bounds concurrency and keeps the order", async () => {
   });
   void decoder;
 });
+
+Deno.test("retryFailedForMs re-runs a failing assertion until it passes or time is up", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cw-assert-" });
+  try {
+    const path = join(dir, "late");
+    setTimeout(() => Deno.writeTextFileSync(path, "here"), 300);
+    const [late] = await runAssertions([make("file_exists", { path })], {
+      retryFailedForMs: 3000,
+      retryIntervalMs: 50,
+    });
+    passes(late!);
+    assert.ok(late!.duration_ms >= 250, String(late!.duration_ms));
+    const started = performance.now();
+    const [never] = await runAssertions([make("file_exists", { path: join(dir, "never") })], {
+      retryFailedForMs: 300,
+      retryIntervalMs: 50,
+    });
+    fails(never!, /missing/);
+    assert.ok(performance.now() - started < 1500);
+    const [once] = await runAssertions([make("file_exists", { path: join(dir, "never") })]);
+    fails(once!);
+    assert.ok(once!.duration_ms < 250);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -80,11 +80,26 @@ export async function runAssertions(
 ): Promise<AssertionResult[]> {
   const results: AssertionResult[] = new Array(assertions.length);
   const limit = Math.max(1, Math.floor(options.concurrency ?? 8));
+  const retryMs = Math.max(0, options.retryFailedForMs ?? 0);
+  const deadline = performance.now() + retryMs;
+  const pause = Math.max(10, options.retryIntervalMs ?? 500);
+  const settle = async (index: number): Promise<AssertionResult> => {
+    const started = performance.now();
+    for (;;) {
+      const result = await runAssertion(assertions[index]!, options.probe);
+      if (result.passed || performance.now() + pause > deadline) {
+        return { ...result, duration_ms: Math.round(performance.now() - started) };
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  };
   let next = 0;
   const worker = async () => {
     while (next < assertions.length) {
       const index = next++;
-      const result = await runAssertion(assertions[index]!, options.probe);
+      const result = retryMs > 0
+        ? await settle(index)
+        : await runAssertion(assertions[index]!, options.probe);
       results[index] = result;
       options.onResult?.(result);
     }

@@ -50,8 +50,16 @@ export interface RunAssertionsOptions {
   probe?: ContainerProbe;
   /** How many assertions run at once (default 8). */
   concurrency?: number;
-  /** Called as each result arrives (apply streams them as events). */
+  /** Called as each final result arrives (apply streams them as events). */
   onResult?: (result: AssertionResult) => void;
+  /**
+   * Re-run failing assertions until they pass or this much time has gone by
+   * (default 0: no retry). Apply uses it because what it just started may
+   * need a moment before it answers.
+   */
+  retryFailedForMs?: number;
+  /** Pause between retries (default 500 ms). */
+  retryIntervalMs?: number;
 }
 
 /** What a single check decides; the runner adds address, kind and timing. */

@@ -59,6 +59,11 @@ export interface ApplyAssertionOptions {
   includeChecks?: boolean;
   /** Defaults to the podman/docker probe of src/exec. */
   probe?: ContainerProbe;
+  /**
+   * How long a failing assertion is retried before it counts (default 10 s):
+   * a service apply just started may take a moment to answer.
+   */
+  settleMs?: number;
 }
 
 /**
@@ -80,6 +85,7 @@ export async function runApplyAssertions(
     probe: options.probe ?? defaultContainerProbe(),
     concurrency: options.concurrency,
     onResult: options.onResult,
+    retryFailedForMs: options.settleMs ?? 10_000,
   });
   return { results, summary: summarize(results) };
 }
