@@ -50,7 +50,8 @@ export function buildRequest(resource: ResourceInstance, field: AiField): AiRequ
     address: resource.address,
     field,
     description: resource.description ?? String(resource.attributes.description ?? ""),
-    context,
+    // Plain JSON: HCL values are null-prototype objects, and the request is stored in the lock file.
+    context: JSON.parse(JSON.stringify(context)),
   };
 }
 

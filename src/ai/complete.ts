@@ -82,7 +82,7 @@ export async function completeConfig(
       const key = pinKey(request, options.model);
       const pinned = options.refresh?.(resource.address) ? undefined : pins[key];
       if (pinned) {
-        const check = checkAnswer(field, pinned.answer, current.address, options.checkScript);
+        const check = checkAnswer(field, pinned.answer, current, options.checkScript);
         if (check.ok) {
           current = applyAnswer(current, field, check.answer);
           filled.push({ address: resource.address, field, fromPin: true });
@@ -121,7 +121,7 @@ export async function completeConfig(
       options.onProgress?.(
         `asking ${options.provider.name} (${options.model}) for ${resource.address} ${field}`,
       );
-      const asked = await ask(options.provider, request, field, options);
+      const asked = await ask(options.provider, request, current, field, options);
       if (!asked.ok) {
         diagnostics.push(error(asked.code, asked.summary, resource.range, {
           address: resource.address,
@@ -154,14 +154,20 @@ type Checked = { ok: true; answer: AnyAnswer } | { ok: false; problem: string };
 function checkAnswer(
   field: AiField,
   data: unknown,
-  address: string,
+  resource: ResourceInstance,
   checkScript?: ScriptCheck,
 ): Checked {
   const validated = validateAnswer(field, data);
   if (!validated.ok) return validated;
-  if (field === "script" && checkScript) {
+  if (field === "script") {
     const answer = validated.answer as { lang: string; script: string };
-    const problems = checkScript({ lang: answer.lang, content: answer.script, address });
+    // `lang` defaults to bash in the IR, so a script in another language would be mislabelled.
+    const lang = resource.attributes.lang;
+    if (typeof lang === "string" && answer.lang !== lang) {
+      return { ok: false, problem: `lang must be "${lang}", as the resource declares` };
+    }
+    const problems =
+      checkScript?.({ lang: answer.lang, content: answer.script, address: resource.address }) ?? [];
     if (problems.length > 0) {
       return { ok: false, problem: `the script failed the security scan: ${problems.join("; ")}` };
     }
@@ -176,6 +182,7 @@ type Asked =
 async function ask(
   provider: AiProvider,
   request: AiRequest,
+  resource: ResourceInstance,
   field: AiField,
   options: CompletionOptions,
 ): Promise<Asked> {
@@ -206,7 +213,7 @@ async function ask(
     }
     const extracted = extractJson(content);
     const checked = extracted.ok
-      ? checkAnswer(field, extracted.data, request.address, options.checkScript)
+      ? checkAnswer(field, extracted.data, resource, options.checkScript)
       : extracted;
     if (checked.ok) return checked;
     lastProblem = checked.problem;
