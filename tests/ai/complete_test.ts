@@ -68,14 +68,6 @@ const GOOD = {
   }),
 };
 
-/** Answers by what the request asks for, so resource order does not matter. */
-function answerFor(body: any): "content" | "script" | "image" {
-  const text = JSON.stringify(body.messages);
-  if (text.includes("file.motd")) return "content";
-  if (text.includes("task.setup")) return "script";
-  return "image";
-}
-
 async function withServer(fn: (server: FakeModelServer) => Promise<void>) {
   const server = startFakeModelServer();
   try {
