@@ -257,7 +257,7 @@ export function convertValue(value: Value, type: HclType, path = ""): Converted 
         const sub = path ? `${path}.${k}` : k;
         if (!(k in value) || value[k] === null) {
           if (!attr.optional && !(k in value)) {
-            return { error: `attribute "${sub}" is required` };
+            return { error: `${path ? `${path}: ` : ""}attribute "${k}" is required` };
           }
           out[k] = attr.default !== undefined ? attr.default : null;
           continue;
@@ -268,7 +268,7 @@ export function convertValue(value: Value, type: HclType, path = ""): Converted 
       }
       for (const k of Object.keys(value)) {
         if (!(k in type.attributes)) {
-          return { error: `attribute "${path ? `${path}.${k}` : k}" is not expected here` };
+          return { error: `${path ? `${path}: ` : ""}attribute "${k}" is not expected here` };
         }
       }
       return { value: out };

@@ -101,14 +101,13 @@ function attributeLines(change: Change, paint: (t: Tone, s: string) => string): 
     }
     return out;
   }
+  let hidden = 0;
   for (const key of keys) {
     const c = changed.get(key);
     if (!c) {
-      if (change.action === "replace" || change.action === "update" || change.action === "no-op") {
-        const v = after[key] ?? before[key];
-        if (!isMultiline(v)) out.push(line(" ", null, key, formatValue(v)));
-        else out.push(line(" ", null, key, "<<-EOT ... EOT (unchanged)"));
-      }
+      const v = after[key] ?? before[key];
+      if (isMultiline(v)) hidden++;
+      else out.push(line(" ", null, key, formatValue(v)));
       continue;
     }
     const b = c.sensitive ? SENSITIVE : before[key];
@@ -122,6 +121,11 @@ function attributeLines(change: Change, paint: (t: Tone, s: string) => string): 
     } else {
       out.push(line("~", "update", key, `${formatValue(b)} -> ${formatValue(a)}`) + note);
     }
+  }
+  if (hidden > 0) {
+    out.push(
+      `${indent}  # (${hidden} unchanged multi-line attribute${hidden === 1 ? "" : "s"} hidden)`,
+    );
   }
   return out;
 }

@@ -1,0 +1,416 @@
+/**
+ * One test per kind of configuration diagnostic: a real configuration
+ * directory with one mistake, and the code, message and source position the
+ * user sees.
+ */
+import { equal, match, ok } from "node:assert/strict";
+import { type Diagnostic, SourceFile } from "../src/hcl/mod.ts";
+import { loadConfig } from "../src/config/mod.ts";
+import { makeTempDir, writeFiles } from "./support/cli.ts";
+
+async function load(files: Record<string, string>, vars: string[] = []) {
+  const dir = await makeTempDir("cw-config-diag-");
+  await writeFiles(dir, files);
+  const result = loadConfig({ dir, vars });
+  return { ...result, dir };
+}
+
+/** `line:column` of the diagnostic's subject. */
+function at(d: Diagnostic, sources: SourceFile[]): string {
+  const file = sources.find((s) => s.filename === d.subject?.filename);
+  if (!file || !d.subject) return "(no position)";
+  const p = file.position(d.subject.start);
+  return `${p.line}:${p.column}`;
+}
+
+async function expectOne(
+  files: Record<string, string>,
+  code: string,
+  summary: RegExp,
+  position: string | null,
+  detail?: RegExp,
+) {
+  const { diagnostics, sources, dir } = await load(files);
+  try {
+    const errors = diagnostics.filter((d) => d.severity === "error");
+    equal(
+      errors.length,
+      1,
+      `expected one error, got:\n${
+        errors.map((d) => `${d.code} ${d.summary}: ${d.detail}`).join("\n")
+      }`,
+    );
+    const d = errors[0];
+    equal(d.code, code);
+    match(d.summary, summary);
+    if (detail) match(d.detail ?? "", detail);
+    // A position ending in ":" checks the line only.
+    if (position !== null) {
+      const where = at(d, sources);
+      ok(position.endsWith(":") ? where.startsWith(position) : where === position, where);
+    }
+    return d;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("duplicate resource names point at the second and note the first", async () => {
+  const d = await expectOne(
+    {
+      "a.cw": 'resource "file" "x" {\n  path = "a"\n  content = ""\n}\n',
+      "b.cw": 'resource "file" "x" {\n  path = "b"\n  content = ""\n}\n',
+    },
+    "CW2001",
+    /Duplicate resource "file\.x"/,
+    "1:1",
+  );
+  match(d.notes?.[0] ?? "", /first declared at .*a\.cw:1:1/);
+});
+
+for (
+  const [kind, files] of [
+    ["variable", 'variable "v" { default = 1 }\nvariable "v" { default = 2 }\n'],
+    ["output", 'output "o" { value = 1 }\noutput "o" { value = 2 }\n'],
+    ["local value", "locals { a = 1 }\nlocals { a = 2 }\n"],
+    ["module", 'module "m" { source = "./m" }\nmodule "m" { source = "./m" }\n'],
+    ["host", 'host "h" { runner = "local" }\nhost "h" { runner = "local" }\n'],
+  ] as const
+) {
+  Deno.test(`duplicate ${kind} names are an error`, async () => {
+    await expectOne(
+      { "main.cw": files, "m/main.cw": 'output "x" { value = 1 }\n' },
+      "CW2001",
+      new RegExp(`Duplicate ${kind}`),
+      "2:",
+    );
+  });
+}
+
+Deno.test("unknown argument suggests the closest name", async () => {
+  await expectOne(
+    { "main.cw": 'resource "file" "x" {\n  path = "a"\n  contnet = "hi"\n  content = ""\n}\n' },
+    "CW2004",
+    /Unsupported argument "contnet"/,
+    "3:3",
+    /Did you mean "content"\?/,
+  );
+});
+
+Deno.test("a wrong type names expected and actual", async () => {
+  await expectOne(
+    { "main.cw": 'resource "file" "x" {\n  path = "a"\n  content = ["a", "b"]\n}\n' },
+    "CW2006",
+    /Incorrect value type for "content"/,
+    "3:13",
+    /string required, but got tuple/,
+  );
+});
+
+Deno.test("an invalid value is checked by the argument's schema", async () => {
+  await expectOne(
+    { "main.cw": 'resource "file" "x" {\n  path = "a"\n  content = ""\n  mode = "rwx"\n}\n' },
+    "CW2006",
+    /Invalid value for "mode"/,
+    "4:10",
+    /octal/,
+  );
+});
+
+Deno.test("missing required arguments follow the table of LANGUAGE.md", async () => {
+  await expectOne(
+    { "main.cw": 'resource "file" "x" {\n  path = "a"\n}\n' },
+    "CW2005",
+    /Missing required argument/,
+    "1:1",
+    /one of "content", "source", "description"/,
+  );
+  await expectOne(
+    { "main.cw": 'resource "container" "c" {\n  ports = ["80:80"]\n}\n' },
+    "CW2005",
+    /Missing required argument/,
+    "1:1",
+    /"image", "description"/,
+  );
+});
+
+Deno.test("unknown references name what is undefined", async () => {
+  await expectOne(
+    {
+      "main.cw": 'variable "port" {}\noutput "o" { value = var.prot }\n',
+      "x.cwvars": "port = 1\n",
+    },
+    "CW2007",
+    /undeclared input variable "prot"/,
+    "2:22",
+    /Did you mean "port"\?/,
+  );
+  await expectOne(
+    { "main.cw": 'output "o" { value = file.nope.path }\n' },
+    "CW2007",
+    /undeclared resource "file\.nope"/,
+    "1:22",
+  );
+  await expectOne(
+    { "main.cw": 'output "o" { value = module.cache.url }\n' },
+    "CW2007",
+    /undeclared module "cache"/,
+    "1:22",
+  );
+  await expectOne(
+    { "main.cw": 'output "o" { value = local.x }\n' },
+    "CW2007",
+    /undeclared local value "x"/,
+    "1:22",
+  );
+});
+
+Deno.test("each and count outside for_each and count are errors", async () => {
+  await expectOne(
+    { "main.cw": 'resource "file" "x" {\n  path = each.key\n  content = ""\n}\n' },
+    "CW2007",
+    /"each" outside for_each/,
+    "2:10",
+  );
+});
+
+Deno.test("invalid for_each values are diagnosed", async () => {
+  await expectOne(
+    { "main.cw": 'resource "file" "x" {\n  for_each = [1, 2]\n  path = "a"\n  content = ""\n}\n' },
+    "CW2008",
+    /Invalid for_each argument/,
+    "2:14",
+    /set of strings or a map/,
+  );
+});
+
+Deno.test("invalid count values are diagnosed", async () => {
+  await expectOne(
+    { "main.cw": 'resource "file" "x" {\n  count = 1.5\n  path = "a"\n  content = ""\n}\n' },
+    "CW2009",
+    /Invalid count argument/,
+    "2:11",
+    /whole number/,
+  );
+});
+
+Deno.test("a dependency cycle names every member in order", async () => {
+  const d = await expectOne(
+    {
+      "main.cw": [
+        'resource "file" "a" {\n  path = file.c.path\n  content = ""\n}',
+        'resource "file" "b" {\n  path = file.a.path\n  content = ""\n}',
+        'resource "file" "c" {\n  path = file.b.path\n  content = ""\n}',
+      ].join("\n"),
+    },
+    "CW2011",
+    /^Dependency cycle: file\.a → file\.c → file\.b → file\.a$/,
+    "1:1",
+  );
+  equal(d.notes?.length, 2);
+});
+
+Deno.test("a cycle through locals and depends_on is found too", async () => {
+  await expectOne(
+    {
+      "main.cw":
+        'locals { p = file.a.path }\nresource "file" "a" {\n  path = "a"\n  content = ""\n  depends_on = [file.b]\n}\nresource "file" "b" {\n  path = local.p\n  content = ""\n}\n',
+    },
+    "CW2011",
+    /Dependency cycle: file\.a → file\.b → local\.p → file\.a/,
+    null,
+  );
+});
+
+Deno.test("a source file that does not exist is an invalid relative path", async () => {
+  await expectOne(
+    { "main.cw": 'resource "file" "x" {\n  path = "a"\n  source = "missing.txt"\n}\n' },
+    "CW2012",
+    /Source file not found/,
+    "3:12",
+    /missing\.txt/,
+  );
+});
+
+Deno.test("a module directory that does not exist is an invalid relative path", async () => {
+  await expectOne(
+    { "main.cw": 'module "m" {\n  source = "./nowhere"\n}\n' },
+    "CW2013",
+    /Module directory "\.\/nowhere" does not exist/,
+    "2:12",
+  );
+});
+
+Deno.test("unknown resource type and block type suggest names", async () => {
+  await expectOne(
+    { "main.cw": 'resource "fille" "x" {}\n' },
+    "CW2018",
+    /Unknown resource type "fille"/,
+    "1:10",
+    /Did you mean "file"\?/,
+  );
+  await expectOne(
+    { "main.cw": 'resorce "file" "x" {}\n' },
+    "CW2002",
+    /Unsupported block type "resorce"/,
+    "1:1",
+    /Did you mean "resource"\?/,
+  );
+});
+
+Deno.test("unknown assertion kinds and arguments are diagnosed", async () => {
+  await expectOne(
+    {
+      "main.cw": 'resource "container" "c" {\n  image = "x"\n  assert "htp" {}\n}\n',
+    },
+    "CW2023",
+    /Unknown assertion kind "htp"/,
+    "3:10",
+    /Did you mean "http"\?/,
+  );
+  await expectOne(
+    {
+      "main.cw":
+        'check "c" {\n  assert "http" {\n    url = "http://x/"\n    status = 200\n  }\n}\n',
+    },
+    "CW2004",
+    /Unsupported argument "status"/,
+    "4:5",
+  );
+});
+
+Deno.test("invalid timeout durations are diagnosed", async () => {
+  await expectOne(
+    { "main.cw": 'resource "command" "c" {\n  run = "true"\n  timeout = "soon"\n}\n' },
+    "CW2019",
+    /Invalid timeout/,
+    "3:13",
+  );
+});
+
+Deno.test("an unknown host is diagnosed", async () => {
+  await expectOne(
+    { "main.cw": 'resource "command" "c" {\n  run = "true"\n  host = "web9"\n}\n' },
+    "CW2026",
+    /Unknown host "web9"/,
+    "3:10",
+  );
+});
+
+Deno.test("a required variable without a value is an error naming it", async () => {
+  await expectOne(
+    { "main.cw": 'variable "token" {\n  type = string\n}\n' },
+    "CW2015",
+    /No value for required variable "token"/,
+    "1:10",
+  );
+});
+
+Deno.test("a failing validation block shows its error_message", async () => {
+  await expectOne(
+    {
+      "main.cw":
+        'variable "port" {\n  type = number\n  default = 80\n  validation {\n    condition = var.port > 1024\n    error_message = "port must be above 1024"\n  }\n}\n',
+    },
+    "CW2016",
+    /Invalid value for variable "port"/,
+    null,
+    /port must be above 1024/,
+  );
+});
+
+Deno.test("sensitive values in an output need sensitive = true", async () => {
+  await expectOne(
+    {
+      "main.cw":
+        'variable "pw" {\n  default = "x"\n  sensitive = true\n}\noutput "o" { value = var.pw }\n',
+    },
+    "CW2031",
+    /Output refers to sensitive values/,
+    "5:22",
+  );
+});
+
+Deno.test("every error of a run is reported, not just the first", async () => {
+  const { diagnostics, dir } = await load({
+    "main.cw": [
+      'resource "file" "a" {\n  path = "a"\n  contnet = "x"\n}',
+      'resource "file" "b" {\n  path = var.nope\n  content = ""\n}',
+      'resource "dir" "c" {}',
+      'module "m" { source = "./none" }',
+    ].join("\n"),
+  });
+  await Deno.remove(dir, { recursive: true });
+  const codes = diagnostics.filter((d) => d.severity === "error").map((d) => d.code).sort();
+  // contnet unknown + file needs content, undeclared var, unknown type, missing module.
+  ok(codes.includes("CW2004") && codes.includes("CW2005"), codes.join(","));
+  ok(
+    codes.includes("CW2007") && codes.includes("CW2018") && codes.includes("CW2013"),
+    codes.join(","),
+  );
+});
+
+Deno.test("sensitive variables make the attributes that use them sensitive", async () => {
+  const { config, diagnostics, dir } = await load({
+    "main.cw":
+      'variable "pw" {\n  default = "hunter2"\n  sensitive = true\n}\nresource "file" "f" {\n  path = "f"\n  content = "pw=${var.pw}"\n}\n',
+  });
+  await Deno.remove(dir, { recursive: true });
+  equal(diagnostics.length, 0);
+  const f = config!.resources[0];
+  equal(f.attributes.content, "pw=hunter2");
+  equal(f.sensitiveAttributes.join(","), "content");
+});
+
+Deno.test("aiFields: description without content, image or script", async () => {
+  const { config, diagnostics, dir } = await load({
+    "main.cw": [
+      'resource "file" "f" {\n  path = "f"\n  description = "a haiku"\n}',
+      'resource "container" "c" {\n  description = "a web server"\n}',
+      'resource "task" "t" {\n  description = "rotate logs"\n}',
+      'resource "task" "u" {\n  description = "given"\n  script = "true"\n}',
+    ].join("\n"),
+  });
+  await Deno.remove(dir, { recursive: true });
+  equal(diagnostics.length, 0, diagnostics.map((d) => d.summary).join());
+  const fields = Object.fromEntries(config!.resources.map((r) => [r.address, r.aiFields.join()]));
+  equal(fields["file.f"], "content");
+  equal(fields["container.c"], "image");
+  equal(fields["task.t"], "script");
+  equal(fields["task.u"], "");
+});
+
+Deno.test("source is read relative to the module directory into content", async () => {
+  const { config, diagnostics, dir } = await load({
+    "main.cw": 'module "m" {\n  source = "./mod"\n}\n',
+    "mod/main.cw": 'resource "file" "f" {\n  path = "out.txt"\n  source = "tmpl/page.html"\n}\n',
+    "mod/tmpl/page.html": "<p>from the module</p>\n",
+  });
+  await Deno.remove(dir, { recursive: true });
+  equal(diagnostics.length, 0);
+  const f = config!.resources[0];
+  equal(f.address, "module.m.file.f");
+  equal(f.attributes.content, "<p>from the module</p>\n");
+  equal(f.attributes.path, `${dir}/mod/out.txt`);
+});
+
+Deno.test("timeouts, hosts, lifecycle and asserts land in the IR", async () => {
+  const { config, diagnostics, dir } = await load({
+    "main.cw": [
+      'host "web1" {\n  runner = "ssh"\n  address = "127.0.0.1"\n  port = 2222\n}',
+      'resource "command" "c" {\n  run = "true"\n  host = host.web1\n  timeout = "30s"\n  lifecycle {\n    prevent_destroy = true\n  }\n}',
+      'resource "file" "f" {\n  path = "x/f.txt"\n  content = ""\n  assert "file_exists" {}\n  assert "file_size" { max_bytes = 10 }\n}',
+    ].join("\n"),
+  });
+  await Deno.remove(dir, { recursive: true });
+  equal(diagnostics.length, 0, diagnostics.map((d) => d.summary).join());
+  const [c, f] = config!.resources;
+  equal(c.host, "web1");
+  equal(c.timeoutMs, 30_000);
+  equal(c.lifecycle.preventDestroy, true);
+  equal(f.timeoutMs, 300_000);
+  equal(f.asserts[0].args.path, `${dir}/x/f.txt`);
+  equal(f.asserts[1].args.max_bytes, 10);
+  equal(config!.hosts[0].runner, "ssh");
+  equal(config!.hosts[0].attributes.port, 2222);
+});
