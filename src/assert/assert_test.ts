@@ -230,6 +230,7 @@ Deno.test("container kinds without a runtime or a target fail with a reason", as
   });
   fails(noProbe);
   assert.match(noProbe.message, /no container runtime/);
+  assert.equal(noProbe.expected, "running");
   const noTarget = await check("log_contains", { pattern: "x" });
   fails(noTarget, /invalid arguments/);
   assert.match(noTarget.message, /needs a "container" argument/);

@@ -42,6 +42,41 @@ const CHECKS: Record<Assertion["kind"], Check> = {
   process_not_running: (_, args) => checkProcessNotRunning(args),
 };
 
+/** What an assertion asked for, for results whose check could not run at all. */
+function expectationOf(assertion: Assertion): string {
+  const a = assertion.args;
+  const show = (
+    name: string,
+  ) => (a[name] === undefined || a[name] === null ? "?" : String(a[name]));
+  switch (assertion.kind) {
+    case "http":
+      return show("expect_status") === "?" ? "200" : show("expect_status");
+    case "port":
+      return `${a.host ?? "127.0.0.1"}:${show("port")} accepts connections`;
+    case "response_time":
+      return `at most ${show("max_ms")} ms`;
+    case "container_running":
+      return "running";
+    case "container_healthy":
+      return "healthy";
+    case "log_contains":
+      return `/${show("pattern")}/ in the last ${a.lines ?? 100} log lines`;
+    case "memory_usage":
+      return `at most ${show("max_mb")} MB`;
+    case "cpu_usage":
+    case "disk_usage":
+      return a.max_percent !== undefined
+        ? `at most ${show("max_percent")}%`
+        : `at most ${show("max_mb")} MB`;
+    case "process_running":
+      return `a process "${show("name")}"`;
+    case "process_not_running":
+      return `no process "${show("name")}"`;
+    default:
+      return "exists";
+  }
+}
+
 /** Runs one assertion; errors become a failed result, never an exception. */
 export async function runAssertion(
   assertion: Assertion,
@@ -57,7 +92,7 @@ export async function runAssertion(
     const text = error instanceof Error ? error.message : String(error);
     verdict = {
       passed: false,
-      expected: "",
+      expected: expectationOf(assertion),
       actual: error instanceof ArgumentError ? "invalid arguments" : "error",
       message: error instanceof ArgumentError ? `invalid assertion: ${text}` : text,
     };
