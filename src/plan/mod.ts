@@ -15,3 +15,10 @@ export {
   readPlanFile,
   serializePlanFile,
 } from "./_planfile.ts";
+export {
+  GraphDocumentSchema,
+  JsonDiagnosticSchema,
+  JsonRangeSchema,
+  PlanDocumentSchema,
+  ValidateDocumentSchema,
+} from "./documents.ts";
