@@ -49,6 +49,18 @@ export function hasOwn(o: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, key);
 }
 
+/**
+ * The own property `key` of a value object, or undefined. Fast path for the
+ * common case; inherited members of ordinary objects (`toString`,
+ * `__proto__`) are never mistaken for attributes.
+ */
+export function ownValue(o: Readonly<Record<string, Value>>, key: string): Value | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v === "function" || v === Object.prototype) return hasOwn(o, key) ? v : undefined;
+  return v;
+}
+
 /** Keys of an object/map in the order HCL iterates them (lexical). */
 export function sortedKeys(o: ValueObject): string[] {
   const keys = Object.keys(o);

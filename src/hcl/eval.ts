@@ -31,6 +31,7 @@ import {
   hasOwn,
   mark,
   newObject,
+  ownValue,
   scanMarks,
   sortedKeys,
   valuesEqual,
@@ -86,10 +87,32 @@ export const EvalCodes = {
   duplicateKey: "CW1111",
 } as const;
 
+/**
+ * One evaluator is kept for reuse so evaluating many small expressions
+ * allocates only results. evaluate() can be re-entered (templatefile calls
+ * it from inside a function), so an evaluator in use is never shared.
+ */
+let spare: Evaluator | undefined;
+const NO_VARIABLES: Readonly<Record<string, Value>> = Object.freeze(Object.create(null));
+
 export function evaluate(expr: Expression, ctx: EvalContext): Result<Value> {
-  const ev = new Evaluator(ctx);
+  let ev = spare;
+  if (ev === undefined) ev = new Evaluator();
+  else spare = undefined;
+  ev.reset(ctx);
   const value = ev.eval(expr);
-  return { value, diagnostics: ev.diags };
+  const diagnostics = ev.diags;
+  ev.release();
+  spare = ev;
+  return { value, diagnostics };
+}
+
+function ownFunction(
+  fns: Readonly<Record<string, HclFunction>>,
+  name: string,
+): HclFunction | undefined {
+  const fn = fns[name];
+  return fn !== undefined && hasOwn(fns, name) ? fn : undefined;
 }
 
 function unwrap(v: Value): Value {
@@ -102,7 +125,8 @@ function subRange(r: Range, start: number, end: number): Range {
 
 /** CallInfo whose baseDir is looked up only if the function asks for it. */
 class CallSite implements CallInfo {
-  constructor(readonly range: Range, readonly evaluator: Evaluator) {}
+  range: Range = { filename: "", start: 0, end: 0 };
+  constructor(readonly evaluator: Evaluator) {}
   get baseDir(): string {
     return this.evaluator.baseDir;
   }
@@ -110,18 +134,35 @@ class CallSite implements CallInfo {
 
 class Evaluator {
   diags: Diagnostic[] = [];
-  readonly vars: Readonly<Record<string, Value>>;
-  readonly fns: Readonly<Record<string, HclFunction>>;
+  vars: Readonly<Record<string, Value>> = NO_VARIABLES;
+  fns: Readonly<Record<string, HclFunction>> = standardFunctions;
   ctxBaseDir: string | undefined;
   /** For-expression and template-for symbols, innermost last. */
   readonly scopeNames: string[] = [];
   readonly scopeValues: Value[] = [];
   splatItem: Value = null;
+  /** Set while rendering a template: an interpolated value was unknown / sensitive. */
+  templateUnknown = false;
+  templateSensitive = false;
+  readonly callSite = new CallSite(this);
 
-  constructor(ctx: EvalContext) {
+  reset(ctx: EvalContext): void {
     this.vars = ctx.variables;
     this.fns = ctx.functions ?? standardFunctions;
     this.ctxBaseDir = ctx.baseDir;
+    this.diags = [];
+    if (this.scopeNames.length > 0) {
+      this.scopeNames.length = 0;
+      this.scopeValues.length = 0;
+    }
+    this.splatItem = null;
+    this.templateUnknown = false;
+    this.templateSensitive = false;
+  }
+
+  /** Drops references to the caller's data while the evaluator waits for reuse. */
+  release(): void {
+    this.vars = NO_VARIABLES;
   }
 
   /** Resolved only when a function needs it: Deno.cwd() is a system call. */
@@ -178,7 +219,8 @@ class Evaluator {
     for (let i = names.length - 1; i >= 0; i--) {
       if (names[i] === name) return this.scopeValues[i];
     }
-    if (hasOwn(this.vars, name)) return this.vars[name];
+    const v = ownValue(this.vars, name);
+    if (v !== undefined) return v;
     return this.error(
       EvalCodes.unknownVariable,
       `Unknown variable: There is no variable named "${name}".${
@@ -216,7 +258,8 @@ class Evaluator {
         nameRange,
       );
     }
-    if (!hasOwn(obj, name)) {
+    const v = ownValue(obj as ValueObject, name);
+    if (v === undefined) {
       return this.error(
         EvalCodes.unsupportedAttribute,
         `Unsupported attribute: This object does not have an attribute named "${name}".${
@@ -225,17 +268,21 @@ class Evaluator {
         nameRange,
       );
     }
-    return mark((obj as ValueObject)[name], sensitive);
+    return sensitive ? mark(v, true) : v;
   }
 
   index(e: IndexExpr): Value {
     const target = this.eval(e.object);
     const keyValue = this.eval(e.key);
-    const subject = subRange(e.range, e.object.range.end, e.range.end);
-    return this.indexValue(target, keyValue, subject);
+    return this.indexValue(target, keyValue, e);
   }
 
-  indexValue(target: Value, keyValue: Value, subject: Range): Value {
+  /** The `[key]` part of an index expression, which diagnostics point at. */
+  indexSubject(e: IndexExpr): Range {
+    return subRange(e.range, e.object.range.end, e.range.end);
+  }
+
+  indexValue(target: Value, keyValue: Value, e: IndexExpr): Value {
     if (target === UNKNOWN) return UNKNOWN;
     const sensitive = target instanceof Sensitive || keyValue instanceof Sensitive;
     const obj = unwrap(target);
@@ -245,14 +292,14 @@ class Evaluator {
       return this.error(
         EvalCodes.invalidIndex,
         `Attempt to index null value: This value is null, so it does not have any indices.`,
-        subject,
+        this.indexSubject(e),
       );
     }
     if (typeof obj !== "object") {
       return this.error(
         EvalCodes.invalidIndex,
         `Invalid index: This value does not have any indices (it is a ${describeType(obj)}).`,
-        subject,
+        this.indexSubject(e),
       );
     }
     if (key === UNKNOWN) return UNKNOWN;
@@ -260,7 +307,7 @@ class Evaluator {
       return this.error(
         EvalCodes.invalidIndex,
         `Invalid index: Can't use a null value as an indexing key.`,
-        subject,
+        this.indexSubject(e),
       );
     }
     if (Array.isArray(obj)) {
@@ -271,7 +318,7 @@ class Evaluator {
           `Invalid index: The given key does not identify an element in this collection value: a number is required, got ${
             describeType(key)
           }.`,
-          subject,
+          this.indexSubject(e),
         );
       }
       if (!Number.isInteger(n) || n < 0 || n >= obj.length) {
@@ -283,10 +330,10 @@ class Evaluator {
         return this.error(
           EvalCodes.invalidIndex,
           `Invalid index: The given key does not identify an element in this collection value: ${why}.`,
-          subject,
+          this.indexSubject(e),
         );
       }
-      return mark(obj[n], sensitive);
+      return sensitive ? mark(obj[n], true) : obj[n];
     }
     const k = convertToString(key);
     if (k === undefined) {
@@ -295,19 +342,20 @@ class Evaluator {
         `Invalid index: The given key does not identify an element in this collection value: a string key is required, got ${
           describeType(key)
         }.`,
-        subject,
+        this.indexSubject(e),
       );
     }
-    if (!hasOwn(obj, k)) {
+    const found = ownValue(obj as ValueObject, k);
+    if (found === undefined) {
       return this.error(
         EvalCodes.invalidIndex,
         `Invalid index: The given key does not identify an element in this collection value: there is no element with key "${k}".${
           didYouMean(k, Object.keys(obj))
         }`,
-        subject,
+        this.indexSubject(e),
       );
     }
-    return mark((obj as ValueObject)[k], sensitive);
+    return sensitive ? mark(found, true) : found;
   }
 
   splat(source: Expression, each: Expression): Value {
@@ -530,30 +578,22 @@ class Evaluator {
     return mark(out, sensitive);
   }
 
-  /** Calls `body` for every element of a for collection; returns false if it was not iterable. */
-  forEachElement(
-    collection: Value,
-    range: Range,
-    what: string,
-    body: (key: Value, value: Value) => boolean,
-  ): boolean {
+  /**
+   * The keys to iterate for a for-collection: null for a tuple/list (keys are
+   * indices), the sorted keys of an object/map, or undefined (with a
+   * diagnostic) when the value cannot be iterated.
+   */
+  iterationKeys(collection: Value, range: Range, what: string): string[] | null | undefined {
+    if (Array.isArray(collection)) return null;
     if (collection === null) {
       this.error(
         EvalCodes.forExpression,
         `Iteration over null value: A null value cannot be used as the collection in ${what}.`,
         range,
       );
-      return false;
+      return undefined;
     }
-    if (Array.isArray(collection)) {
-      for (let i = 0; i < collection.length; i++) if (!body(i, collection[i])) break;
-      return true;
-    }
-    if (typeof collection === "object") {
-      const obj = collection as ValueObject;
-      for (const k of sortedKeys(obj)) if (!body(k, obj[k])) break;
-      return true;
-    }
+    if (typeof collection === "object") return sortedKeys(collection as ValueObject);
     this.error(
       EvalCodes.forExpression,
       `Iteration over non-iterable value: A value of type ${
@@ -561,7 +601,7 @@ class Evaluator {
       } cannot be used as the collection in ${what}.`,
       range,
     );
-    return false;
+    return undefined;
   }
 
   forExpr(e: ForExpr): Value {
@@ -570,6 +610,9 @@ class Evaluator {
     let sensitive = coll instanceof Sensitive;
     const collection = unwrap(coll);
     if (collection === UNKNOWN) return UNKNOWN;
+    const keys = this.iterationKeys(collection, e.collection.range, "a 'for' expression");
+    if (keys === undefined) return UNKNOWN;
+    const count = keys === null ? (collection as Value[]).length : keys.length;
     const names = this.scopeNames;
     const values = this.scopeValues;
     const depth = names.length;
@@ -580,43 +623,44 @@ class Evaluator {
     }
     names.push(e.valueVar);
     values.push(null);
-    const keySlot = depth;
     const valueSlot = hasKey ? depth + 1 : depth;
+    const keyExpr = e.keyExpr;
+    const condition = e.condition;
     let unknown = false;
     let failed = false;
-    const isObject = e.keyExpr !== undefined;
-    const tupleOut: Value[] = [];
-    const objectOut: ValueObject = newObject();
-    const keyRanges = isObject && !e.group ? new Map<string, true>() : undefined;
-    const ok = this.forEachElement(collection, e.collection.range, "a 'for' expression", (k, v) => {
-      if (hasKey) values[keySlot] = k;
-      values[valueSlot] = v;
-      if (e.condition) {
-        const c = this.eval(e.condition);
+    const tupleOut: Value[] | undefined = keyExpr ? undefined : [];
+    const objectOut: ValueObject | undefined = keyExpr ? newObject() : undefined;
+    for (let i = 0; i < count && !failed; i++) {
+      if (keys === null) {
+        if (hasKey) values[depth] = i;
+        values[valueSlot] = (collection as Value[])[i];
+      } else {
+        if (hasKey) values[depth] = keys[i];
+        values[valueSlot] = (collection as ValueObject)[keys[i]];
+      }
+      if (condition) {
+        const c = this.eval(condition);
         if (c instanceof Sensitive) sensitive = true;
         const raw = unwrap(c);
         if (raw === UNKNOWN) {
           unknown = true;
-          return true;
+          continue;
         }
-        const b = this.toBool(raw, e.condition.range, "Invalid 'for' condition", "The filter");
-        if (b === undefined) {
-          failed = true;
-          return false;
-        }
-        if (!b) return true;
+        const b = this.toBool(raw, condition.range, "Invalid 'for' condition", "The filter");
+        if (b === undefined) failed = true;
+        if (!b) continue;
       }
-      if (!isObject) {
+      if (tupleOut) {
         tupleOut.push(this.eval(e.valueExpr));
-        return true;
+        continue;
       }
-      const kv = this.eval(e.keyExpr!);
+      const kv = this.eval(keyExpr!);
       if (kv instanceof Sensitive) sensitive = true;
       const rawKey = unwrap(kv);
       const value = this.eval(e.valueExpr);
       if (rawKey === UNKNOWN) {
         unknown = true;
-        return true;
+        continue;
       }
       const key = rawKey === null ? undefined : convertToString(rawKey);
       if (key === undefined) {
@@ -625,33 +669,29 @@ class Evaluator {
           `Invalid object key: The key expression of a 'for' expression must produce a string, got ${
             describeType(rawKey)
           }.`,
-          e.keyExpr!.range,
+          keyExpr!.range,
         );
         failed = true;
-        return false;
-      }
-      if (e.group) {
-        const existing = objectOut[key];
+      } else if (e.group) {
+        const existing = objectOut![key];
         if (Array.isArray(existing)) existing.push(value);
-        else objectOut[key] = [value];
-      } else if (keyRanges!.has(key)) {
+        else objectOut![key] = [value];
+      } else if (hasOwn(objectOut!, key)) {
         this.error(
           EvalCodes.duplicateKey,
           `Duplicate object key: Two different items produced the key "${key}" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.`,
-          e.keyExpr!.range,
+          keyExpr!.range,
         );
         failed = true;
-        return false;
       } else {
-        keyRanges!.set(key, true);
-        objectOut[key] = value;
+        objectOut![key] = value;
       }
-      return true;
-    });
+    }
     names.length = depth;
     values.length = depth;
-    if (!ok || failed || unknown) return UNKNOWN;
-    return mark(isObject ? objectOut : tupleOut, sensitive);
+    if (failed || unknown) return UNKNOWN;
+    const out = tupleOut ?? objectOut!;
+    return sensitive ? mark(out, true) : out;
   }
 
   template(e: TemplateExpr): Value {
@@ -662,28 +702,39 @@ class Evaluator {
       if (only.kind === "TemplateLiteral") return only.value;
     }
     if (parts.length === 0) return "";
-    const state = { unknown: false, sensitive: false };
-    const text = this.renderParts(parts, state);
-    if (state.unknown) return UNKNOWN;
-    return mark(text, state.sensitive);
+    const outerUnknown = this.templateUnknown;
+    const outerSensitive = this.templateSensitive;
+    this.templateUnknown = false;
+    this.templateSensitive = false;
+    const text = this.renderParts(parts);
+    const unknown = this.templateUnknown;
+    const sensitive = this.templateSensitive;
+    this.templateUnknown = outerUnknown;
+    this.templateSensitive = outerSensitive;
+    if (unknown) return UNKNOWN;
+    return sensitive ? mark(text, true) : text;
   }
 
-  renderParts(
-    parts: readonly TemplatePart[],
-    state: { unknown: boolean; sensitive: boolean },
-  ): string {
+  renderParts(parts: readonly TemplatePart[]): string {
     let out = "";
-    for (const part of parts) {
+    for (let p = 0; p < parts.length; p++) {
+      const part = parts[p];
       switch (part.kind) {
         case "TemplateLiteral":
           out += part.value;
           break;
         case "TemplateInterpolation": {
-          const v = this.eval(part.expr);
-          if (v instanceof Sensitive) state.sensitive = true;
-          const raw = unwrap(v);
+          let raw = this.eval(part.expr);
+          if (raw instanceof Sensitive) {
+            this.templateSensitive = true;
+            raw = raw.value;
+          }
+          if (typeof raw === "string") {
+            out += raw;
+            break;
+          }
           if (raw === UNKNOWN) {
-            state.unknown = true;
+            this.templateUnknown = true;
             break;
           }
           if (raw === null) {
@@ -692,7 +743,7 @@ class Evaluator {
               `Invalid template interpolation value: The expression result is null. Cannot include a null value in a string template.`,
               part.expr.range,
             );
-            state.unknown = true;
+            this.templateUnknown = true;
             break;
           }
           const s = convertToString(raw);
@@ -704,7 +755,7 @@ class Evaluator {
               }.`,
               part.expr.range,
             );
-            state.unknown = true;
+            this.templateUnknown = true;
             break;
           }
           out += s;
@@ -712,10 +763,10 @@ class Evaluator {
         }
         case "TemplateIf": {
           const c = this.eval(part.condition);
-          if (c instanceof Sensitive) state.sensitive = true;
+          if (c instanceof Sensitive) this.templateSensitive = true;
           const raw = unwrap(c);
           if (raw === UNKNOWN) {
-            state.unknown = true;
+            this.templateUnknown = true;
             break;
           }
           const b = this.toBool(
@@ -725,19 +776,28 @@ class Evaluator {
             "The condition",
           );
           if (b === undefined) {
-            state.unknown = true;
+            this.templateUnknown = true;
             break;
           }
-          if (b) out += this.renderParts(part.then, state);
-          else if (part.else) out += this.renderParts(part.else, state);
+          if (b) out += this.renderParts(part.then);
+          else if (part.else) out += this.renderParts(part.else);
           break;
         }
         case "TemplateFor": {
           const coll = this.eval(part.collection);
-          if (coll instanceof Sensitive) state.sensitive = true;
+          if (coll instanceof Sensitive) this.templateSensitive = true;
           const collection = unwrap(coll);
           if (collection === UNKNOWN) {
-            state.unknown = true;
+            this.templateUnknown = true;
+            break;
+          }
+          const keys = this.iterationKeys(
+            collection,
+            part.collection.range,
+            "a template 'for' directive",
+          );
+          if (keys === undefined) {
+            this.templateUnknown = true;
             break;
           }
           const names = this.scopeNames;
@@ -750,20 +810,20 @@ class Evaluator {
           }
           names.push(part.valueVar);
           values.push(null);
-          const ok = this.forEachElement(
-            collection,
-            part.collection.range,
-            "a template 'for' directive",
-            (k, v) => {
-              if (hasKey) values[depth] = k;
-              values[hasKey ? depth + 1 : depth] = v;
-              out += this.renderParts(part.body, state);
-              return true;
-            },
-          );
+          const valueSlot = hasKey ? depth + 1 : depth;
+          const count = keys === null ? (collection as Value[]).length : keys.length;
+          for (let i = 0; i < count; i++) {
+            if (keys === null) {
+              if (hasKey) values[depth] = i;
+              values[valueSlot] = (collection as Value[])[i];
+            } else {
+              if (hasKey) values[depth] = keys[i];
+              values[valueSlot] = (collection as ValueObject)[keys[i]];
+            }
+            out += this.renderParts(part.body);
+          }
           names.length = depth;
           values.length = depth;
-          if (!ok) state.unknown = true;
           break;
         }
       }
@@ -777,7 +837,8 @@ class Evaluator {
     if (name === "try" || name === "can") {
       return name === "try" ? this.tryCall(e) : this.canCall(e);
     }
-    if (!hasOwn(this.fns, name)) {
+    const fn = ownFunction(this.fns, name);
+    if (fn === undefined) {
       for (const arg of e.args) this.eval(arg);
       return this.error(
         EvalCodes.unknownFunction,
@@ -787,7 +848,6 @@ class Evaluator {
         e.nameRange,
       );
     }
-    const fn = this.fns[name];
     const exprs = e.args;
     const args: Value[] = [];
     let failed = false;
@@ -826,7 +886,9 @@ class Evaluator {
       for (let i = 0; i < args.length; i++) args[i] = deepUnmark(args[i]);
     }
     try {
-      return mark(fn(args, new CallSite(e.range, this)), sensitive);
+      this.callSite.range = e.range;
+      const result = fn(args, this.callSite);
+      return sensitive ? mark(result, true) : result;
     } catch (err) {
       if (err instanceof FunctionError && err.argIndex !== undefined && exprs.length > 0) {
         const at = Math.min(err.argIndex, exprs.length - 1);
