@@ -120,6 +120,15 @@ for (
   BINARY_OP[type] = op;
 }
 
+const UNCLOSED: Record<number, string> = {
+  [T.OBrack]: "bracket",
+  [T.OParen]: "parenthesis",
+  [T.OBrace]: "brace",
+};
+
+/** Beyond this many errors a file is not worth reading further. */
+const MAX_ERRORS = 50;
+
 const DESCRIBE: Record<number, string> = {
   [T.EOF]: "end of file",
   [T.Newline]: "newline",
@@ -150,6 +159,9 @@ class Parser {
   nl = true;
   depth = 0;
   lines: SourceFile | undefined;
+  /** Set when nesting exceeds MAX_DEPTH: the rest of the file is skipped without more errors. */
+  halted = false;
+  readonly nameIndex = new WeakMap<(Attribute | Block)[], Map<string, Attribute>>();
 
   constructor(readonly src: string, readonly filename: string) {
     const s: Scanned = scan(src, false);
@@ -197,7 +209,17 @@ class Parser {
     const d: Diagnostic = notes
       ? { severity: "error", code, summary, detail, subject, notes }
       : { severity: "error", code, summary, detail, subject };
-    this.diags.push(d);
+    if (this.halted) return;
+    if (this.diags.length === MAX_ERRORS) {
+      this.diags.push({
+        severity: "error",
+        code: "CW1098",
+        summary: "Too many errors",
+        detail: `stopped reporting after ${MAX_ERRORS} errors in this file`,
+        subject,
+      });
+    }
+    if (this.diags.length <= MAX_ERRORS) this.diags.push(d);
   }
 
   describe(i: number): string {
@@ -240,12 +262,16 @@ class Parser {
 
   enter(): void {
     if (++this.depth > MAX_DEPTH) {
-      this.fail(
-        "CW1014",
-        "Nesting too deep",
-        `more than ${MAX_DEPTH} nested brackets, blocks or templates`,
-        this.range(this.pos),
-      );
+      // Whatever follows is inside the too-deep structure: stop here, quietly.
+      this.halted = true;
+      this.diags.push({
+        severity: "error",
+        code: "CW1014",
+        summary: "Nesting too deep",
+        detail: `more than ${MAX_DEPTH} nested brackets, blocks or templates`,
+        subject: this.range(this.pos),
+      });
+      throw new Abort(this.pos);
     }
   }
 
@@ -267,7 +293,6 @@ class Parser {
    */
   parseBodyItems(openIndex: number): (Attribute | Block)[] {
     const items: (Attribute | Block)[] = [];
-    const seen = new Map<string, Attribute>();
     const types = this.types;
     for (;;) {
       this.nl = true;
@@ -290,7 +315,7 @@ class Parser {
       try {
         const item = this.parseBodyItem();
         items.push(item);
-        if (item.kind === "Attribute") this.checkDuplicate(seen, item);
+        if (item.kind === "Attribute") this.checkDuplicate(items, item);
       } catch (e) {
         if (!(e instanceof Abort)) throw e;
         this.depth = depth;
@@ -299,12 +324,32 @@ class Parser {
     }
   }
 
-  checkDuplicate(seen: Map<string, Attribute>, attr: Attribute): void {
-    const first = seen.get(attr.name);
-    if (first === undefined) {
-      seen.set(attr.name, attr);
-      return;
+  /**
+   * Bodies are small, so a backwards scan beats hashing every name; only
+   * very long bodies get an index.
+   */
+  checkDuplicate(items: (Attribute | Block)[], attr: Attribute): void {
+    let first: Attribute | undefined;
+    const name = attr.name;
+    if (items.length <= 32) {
+      for (let k = items.length - 2; k >= 0; k--) {
+        const other = items[k];
+        if (other.kind === "Attribute" && other.name === name) first = other;
+      }
+    } else {
+      let index = this.nameIndex.get(items);
+      if (index === undefined) {
+        index = new Map();
+        for (let k = 0; k < items.length - 1; k++) {
+          const other = items[k];
+          if (other.kind === "Attribute" && !index.has(other.name)) index.set(other.name, other);
+        }
+        this.nameIndex.set(items, index);
+      }
+      first = index.get(name);
+      if (first === undefined) index.set(name, attr);
     }
+    if (first === undefined) return;
     this.lines ??= new SourceFile(this.filename, this.src);
     const pos = this.lines.position(first.nameRange.start);
     const at = `${pos.line}:${pos.column}`;
@@ -324,6 +369,10 @@ class Parser {
    */
   recover(itemStart: number, errorAt: number): void {
     const types = this.types;
+    if (this.halted) {
+      while (types[this.pos] !== T.EOF) this.pos++;
+      return;
+    }
     let braces = 0;
     let others = 0;
     for (let i = itemStart;; i++) {
@@ -523,7 +572,7 @@ class Parser {
 
   quotedLabel(): BlockLabel {
     const open = this.pos;
-    const tmpl = this.quotedTemplate();
+    const tmpl = this.simpleQuoted() ?? this.quotedTemplate();
     if (
       tmpl.parts.length > 1 || (tmpl.parts.length === 1 && tmpl.parts[0].kind !== "TemplateLiteral")
     ) {
@@ -620,7 +669,7 @@ class Parser {
         return { kind: "Variable", name, range: this.range(i) };
       }
       case T.OQuote:
-        return this.quotedTemplate();
+        return this.simpleQuoted() ?? this.quotedTemplate();
       case T.OHeredoc:
         return this.heredoc();
       case T.OParen: {
@@ -645,16 +694,25 @@ class Parser {
 
   /** Expects a closing bracket; reports the opener when the end of the file comes first. */
   closer(type: number, what: string, openIndex: number): number {
-    if (this.cur() === type) return this.pos++;
-    if (this.types[this.pos] === T.EOF) {
+    const t = this.cur();
+    if (t === type) return this.pos++;
+    if (t === T.EOF || (t === T.CBrace && type !== T.CBrace)) {
+      const kind = UNCLOSED[this.types[openIndex]] ?? "bracket";
       this.fail(
         "CW1010",
-        `Unclosed ${this.text(openIndex)}`,
-        `no matching ${what} before end of file`,
+        `Unclosed ${kind}`,
+        `no matching ${what} before ${
+          t === T.EOF ? "end of file" : "the `}` on line " + this.lineOf(this.pos)
+        }`,
         this.range(openIndex),
       );
     }
     this.unexpected(what);
+  }
+
+  lineOf(i: number): number {
+    this.lines ??= new SourceFile(this.filename, this.src);
+    return this.lines.position(this.starts[i]).line;
   }
 
   postfix(expr: Expression): Expression {
@@ -821,6 +879,7 @@ class Parser {
     for (;;) {
       let t = this.cur();
       if (t === T.CParen) break;
+      if (t === T.EOF || t === T.CBrace) this.closer(T.CParen, "`)`", open);
       args.push(this.expression());
       t = this.cur();
       if (t === T.Ellipsis) {
@@ -836,7 +895,7 @@ class Parser {
         continue;
       }
       if (t === T.CParen) break;
-      if (t === T.EOF) this.closer(T.CParen, "`)`", open);
+      if (t === T.EOF || t === T.CBrace) this.closer(T.CParen, "`)`", open);
       this.unexpected("`,` or `)` in the argument list", "Missing argument separator");
     }
     const close = this.pos++;
@@ -874,6 +933,7 @@ class Parser {
     for (;;) {
       let t = this.cur();
       if (t === T.CBrack) break;
+      if (t === T.EOF || t === T.CBrace) this.closer(T.CBrack, "`]`", open);
       items.push(this.expression());
       t = this.cur();
       if (t === T.Comma) {
@@ -881,7 +941,7 @@ class Parser {
         continue;
       }
       if (t === T.CBrack) break;
-      if (t === T.EOF) this.closer(T.CBrack, "`]`", open);
+      if (t === T.EOF || t === T.CBrace) this.closer(T.CBrack, "`]`", open);
       this.unexpected("`,` or `]` in the tuple", "Missing item separator");
     }
     const close = this.pos++;
@@ -1010,6 +1070,33 @@ class Parser {
   }
 
   // ---- templates ----------------------------------------------------------
+
+  /**
+   * Fast path for the common `"plain text"` (no escapes, no sequences): one
+   * literal, built without the general template machinery.
+   */
+  simpleQuoted(): TemplateExpr | undefined {
+    const open = this.pos;
+    const types = this.types;
+    let close = open + 1;
+    if (types[close] === T.QuotedLit) close++;
+    if (types[close] !== T.CQuote) return undefined;
+    const filename = this.filename;
+    const start = this.ends[open];
+    const end = this.starts[close];
+    const src = this.src;
+    for (let i = start; i < end; i++) {
+      const c = src.charCodeAt(i);
+      if (c === 92 || c === 123) return undefined;
+    }
+    this.pos = close + 1;
+    const parts: TemplatePart[] = start === end ? [] : [{
+      kind: "TemplateLiteral",
+      value: src.slice(start, end),
+      range: { filename, start, end },
+    }];
+    return { kind: "Template", parts, range: { filename, start: this.starts[open], end: end + 1 } };
+  }
 
   quotedTemplate(): TemplateExpr {
     const open = this.pos++;
