@@ -209,10 +209,11 @@ Deno.test("process kinds: running, not running, memory and cpu of real processes
     fails(await check("memory_usage", { process: sleeper, max_mb: 0.01 }));
     fails(await check("memory_usage", { process: `${sleeper}x`, max_mb: 10 }), /not running/);
 
-    passes(await check("cpu_usage", { process: sleeper, max_percent: 20, sample: "300ms" }));
-    const hot = await check("cpu_usage", { process: busy, max_percent: 20, sample: "500ms" });
-    fails(hot);
-    assert.ok(parseFloat(hot.actual) > 50, hot.actual);
+    // Thresholds leave room for a loaded machine, where the busy loop gets less than a core.
+    passes(await check("cpu_usage", { process: sleeper, max_percent: 5, sample: "300ms" }));
+    const hot = await check("cpu_usage", { process: busy, max_percent: 8, sample: "500ms" });
+    fails(hot, /^[\d.]+%$/);
+    assert.match(hot.message, /more than 8%/);
   } finally {
     for (const child of children) {
       child.kill("SIGKILL");
