@@ -7,6 +7,7 @@ import type { Diagnostic } from "../../hcl/mod.ts";
 import { pluginDiagnostic } from "./_diagnostic.ts";
 import {
   describeIssues,
+  EntrySchema,
   normalizePermissions,
   PermissionsSchema,
   PLUGIN_KINDS,
@@ -23,7 +24,7 @@ export const LockedPluginSchema = v.object({
   sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits")),
   /** Where it was installed from, for humans. */
   source: v.string(),
-  entry: v.string(),
+  entry: EntrySchema,
   permissions: PermissionsSchema,
 });
 export type LockedPlugin = v.InferOutput<typeof LockedPluginSchema>;

@@ -33,16 +33,18 @@ export const PluginNameSchema = v.pipe(
   v.regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be lowercase letters, digits and '-'"),
 );
 
+/** A `.js` file name beside the manifest: no directories, not hidden. */
+export const EntrySchema = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*\.m?js$/, "must be a .js file name beside the manifest"),
+);
+
 export const ManifestSchema = v.object({
   name: PluginNameSchema,
   version: nonEmpty,
   kind: v.picklist(PLUGIN_KINDS),
   /** The bundled ES module, relative to the manifest, without directories. */
-  entry: v.pipe(
-    v.string(),
-    v.regex(/^[A-Za-z0-9._-]+\.m?js$/, "must be a .js file name beside the manifest"),
-    v.check((s) => s !== "." && s !== ".." && !s.startsWith("."), "must not be hidden"),
-  ),
+  entry: EntrySchema,
   sdk: v.literal(SDK_VERSION),
   description: v.optional(v.string()),
   /** Informational digest of the entry written by the bundler; the lock is authoritative. */
