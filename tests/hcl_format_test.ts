@@ -5,6 +5,7 @@
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { format } from "../src/hcl/format.ts";
+import { lex } from "../src/hcl/lexer.ts";
 import { parse } from "../src/hcl/parser.ts";
 
 const root = new URL("./", import.meta.url).pathname;
@@ -73,6 +74,72 @@ Deno.test(`fmt is idempotent and keeps the meaning over ${corpus.length} corpus 
     checked++;
   }
   assert(checked >= 20, `only ${checked} corpus files parsed`);
+});
+
+/** Punctuation that can touch its neighbours without changing how the file lexes. */
+const TIGHT = new Set([
+  "Equal",
+  "Comma",
+  "OBrace",
+  "CBrace",
+  "OBrack",
+  "CBrack",
+  "OParen",
+  "CParen",
+  "Plus",
+  "Percent",
+  "Colon",
+  "Question",
+  "FatArrow",
+  "EqualOp",
+  "NotEqual",
+  "And",
+  "Or",
+]);
+
+/** Re-spaces a file at random (seeded) between tokens, leaving newlines and literals alone. */
+function perturb(source: string, file: string, seed: number): string {
+  let state = seed;
+  const random = () => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state / 0x7fffffff;
+  };
+  const tokens = lex(source, file).tokens;
+  let out = source.slice(0, tokens[0]?.start ?? 0);
+  let inHeredoc = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.type === "OHeredoc") inHeredoc = true;
+    if (t.type === "CHeredoc") inHeredoc = false;
+    out += source.slice(t.start, t.end);
+    const next = tokens[i + 1];
+    if (!next) break;
+    const gap = source.slice(t.end, next.start);
+    const adjustable = !inHeredoc && /^[ \t]+$/.test(gap) && t.type !== "Comment" &&
+      next.type !== "Comment";
+    if (!adjustable) out += gap;
+    else if (TIGHT.has(t.type) || TIGHT.has(next.type)) {
+      out += random() < 0.4 ? "" : " \t  ".slice(0, 1 + Math.floor(random() * 4));
+    } else out += " ".repeat(1 + Math.floor(random() * 3));
+  }
+  return out;
+}
+
+Deno.test("fmt output does not depend on the spacing between tokens", () => {
+  let checked = 0;
+  for (const file of corpus) {
+    const source = Deno.readTextFileSync(file);
+    if (parse(source, file).diagnostics.some((d) => d.severity === "error")) continue;
+    const expected = format(source, file).text;
+    for (let seed = 1; seed <= 3; seed++) {
+      const variant = perturb(source, file, seed * 7919 + checked);
+      const got = format(variant, file);
+      assertEquals(got.diagnostics.map((d) => d.summary), [], `${file} seed ${seed}`);
+      assertEquals(got.text, expected, `${file} seed ${seed}:\n${variant}`);
+    }
+    checked++;
+  }
+  assert(checked >= 20);
 });
 
 Deno.test("fmt returns unparseable input unchanged with diagnostics", () => {

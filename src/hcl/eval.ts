@@ -894,9 +894,7 @@ class Evaluator {
         const at = Math.min(err.argIndex, exprs.length - 1);
         return this.error(
           EvalCodes.functionCall,
-          `Invalid function argument: Invalid value for argument ${
-            err.argIndex + 1
-          } of "${name}": ${err.message}`,
+          `Invalid function argument: ${err.message}`,
           exprs[at].range,
         );
       }
