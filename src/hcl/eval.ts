@@ -389,7 +389,16 @@ class Evaluator {
     if (raw === UNKNOWN) return UNKNOWN;
     const b = this.toBool(raw, condition.range, "Invalid condition", "The condition");
     if (b === undefined) return UNKNOWN;
-    return mark(this.eval(b ? thenExpr : elseExpr), sensitive);
+    let result = this.eval(b ? thenExpr : elseExpr);
+    // HCL unifies the branch types: `c ? 1 : "x"` is a string either way.
+    // Only the obvious case is handled, to avoid evaluating the other branch.
+    if (
+      (typeof result === "number" || typeof result === "boolean") &&
+      (b ? elseExpr : thenExpr).kind === "Template"
+    ) {
+      result = convertToString(result)!;
+    }
+    return sensitive ? mark(result, true) : result;
   }
 
   toBool(raw: Value, range: Range, title: string, what: string): boolean | undefined {

@@ -216,6 +216,7 @@ Deno.test("operators follow HCL's conversions", () => {
 Deno.test("conditionals, tuples, objects", () => {
   assertEquals(val(`var.port > 80 ? "big" : "small"`, data), "big");
   assertEquals(val(`true ? 1 : var.nope`, data), 1, "the branch not taken is not evaluated");
+  assertEquals(val(`true ? 1 : "x"`, data), "1", "branch types unify to string");
   assertEquals(val(`local.u ? 1 : 2`, data), UNKNOWN);
   err(`null ? 1 : 2`, "CW1104", "null");
   err(`"x" ? 1 : 2`, "CW1104", "must be a bool, got string", `"x"`);

@@ -418,7 +418,9 @@ const fns: Record<string, HclFunction> = {
     return out;
   }),
   coalesce: define("coalesce", { params: [], variadic: "vals" }, (a) => {
-    for (const v of a) if (v !== null && v !== "") return v;
+    // Arguments share one type, as in Terraform: coalesce(1, "a") is "1".
+    const vals = unified(a, 0);
+    for (const v of vals) if (v !== null && v !== "") return v;
     return fail("no non-null, non-empty-string arguments");
   }),
   try: () => fail("try is evaluated by the expression evaluator"),

@@ -79,6 +79,7 @@ const ok: [string, Value][] = [
   [`slice(["a", "b", "c", "d"], 1, 3)`, ["b", "c"]],
   [`zipmap(["a", "b"], [1, 2])`, o({ a: 1, b: 2 })],
   [`coalesce(null, "", "x", "y")`, "x"],
+  [`coalesce(null, 1, "a")`, "1"],
   [`min(3, 1, 2)`, 1],
   [`max(3, "7", 2)`, 7],
   [`abs(-2.5)`, 2.5],
