@@ -820,3 +820,20 @@ Deno.test("the embedded state-file and runner-local bundles match their sources"
     assert.equal(builtin.sha256, await sha256Hex(new TextEncoder().encode(builtin.code)));
   }
 });
+
+Deno.test("execute waits as long as the step's own timeout, not the default", async () => {
+  const configDir = await Deno.makeTempDir({ prefix: "cw-runner-" });
+  using host = new PluginHost({ configDir, builtins: BUILTIN_PLUGINS, requestTimeoutMs: 100 });
+  const runner = host.runner("runner-local");
+  const slowStep = (script: string) => ({
+    step: { id: "s", argv: ["sh", "-c", script], env: {}, cwd: configDir, timeoutMs: 5_000 },
+  });
+  assert.equal((await runner.execute(slowStep("sleep 0.4; echo done"))).stdout, "done\n");
+  // An explicit request timeout still wins.
+  await expectPluginError(
+    runner.execute(slowStep("sleep 0.4"), { timeoutMs: 100 }),
+    "timeout",
+    /did not answer "execute" within 100 ms/,
+    "runner-local",
+  );
+});

@@ -195,7 +195,14 @@ export class PluginHost {
       }
     }
     const plugin = await this.#start(record);
-    const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs ?? 30_000;
+    let timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs ?? 30_000;
+    // A step carries its own timeout; the request must outlive it to get the result.
+    const stepTimeout = (params as { step?: { timeoutMs?: unknown } })?.step?.timeoutMs;
+    if (
+      options.timeoutMs === undefined && method === "execute" && typeof stepTimeout === "number"
+    ) {
+      timeoutMs = Math.max(timeoutMs, stepTimeout + 5_000);
+    }
     const result = await plugin.send(method, params, timeoutMs);
     if (!contract) return result;
     const checked = v.safeParse(contract.result, result);
