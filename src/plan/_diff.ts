@@ -405,11 +405,13 @@ function planSteps(changes: readonly Change[], diagnostics: Diagnostic[]): PlanS
     }
   }
   const ids = [...steps.keys()];
-  const keyOf = (id: string) => {
-    const s = steps.get(id)!;
-    return `${addressSortKey(s.address)}\0${ACTION_ORDER[s.action]}`;
-  };
-  const { order, stuck } = topologicalOrder(ids, (id) => steps.get(id)!.dependsOn, keyOf);
+  const keys = new Map<string, string>();
+  for (const [id, s] of steps) keys.set(id, `${addressSortKey(s.address)}\0${ACTION_ORDER[s.action]}`);
+  const { order, stuck } = topologicalOrder(
+    ids,
+    (id) => steps.get(id)!.dependsOn,
+    (id) => keys.get(id)!,
+  );
   if (stuck.length > 0) {
     diagnostics.push(
       error("CW3006", "The steps of this plan depend on each other in a cycle", undefined, {
@@ -420,9 +422,12 @@ function planSteps(changes: readonly Change[], diagnostics: Diagnostic[]): PlanS
     );
     order.push(...stuck.sort());
   }
+  const position = new Map(order.map((id, i) => [id, i]));
   return order.map((id) => {
     const s = steps.get(id)!;
-    const dependsOn = [...new Set(s.dependsOn)].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
+    const dependsOn = s.dependsOn.length < 2
+      ? s.dependsOn
+      : [...new Set(s.dependsOn)].sort((a, b) => position.get(a)! - position.get(b)!);
     return { id: s.id, address: s.address, action: s.action, dependsOn };
   });
 }
