@@ -241,8 +241,8 @@ export async function runPlan(
     ctx.reportDiagnostics(problems);
     return 1;
   }
-  writeBundle(compiled.value, buildDir);
-  const written = verifyWrittenBundle(compiled.value, buildDir);
+  writeBundle(compiled.value, buildDir, { data: false });
+  const written = verifyWrittenBundle(compiled.value, buildDir, { data: false });
   if (hasErrors(written)) {
     ctx.reportDiagnostics(written);
     return 1;

@@ -70,12 +70,18 @@ export function runInProcess(
         const artifact = artifacts.get(op.artifact);
         if (!artifact) throw new OpError(`missing artifact ${op.artifact}`);
         const bytes = encoder.encode(artifact.content);
-        Deno.mkdirSync(dirname(op.path), { recursive: true });
         // Write beside the target and rename: a reader never sees half a file.
         const temp = join(dirname(op.path), `.${basename(op.path)}.cw-${Deno.pid}`);
         const mode = op.mode === null ? undefined : parseInt(op.mode, 8);
         try {
-          Deno.writeFileSync(temp, bytes, { mode: mode ?? 0o644 });
+          try {
+            Deno.writeFileSync(temp, bytes, { mode: mode ?? 0o644 });
+          } catch (e) {
+            // Parents are created only when missing: the common case costs no mkdir.
+            if (!(e instanceof Deno.errors.NotFound)) throw e;
+            Deno.mkdirSync(dirname(op.path), { recursive: true });
+            Deno.writeFileSync(temp, bytes, { mode: mode ?? 0o644 });
+          }
           if (mode !== undefined) Deno.chmodSync(temp, mode);
           applyOwnership(temp, op.owner, op.group);
           Deno.renameSync(temp, op.path);

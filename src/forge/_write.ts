@@ -1,10 +1,19 @@
-/** Writes a bundle to the build directory: `scripts/*` and `manifest.json`. */
+/**
+ * Writes a bundle to the build directory: `scripts/*` and `manifest.json`.
+ * With `data: false` (apply) data artifacts stay in the manifest only: the
+ * executor writes file content from memory, and 1,000 files should not cost
+ * 1,000 extra files in the build directory.
+ */
 import { dirname, join } from "node:path";
 import type { Bundle } from "./types.ts";
 
 const encoder = new TextEncoder();
 
-export function writeBundle(bundle: Bundle, buildDir: string): void {
+export function writeBundle(
+  bundle: Bundle,
+  buildDir: string,
+  options: { readonly data?: boolean } = {},
+): void {
   Deno.mkdirSync(buildDir, { recursive: true, mode: 0o700 });
   const scripts = join(buildDir, "scripts");
   // Stale artifacts from an earlier compile must not linger (or be run).
@@ -16,6 +25,7 @@ export function writeBundle(bundle: Bundle, buildDir: string): void {
   Deno.mkdirSync(scripts, { mode: 0o700 });
   const made = new Set<string>([scripts]);
   for (const a of bundle.artifacts) {
+    if (a.lang === "data" && options.data === false) continue;
     const full = join(buildDir, a.path);
     const dir = dirname(full);
     if (!made.has(dir)) {
