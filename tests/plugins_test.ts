@@ -641,6 +641,9 @@ Deno.test("plugin add/list/verify/remove through the commands", async () => {
   const again = await runCommand(pluginRemoveCommand, dir, ["echo"]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /error\[CW7004\][\s\S]*/);
+  const builtin = await runCommand(pluginRemoveCommand, dir, ["state-file"]);
+  assert.equal(builtin.code, 1);
+  assert.match(builtin.stderr, /error\[CW7004\]: Built-in plugins cannot be removed/);
 });
 
 Deno.test("plugin add from an http URL fetches the manifest and the bundle", async () => {

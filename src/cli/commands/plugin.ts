@@ -113,6 +113,16 @@ export const pluginRemoveCommand: Command = {
   positionals: { min: 1, max: 1, names: "NAME" },
   async run(ctx) {
     const name = ctx.positionals[0];
+    if (BUILTIN_PLUGINS.some((b) => b.manifest.name === name)) {
+      ctx.reportDiagnostics([{
+        severity: "error",
+        code: "CW7004",
+        summary: "Built-in plugins cannot be removed",
+        detail:
+          `"${name}" is part of Clockwork; select another plugin in the configuration instead`,
+      }]);
+      return 1;
+    }
     const result = await removePlugin(ctx.cwd, name);
     if (!result.value) {
       ctx.reportDiagnostics(result.diagnostics);
