@@ -34,6 +34,7 @@ Deno.test("container template: one op with the attributes as data, network on", 
     address: "container.web",
     attributes: resource.attributes,
     baseDir: "/srv/site",
+    sensitive: [],
     containerId: null,
   }]);
 
@@ -58,8 +59,9 @@ systemTest(
       command: ["httpd", "-f", "-v", "-p", "8080", "-h", "/www"],
       ports: [`127.0.0.1:${port}:8080`],
       volumes: ["./site:/www:ro"], // relative to the module directory
+      env: { API_TOKEN: "hunter2-very-secret" },
       runtime: "podman",
-    }, { moduleDir: root });
+    }, { moduleDir: root, sensitiveAttributes: ["env"] });
     try {
       const create = compileBundle(testPlan([resource]), { rootDir: root }).value.steps[0]!;
       const created = await runContainerStep(create, join(root, "logs"));
@@ -68,6 +70,8 @@ systemTest(
       assert.match(String(created.observed?.config_digest), /^[0-9a-f]{64}$/);
       const log = await Deno.readTextFile(created.logPath!);
       assert.match(log, /\$ podman run --detach --name cw-s/);
+      assert.match(log, /--env API_TOKEN=\(sensitive\) /);
+      assert.doesNotMatch(log, /hunter2/);
       await waitForPort(port);
       assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), "step page\n");
 

@@ -18,6 +18,8 @@ export interface ContainerOp {
   attributes: Record<string, unknown>;
   /** Directory relative volume paths resolve against. */
   baseDir: string;
+  /** Attributes whose values never reach the log (masked as "(sensitive)"). */
+  sensitive?: string[];
   /** Delete only this container (a replace must not remove its successor), when known. */
   containerId: string | null;
 }
@@ -49,11 +51,15 @@ export async function runContainerStep(step: BundleStep, logDir: string): Promis
     let offset = 0;
     while (offset < bytes.length) offset += log.writeSync(bytes.subarray(offset));
   };
+  const secrets = secretsOf(op);
+  const masked = (text: string) =>
+    secrets.reduce((out, secret) => out.replaceAll(secret, "(sensitive)"), text);
+  const logLine = (text: string) => write(masked(text));
   const base = { step, logPath, timedOut: false, spawned: true };
   try {
     const work = op.action === "create"
-      ? applyContainer(op.address, op.attributes, { baseDir: op.baseDir, log: write })
-      : destroyContainer(op.address, op.attributes, { log: write, onlyId: op.containerId });
+      ? applyContainer(op.address, op.attributes, { baseDir: op.baseDir, log: logLine })
+      : destroyContainer(op.address, op.attributes, { log: logLine, onlyId: op.containerId });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -81,8 +87,8 @@ export async function runContainerStep(step: BundleStep, logDir: string): Promis
       observed,
     };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    write(`clockwork: ${message}\n`);
+    const message = masked(error instanceof Error ? error.message : String(error));
+    logLine(`clockwork: ${message}\n`);
     return {
       ...base,
       status: "failed",
@@ -95,4 +101,17 @@ export async function runContainerStep(step: BundleStep, logDir: string): Promis
   } finally {
     log.close();
   }
+}
+
+/** Every string inside the sensitive attributes, longest first so overlaps mask whole. */
+function secretsOf(op: ContainerOp): string[] {
+  const found = new Set<string>();
+  const visit = (value: unknown) => {
+    if (typeof value === "string" && value !== "") found.add(value);
+    else if (typeof value === "number") found.add(String(value));
+    else if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === "object") Object.values(value).forEach(visit);
+  };
+  for (const name of op.sensitive ?? []) visit(op.attributes[name.split(".")[0]!]);
+  return [...found].sort((a, b) => b.length - a.length);
 }

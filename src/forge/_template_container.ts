@@ -38,6 +38,11 @@ export const containerTemplate: ResourceTemplate = {
       address: context.step.address,
       attributes: { ...context.attributes },
       baseDir: context.baseDir,
+      // The step log shows runtime command lines; these attributes' values are masked there.
+      sensitive: [
+        ...(context.change.resource?.sensitiveAttributes ??
+          context.change.prior?.sensitiveAttributes ?? []),
+      ],
       containerId: action === "delete" && context.change.action === "replace" &&
           typeof recordedId === "string"
         ? recordedId
