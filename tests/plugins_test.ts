@@ -840,3 +840,24 @@ Deno.test("execute waits as long as the step's own timeout, not the default", as
     "runner-local",
   );
 });
+
+Deno.test("state-file: a write killed half-way leaves the previous state whole", async () => {
+  const configDir = await Deno.makeTempDir({ prefix: "cw-state-" });
+  using host = new PluginHost({ configDir, builtins: BUILTIN_PLUGINS });
+  const state = host.state("state-file");
+  const first = JSON.stringify({ serial: 1 });
+  await state.write({ content: first });
+  const big = JSON.stringify({ serial: 2, blob: "x".repeat(64 * 1024 * 1024) });
+  let killed = false;
+  try {
+    await state.write({ content: big }, { timeoutMs: 5 });
+  } catch (e) {
+    assert.ok(e instanceof PluginError && e.failure === "timeout", String(e));
+    killed = true;
+  }
+  assert.ok(killed, "64 MiB cannot be written and fsynced in 5 ms");
+  assert.equal((await state.read({})).content, first);
+  await state.write({ content: JSON.stringify({ serial: 3 }) });
+  const names = [...Deno.readDirSync(join(configDir, ".clockwork"))].map((e) => e.name).sort();
+  assert.deepEqual(names, ["state.json", "state.json.backup"], "stale temp files are cleaned");
+});

@@ -47,6 +47,17 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   await Deno.rename(temp, path);
 }
 
+/** Temp files left by a write that was killed half-way (the state itself is intact). */
+async function removeStaleTemps(path: string): Promise<void> {
+  const dir = parentOf(path);
+  const base = path.slice(dir.length + 1);
+  for await (const entry of Deno.readDir(dir)) {
+    const name = entry.name;
+    const ours = name.startsWith(`${base}.`) && name.endsWith(".tmp");
+    if (entry.isFile && ours) await Deno.remove(`${dir}/${name}`).catch(() => {});
+  }
+}
+
 async function readHolder(path: string): Promise<LockInfo | null> {
   const text = await readOrNull(path);
   if (text === null) return null;
@@ -67,6 +78,7 @@ definePlugin({
     async write({ content }, context) {
       const path = statePath(context);
       await Deno.mkdir(parentOf(path), { recursive: true });
+      await removeStaleTemps(path);
       const previous = await Deno.readFile(path).catch((e) => {
         if (e instanceof Deno.errors.NotFound) return null;
         throw e;
