@@ -10,6 +10,7 @@ import { makePlan as planDiff, type Plan } from "../plan/mod.ts";
 import { loadState, type Observation, type State } from "../state/mod.ts";
 import { observe } from "../exec/mod.ts";
 import type { CommandContext } from "./commands/_types.ts";
+import { completeWithAi, settingsFor } from "./ai.ts";
 
 export interface LoadedConfiguration {
   /** Absent when the directory could not be read at all. */
@@ -63,12 +64,69 @@ export function readState(config: Config): { value: State | null; diagnostics: D
   return loadState(config.rootDir, { path: config.settings.state?.path ?? null });
 }
 
+/**
+ * Fills AI-left values (pins first, then the model). A resource that cannot
+ * be filled is left out of this run with its dependents, so everything else
+ * still plans and applies; a refused (invalid or unsafe) answer is an error.
+ */
+async function withAiValues(
+  ctx: CommandContext,
+  config: Config,
+): Promise<{ config: Config; exclude: Set<string>; diagnostics: Diagnostic[] }> {
+  const exclude = new Set<string>();
+  if (!config.resources.some((r) => r.aiFields.length > 0)) {
+    return { config, exclude, diagnostics: [] };
+  }
+  const settings = await settingsFor(ctx, config.rootDir, config);
+  const completed = await completeWithAi(ctx, config, settings.value);
+  const diagnostics: Diagnostic[] = [...settings.diagnostics];
+  const unavailable = new Set(["CW8001", "CW8002", "CW8005"]);
+  for (const d of completed.diagnostics) {
+    if (d.address && unavailable.has(d.code)) {
+      exclude.add(d.address);
+      diagnostics.push({
+        ...d,
+        severity: "warning",
+        summary: `${d.summary}; it is left out of this run`,
+      });
+    } else diagnostics.push(d);
+  }
+  // What depends on a left-out resource is left out too.
+  let grew = exclude.size > 0;
+  while (grew) {
+    grew = false;
+    for (const r of completed.config.resources) {
+      if (exclude.has(r.address) || !r.dependsOn.some((d) => exclude.has(d))) continue;
+      exclude.add(r.address);
+      grew = true;
+      diagnostics.push({
+        severity: "warning",
+        code: "CW8007",
+        summary: `${r.address} depends on a resource left out of this run, so it is left out too`,
+        address: r.address,
+        subject: r.range,
+      });
+    }
+  }
+  return { config: completed.config, exclude, diagnostics };
+}
+
 export async function makePlan(
-  _ctx: CommandContext,
+  ctx: CommandContext,
   config: Config,
   options: MakePlanOptions = {},
 ): Promise<PlanResult> {
   const diagnostics: Diagnostic[] = [];
+  let exclude = new Set<string>();
+  if (!options.destroy) {
+    const ai = await withAiValues(ctx, config);
+    diagnostics.push(...ai.diagnostics);
+    if (ai.diagnostics.some((d) => d.severity === "error")) {
+      return { plan: undefined, state: null, diagnostics };
+    }
+    config = ai.config;
+    exclude = ai.exclude;
+  }
   let state: State | null;
   if (options.state !== undefined) state = options.state;
   else {
@@ -90,6 +148,7 @@ export async function makePlan(
     destroy: options.destroy,
     targets: options.targets,
     observations,
+    exclude,
   });
   diagnostics.push(...planned.diagnostics);
   return { plan: planned.value, state, diagnostics };

@@ -26,6 +26,11 @@ export interface PlanOptions {
   readonly targets?: readonly string[];
   /** What is live now; null or absent skips drift detection (`--refresh=false`). */
   readonly observations?: readonly Observation[] | null;
+  /**
+   * Addresses left out of this run altogether: neither planned nor destroyed
+   * (resources whose AI-filled values could not be had, and their dependents).
+   */
+  readonly exclude?: ReadonlySet<string>;
 }
 
 type AttributeChange = Change["attributeChanges"][number];
@@ -263,6 +268,12 @@ export function makePlan(
     }
   }
 
+  if (options.exclude?.size) {
+    const excluded = options.exclude;
+    selectedDesired = selectedDesired.filter((r) => !excluded.has(r.address));
+    selectedRecorded = selectedRecorded.filter((r) => !excluded.has(r.address));
+  }
+
   const changes: Change[] = [];
   const summary = emptySummary();
   const count = (action: ActionKind) => {
@@ -313,7 +324,7 @@ export function makePlan(
       attributeChanges,
       resource: desired,
       prior,
-      aiFilled: [],
+      aiFilled: desired.aiFields.filter((name) => desired.attributes[name] !== undefined),
     });
   }
   for (const prior of selectedRecorded) {
@@ -406,7 +417,9 @@ function planSteps(changes: readonly Change[], diagnostics: Diagnostic[]): PlanS
   }
   const ids = [...steps.keys()];
   const keys = new Map<string, string>();
-  for (const [id, s] of steps) keys.set(id, `${addressSortKey(s.address)}\0${ACTION_ORDER[s.action]}`);
+  for (const [id, s] of steps) {
+    keys.set(id, `${addressSortKey(s.address)}\0${ACTION_ORDER[s.action]}`);
+  }
   const { order, stuck } = topologicalOrder(
     ids,
     (id) => steps.get(id)!.dependsOn,

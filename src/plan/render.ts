@@ -190,6 +190,9 @@ export function renderPlan(plan: Plan, options: RenderPlanOptions = {}): string 
     if (c.action !== "create" || c.prior) {
       for (const r of c.reasons) out.push(paint("dim", `  # (${r})`));
     }
+    if (c.aiFilled.length > 0) {
+      out.push(paint("dim", `  # (from AI, pinned in clockwork.lock: ${c.aiFilled.join(", ")})`));
+    }
     const tone: Tone = c.action === "no-op" ? "bold" : c.action;
     const createFirst = c.action === "replace" && c.resource?.lifecycle.createBeforeDestroy;
     const symbol = createFirst ? "+/-" : SYMBOL[c.action];
