@@ -861,3 +861,18 @@ Deno.test("state-file: a write killed half-way leaves the previous state whole",
   const names = [...Deno.readDirSync(join(configDir, ".clockwork"))].map((e) => e.name).sort();
   assert.deepEqual(names, ["state.json", "state.json.backup"], "stale temp files are cleaned");
 });
+
+Deno.test("plugins can be started ahead of their first request, in parallel", async () => {
+  using host = new PluginHost({
+    configDir: await Deno.makeTempDir({ prefix: "cw-start-" }),
+    builtins: BUILTIN_PLUGINS,
+  });
+  assert.equal(host.isRunning("state-file"), false, "plugins start lazily");
+  await Promise.all([host.start("state-file"), host.start("runner-local")]);
+  assert.equal(host.isRunning("state-file"), true);
+  assert.equal(host.isRunning("runner-local"), true);
+  assert.deepEqual(await host.state("state-file").read({}), { content: null });
+  host.stop("runner-local");
+  assert.equal(host.isRunning("runner-local"), false);
+  await expectPluginError(host.start("nope"), "not_installed", /not installed/, "nope");
+});

@@ -216,6 +216,16 @@ export class PluginHost {
     return checked.output;
   }
 
+  /**
+   * Starts a plugin ahead of its first request (for example while the
+   * configuration is still being parsed), so the Worker start overlaps other
+   * work. Resolves once it answered its initialization.
+   */
+  async start(name: string): Promise<void> {
+    if (this.#closed) throw new PluginError(name, "closed", "the plugin host is closed");
+    await this.#start(this.#require(name));
+  }
+
   /** Stops one plugin; it starts again on the next request. */
   stop(name: string): void {
     this.#running.get(name)?.terminate("closed", "was stopped");
