@@ -310,7 +310,8 @@ export async function runPlan(
   }
   ctx.reportDiagnostics(result.diagnostics);
 
-  const success = result.failed.length === 0 && !result.interrupted;
+  const success = result.failed.length === 0 && !result.interrupted &&
+    !hasErrors(result.diagnostics);
   const after = applyJournal(base, recorder.entries);
   backend.compact({
     ...after,

@@ -161,9 +161,31 @@ export async function runBundle(bundle: Bundle, options: RunOptions): Promise<Ru
         const step = bundle.steps[i];
         running++;
         options.onStepStart?.(step);
-        runOne(step).then(async (result) => {
+        runOne(step).catch((e): StepResult => ({
+          step,
+          status: "failed",
+          durationMs: 0,
+          logPath: null,
+          exitCode: null,
+          timedOut: false,
+          message: e instanceof Error ? e.message : String(e),
+          observed: null,
+          spawned: false,
+        })).then(async (result) => {
           results[i] = result;
-          await options.onStepDone?.(result);
+          try {
+            await options.onStepDone?.(result);
+          } catch (e) {
+            // The caller could not record the step (e.g. disk full): start nothing more.
+            stopped = true;
+            failedAny = true;
+            diagnostics.push({
+              severity: "error",
+              code: "CW5105",
+              summary: `Could not record ${step.id}: ${e instanceof Error ? e.message : e}`,
+              address: step.address,
+            });
+          }
           running--;
           if (result.status === "failed") {
             stopped = true;
