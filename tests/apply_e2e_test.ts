@@ -229,3 +229,37 @@ Deno.test("compile writes scripts and manifest.json and runs nothing", async () 
   assert.ok(Deno.statSync(join(dir, ".clockwork/build", manifest.artifacts[0].path)).isFile);
   assert.throws(() => Deno.statSync(join(dir, "ran")));
 });
+
+Deno.test("apply PLANFILE: runs a saved plan; refuses it once the state moved", async () => {
+  const dir = await project({
+    "main.cw": `resource "file" "a" {\n  path    = "\${path.module}/a.txt"\n  content = "a"\n}\n`,
+  });
+  const planned = await cli(dir, ["plan", "--out", "saved.plan"]);
+  assert.ok(planned.code === 0 || planned.code === 2, planned.stderr);
+  const applied = await cli(dir, ["apply", "saved.plan"]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(Deno.readTextFileSync(join(dir, "a.txt")), "a");
+  const stale = await cli(dir, ["apply", "saved.plan"]);
+  assert.equal(stale.code, 1);
+  assert.match(stale.stderr, /state changed since this plan was made/);
+});
+
+Deno.test("apply --target limits the run to the target and what it depends on", async () => {
+  const dir = await project({
+    "main.cw": `
+resource "file" "a" {
+  path    = "\${path.module}/a.txt"
+  content = "a"
+}
+resource "file" "b" {
+  path    = "\${path.module}/b.txt"
+  content = "b"
+}
+`,
+  });
+  const result = await cli(dir, ["apply", "--auto-approve", "--target", "file.a"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(Deno.statSync(join(dir, "a.txt")).isFile);
+  assert.throws(() => Deno.statSync(join(dir, "b.txt")));
+  assert.deepEqual(loadState(dir).value!.resources.map((r) => r.address), ["file.a"]);
+});

@@ -29,12 +29,16 @@ export function cliEnv(extra: Record<string, string> = {}): Record<string, strin
   return { ...env, NO_COLOR: "1", ...extra };
 }
 
-export function spawnCli(dir: string, args: readonly string[]): Deno.ChildProcess {
+export function spawnCli(
+  dir: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: cliArgs(args),
     cwd: dir,
     clearEnv: true,
-    env: cliEnv(),
+    env: cliEnv(env),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -44,8 +48,9 @@ export function spawnCli(dir: string, args: readonly string[]): Deno.ChildProces
 export async function cli(
   dir: string,
   args: readonly string[],
+  env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await spawnCli(dir, args).output();
+  const output = await spawnCli(dir, args, env).output();
   const decoder = new TextDecoder();
   return {
     code: output.code,
