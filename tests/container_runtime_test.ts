@@ -172,3 +172,23 @@ systemTest("a missing image with no registry reachable is a clear error", ["podm
   assert.equal(await runtime.imageExists(TEST_IMAGE), true);
   await runtime.ensureImage(TEST_IMAGE); // present: no pull
 });
+
+systemTest("a same-named container Clockwork did not create is left alone", [
+  "podman",
+  "busybox-image",
+], async () => {
+  const address = `container.${unique()}`;
+  const name = defaultContainerName(address);
+  await podman("run", "--detach", "--name", name, TEST_IMAGE, "sleep", "300");
+  try {
+    await assert.rejects(
+      applyContainer(address, { image: TEST_IMAGE, command: ["sleep", "300"], runtime: "podman" }),
+      /already exists and was not created by Clockwork/,
+    );
+    assert.equal(await podman("inspect", "--format", "{{.State.Status}}", name), "running");
+    await destroyContainer(address, { runtime: "podman" });
+    assert.equal(await podman("inspect", "--format", "{{.State.Status}}", name), "running");
+  } finally {
+    await podman("rm", "-f", "-t", "0", name);
+  }
+});

@@ -306,6 +306,15 @@ export class ContainerRuntime {
   /** Pulls the image when missing, removes any stale container of this name or address, runs it. */
   async create(spec: ContainerSpec): Promise<ContainerInspection> {
     await this.ensureImage(spec.image);
+    const holder = await this.inspectByName(spec.name);
+    if (holder.exists && holder.address !== spec.address) {
+      // Never remove a container Clockwork did not create for this address.
+      throw new ContainerError(
+        `a container named "${spec.name}" already exists and ${
+          holder.address === null ? "was not created by Clockwork" : `belongs to ${holder.address}`
+        }; remove it or choose another name`,
+      );
+    }
     const stale = new Set([spec.name, ...await this.namesFor(spec.address)]);
     for (const name of stale) await this.remove(name);
     const result = await this.exec(runArguments(this.name, spec), 300_000);
@@ -328,10 +337,10 @@ export class ContainerRuntime {
     return started;
   }
 
-  /** Removes the container of `spec` and any other container labelled with its address. */
-  async destroy(spec: Pick<ContainerSpec, "name" | "address">): Promise<void> {
-    const names = new Set([spec.name, ...await this.namesFor(spec.address)]);
-    for (const name of names) await this.remove(name);
+  /** Removes every container labelled with `address`. */
+  async destroy(address: string): Promise<void> {
+    // Labels decide what is ours; a same-named stranger is never removed.
+    for (const name of await this.namesFor(address)) await this.remove(name);
   }
 }
 
@@ -365,8 +374,8 @@ export async function applyContainer(
 }
 
 /**
- * Stops and removes the container of a resource: every container with its
- * name or address label, or with `onlyId` just that one (the old half of a
+ * Stops and removes the container of a resource: every container labelled
+ * with its address, or with `onlyId` just that one (the old half of a
  * replace, which must not touch its successor).
  */
 export async function destroyContainer(
@@ -374,16 +383,12 @@ export async function destroyContainer(
   attributes: Readonly<Record<string, unknown>>,
   options: { log?: LogSink; onlyId?: string | null } = {},
 ): Promise<void> {
-  const name = typeof attributes.name === "string" && attributes.name !== ""
-    ? attributes.name
-    : containerSpec(address, { image: "-", ...attributes, runtime: attributes.runtime ?? null })
-      .name;
   const runtime = await runtimeFor(
     attributes.runtime === "docker" || attributes.runtime === "podman" ? attributes.runtime : null,
     options.log,
   );
   if (options.onlyId) await runtime.remove(options.onlyId);
-  else await runtime.destroy({ name, address });
+  else await runtime.destroy(address);
 }
 
 /**
