@@ -263,3 +263,25 @@ resource "file" "b" {
   assert.throws(() => Deno.statSync(join(dir, "b.txt")));
   assert.deepEqual(loadState(dir).value!.resources.map((r) => r.address), ["file.a"]);
 });
+
+Deno.test("sensitive values never reach step logs or output", async () => {
+  const dir = await project({
+    "main.cw": `
+variable "token" {
+  type      = string
+  default   = "hunter2-secret"
+  sensitive = true
+}
+resource "command" "leaky" {
+  run = "echo token=\${var.token}; exit 1"
+}
+`,
+  });
+  const result = await cli(dir, ["--json", "apply", "--auto-approve"]);
+  assert.equal(result.code, 1);
+  assert.doesNotMatch(result.stdout + result.stderr, /hunter2-secret/);
+  const failed = lines(result.stdout).find((e) => e.type === "step_end")!;
+  const log = Deno.readTextFileSync(String(failed.log));
+  assert.match(log, /token=\(sensitive\)/);
+  assert.doesNotMatch(log, /hunter2-secret/);
+});

@@ -280,6 +280,7 @@ export async function runPlan(
       logDir,
       parallelism: options.parallelism,
       signal: controller.signal,
+      redact: sensitiveValues(options.config, plan),
       onStepStart(step) {
         running++;
         events?.stepStart(step.address, step.action, { step: step.id });
@@ -362,6 +363,26 @@ async function runApplyAssertions(
 ): Promise<{ failed: number } | null> {
   if (options.command !== "apply" || options.config === null) return null;
   return null;
+}
+
+/** Every sensitive string we know of: sensitive variables and sensitive resource attributes. */
+function sensitiveValues(config: Config | null, plan: Plan): string[] {
+  const out = new Set<string>();
+  const collect = (value: unknown) => {
+    if (typeof value === "string") out.add(value);
+    else if (typeof value === "number") out.add(String(value));
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (value && typeof value === "object") Object.values(value).forEach(collect);
+  };
+  for (const variable of Object.values(config?.variables ?? {})) {
+    if (variable.sensitive) collect(variable.value);
+  }
+  for (const change of plan.changes) {
+    for (const r of [change.resource, change.prior]) {
+      for (const name of r?.sensitiveAttributes ?? []) collect(r!.attributes[name]);
+    }
+  }
+  return [...out];
 }
 
 async function observeAfter(

@@ -49,6 +49,8 @@ export interface RunOptions {
   readonly path?: string;
   /** Grace period between SIGTERM and SIGKILL on timeout (default 2 s). */
   readonly killGraceMs?: number;
+  /** Sensitive values: replaced by "(sensitive)" wherever they appear in step logs. */
+  readonly redact?: readonly string[];
 }
 
 export interface RunResult {
@@ -302,11 +304,32 @@ async function runProcess(
     killGroup("SIGTERM");
     graceTimer = setTimeout(() => killGroup("SIGKILL"), options.killGraceMs ?? 2000);
   }, step.timeoutMs);
+  const writeLog = (bytes: Uint8Array) => {
+    let offset = 0;
+    while (offset < bytes.length) offset += log.writeSync(bytes.subarray(offset));
+  };
+  const secrets = (options.redact ?? []).filter((s) => s.length >= 3);
   const copy = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) {
-      let offset = 0;
-      while (offset < chunk.length) offset += log.writeSync(chunk.subarray(offset));
+    if (secrets.length === 0) {
+      for await (const chunk of stream) writeLog(chunk);
+      return;
     }
+    // Line by line, so a secret split across two reads is still caught.
+    const encoder = new TextEncoder();
+    let pending = "";
+    const flush = (text: string) => {
+      for (const secret of secrets) text = text.replaceAll(secret, "(sensitive)");
+      writeLog(encoder.encode(text));
+    };
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      pending += text;
+      const cut = pending.lastIndexOf("\n");
+      if (cut >= 0) {
+        flush(pending.slice(0, cut + 1));
+        pending = pending.slice(cut + 1);
+      }
+    }
+    if (pending) flush(pending);
   };
   const [status] = await Promise.all([child.status, copy(child.stdout), copy(child.stderr)]);
   clearTimeout(timer);
