@@ -3,7 +3,8 @@
  * argument accessors that convert as Terraform does and report the offending
  * argument's index through FunctionError.
  */
-import { type CallInfo, FunctionError, type HclFunction } from "./eval.ts";
+import type { CallInfo, HclFunction } from "./eval.ts";
+import { FunctionError } from "./_eval_errors.ts";
 import { UNKNOWN, type Value, type ValueObject } from "./value.ts";
 import {
   convertToBool,

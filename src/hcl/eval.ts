@@ -36,6 +36,7 @@ import {
   sortedKeys,
   valuesEqual,
 } from "./_eval_values.ts";
+import { FunctionError } from "./_eval_errors.ts";
 import { standardFunctions } from "./functions.ts";
 import { acceptsUnknownElements } from "./_fn_support.ts";
 
@@ -48,12 +49,7 @@ export interface CallInfo {
   readonly baseDir: string;
 }
 
-export class FunctionError extends Error {
-  /** Index of the offending argument, so the diagnostic can point at it. */
-  constructor(message: string, readonly argIndex?: number) {
-    super(message);
-  }
-}
+export { FunctionError };
 
 export interface EvalContext {
   /** Root names in scope: `var`, `local`, `each`, `count`, `path`, resource types… */
