@@ -1,0 +1,337 @@
+/**
+ * `clockwork daemon [DIR] [--interval DURATION] [--once] [--auto-fix drift|all|none] [--max-repairs N]`
+ *
+ * Hands src/daemon the very stages `plan` and `apply` use: the configuration
+ * loader, the refreshing planner, the apply pipeline under the state lock
+ * (with `--json` events captured so each step's outcome is known), and the
+ * assertion runner. Renders the daemon's events as human lines on stderr or
+ * as NDJSON on stdout. See docs/DAEMON.md.
+ */
+import type { AssertionResult } from "../../assert/mod.ts";
+import type { Config } from "../../config/mod.ts";
+import {
+  AUTO_FIX_POLICIES,
+  type AutoFixPolicy,
+  type DaemonEvent,
+  type DaemonPipeline,
+  parseDuration,
+  runDaemon,
+  type StepOutcome,
+} from "../../daemon/mod.ts";
+import type { Diagnostic } from "../../hcl/mod.ts";
+import { lockHolderDead, readLockInfo, statePaths } from "../../state/mod.ts";
+import { DEFAULT_PARALLELISM, runPlan, withStateLock } from "../apply_pipeline.ts";
+import { configDir, loadConfiguration, makePlan } from "../pipeline.ts";
+import { eventWriter, painter } from "../views/mod.ts";
+import { runApplyAssertions } from "./assert.ts";
+import type { Command, CommandContext, Io } from "./_types.ts";
+
+const DEFAULT_INTERVAL = "30s";
+const DEFAULT_MAX_REPAIRS = 3;
+/** Events of the inner apply that the daemon's own stream passes on. */
+const FORWARDED = new Set(["step_start", "step_end"]);
+
+interface Flags {
+  intervalMs: number;
+  autoFix: AutoFixPolicy;
+  maxRepairs: number;
+}
+
+function flagError(ctx: CommandContext, code: string, summary: string): null {
+  ctx.reportDiagnostics([{ severity: "error", code, summary }]);
+  return null;
+}
+
+function parseFlags(ctx: CommandContext): Flags | null {
+  const rawInterval = ctx.values.interval ?? DEFAULT_INTERVAL;
+  const intervalMs = typeof rawInterval === "string" ? parseDuration(rawInterval) : null;
+  if (intervalMs === null) {
+    return flagError(
+      ctx,
+      "CW9300",
+      `--interval takes a duration such as 30s, 5m or 1h, not ${JSON.stringify(rawInterval)}`,
+    );
+  }
+  const rawPolicy = ctx.values["auto-fix"] ?? "drift";
+  if (!AUTO_FIX_POLICIES.includes(rawPolicy as AutoFixPolicy)) {
+    return flagError(
+      ctx,
+      "CW9301",
+      `--auto-fix takes ${AUTO_FIX_POLICIES.join(", ")}, not ${JSON.stringify(rawPolicy)}`,
+    );
+  }
+  const rawMax = ctx.values["max-repairs"] ?? String(DEFAULT_MAX_REPAIRS);
+  if (typeof rawMax !== "string" || !/^\d+$/.test(rawMax)) {
+    return flagError(
+      ctx,
+      "CW9302",
+      `--max-repairs takes a whole number, not ${JSON.stringify(rawMax)}`,
+    );
+  }
+  return { intervalMs, autoFix: rawPolicy as AutoFixPolicy, maxRepairs: Number(rawMax) };
+}
+
+function lockHolder(config: Config): string | null {
+  const info = readLockInfo(statePaths(config.rootDir, config.settings.state?.path).lock);
+  if (!info) return null;
+  const who = `pid ${info.pid} on ${info.host} (${info.command}, since ${info.started})`;
+  return lockHolderDead(info)
+    ? `${who}, which is no longer running (run clockwork force-unlock)`
+    : who;
+}
+
+/**
+ * Runs a plan the way `apply --auto-approve --json` does, with its event
+ * stream captured: step outcomes are read from it, step events are passed on
+ * in JSON mode, and the plan rendering is dropped (the daemon reports for itself).
+ */
+async function applyPlan(
+  ctx: CommandContext,
+  dir: string,
+  config: Config,
+  plan: Parameters<DaemonPipeline["apply"]>[1],
+  state: Parameters<DaemonPipeline["apply"]>[2],
+) {
+  const outcomes = new Map<string, StepOutcome>();
+  const forward = ctx.globals.json ? ctx.io.stdout : null;
+  const inner: Io = {
+    stdout(text) {
+      for (const line of text.split("\n")) {
+        if (!line) continue;
+        let event: { type?: string; address?: string; status?: string; message?: string };
+        try {
+          event = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (event.type === "step_end" && typeof event.address === "string") {
+          const before = outcomes.get(event.address);
+          if (event.status !== "ok") {
+            outcomes.set(event.address, {
+              address: event.address,
+              status: "failed",
+              message: event.message ?? (event.status === "skipped" ? "not started" : "failed"),
+            });
+          } else if (!before) outcomes.set(event.address, { address: event.address, status: "ok" });
+        }
+        if (forward && event.type && FORWARDED.has(event.type)) forward(line + "\n");
+      }
+    },
+    stderr: (text) => ctx.io.stderr(text),
+    interactive: false,
+    color: false,
+    progress: false,
+    readLine: () => Promise.resolve(null),
+  };
+  let entered = false;
+  const beforeLock: Diagnostic[] = [];
+  const innerCtx: CommandContext = {
+    ...ctx,
+    globals: { ...ctx.globals, json: true },
+    io: inner,
+    reportDiagnostics(diagnostics) {
+      if (!entered) beforeLock.push(...diagnostics);
+      else ctx.reportDiagnostics(diagnostics);
+    },
+  };
+  const code = await withStateLock(
+    innerCtx,
+    dir,
+    config.settings.state?.path ?? null,
+    "daemon",
+    (backend) => {
+      entered = true;
+      ctx.reportDiagnostics(beforeLock.splice(0));
+      return runPlan(innerCtx, backend, plan, state, {
+        command: "apply",
+        rootDir: dir,
+        autoApprove: true,
+        parallelism: DEFAULT_PARALLELISM,
+        // Assertions of what was repaired run through the daemon's own call below.
+        config: null,
+      });
+    },
+  );
+  if (!entered) {
+    return {
+      lockedBy: lockHolder(config) ?? beforeLock.map((d) => d.summary).join("; "),
+      results: [],
+      failed: false,
+    };
+  }
+  return { lockedBy: null, results: [...outcomes.values()], failed: code !== 0 };
+}
+
+function pipelineFor(ctx: CommandContext, dir: string): DaemonPipeline {
+  return {
+    load: () => Promise.resolve(loadConfiguration(ctx, dir)),
+    plan: (config) => makePlan(ctx, config, { refresh: true }),
+    lockHolder,
+    apply: (config, plan, state) => applyPlan(ctx, dir, config, plan, state),
+    async assert(config, addresses): Promise<AssertionResult[]> {
+      const run = await runApplyAssertions(config, addresses, { includeChecks: false });
+      return run.results;
+    },
+    report: (diagnostics) => ctx.reportDiagnostics(diagnostics),
+  };
+}
+
+/** Human lines on stderr: one per repaired or skipped difference, the rest only at --log-level info. */
+function humanRenderer(ctx: CommandContext, once: boolean): (event: DaemonEvent) => void {
+  const paint = painter({ color: ctx.io.color });
+  const line = (text: string) => ctx.io.stderr(text + "\n");
+  const label = (kind: string | undefined) => kind === "drift" ? "drift" : "change";
+  return (event) => {
+    switch (event.type) {
+      case "cycle_start":
+        ctx.log("info", `daemon: cycle ${event.cycle} (${event.trigger})`);
+        return;
+      case "drift":
+        return;
+      case "repair": {
+        const verb = event.kind === "drift" ? "repaired" : "applied";
+        const checks = event.assertions.passed + event.assertions.failed;
+        const assertions = checks === 0
+          ? ""
+          : event.assertions.failed === 0
+          ? ` (assertions: ${event.assertions.passed} passed)`
+          : ` (assertions: ${event.assertions.failed} of ${checks} FAILED)`;
+        line(
+          `${label(event.kind)}: ${event.address} ${event.summary} → ${
+            event.status === "ok"
+              ? paint("ok", verb) + assertions
+              : paint("error", `repair FAILED: ${event.message ?? "unknown error"}`)
+          }`,
+        );
+        return;
+      }
+      case "skipped": {
+        if (event.repeat) return;
+        if (event.address === undefined) {
+          line(`daemon: ${event.message}`);
+          return;
+        }
+        const not = event.kind === "drift" ? "not repaired" : "not applied";
+        line(
+          `${label(event.kind)}: ${event.address} ${event.summary ?? ""} → ${
+            paint("warning", `${not}: ${event.message}`)
+          }${event.proposed ? ` (to apply it: ${event.proposed})` : ""}`,
+        );
+        return;
+      }
+      case "assert_result":
+        if (!event.passed) {
+          line(`  assertion ${event.kind} on ${event.address} failed: ${event.message}`);
+        }
+        return;
+      case "cycle_end": {
+        if (!once) return;
+        const parts = [
+          `${event.differences} difference${event.differences === 1 ? "" : "s"}`,
+          `${event.repaired} repaired`,
+          ...(event.failed ? [`${event.failed} failed`] : []),
+          `${event.remaining} left`,
+        ];
+        line(
+          event.status === "clean" ? "daemon: no drift" : `daemon: ${parts.join(", ")}`,
+        );
+        return;
+      }
+    }
+  };
+}
+
+export const daemonCommand: Command = {
+  name: "daemon",
+  summary: "watch files and live state; repair drift within the auto-fix policy",
+  usage:
+    "clockwork daemon [DIR] [--interval DURATION] [--once] [--auto-fix drift|all|none] [--max-repairs N]",
+  description:
+    "Every interval, and soon after a .cw/.cwvars file or a managed file changes, plans with a\n" +
+    "refresh and sorts what differs into drift (changed outside Clockwork) and configuration\n" +
+    "changes. Drift of files, directories and containers is repaired by applying just those\n" +
+    "changes; configuration changes only with --auto-fix all; deletes never (they are proposed).\n" +
+    "A resource repaired --max-repairs times within an hour is reported as flapping and left\n" +
+    "alone. The state lock is held only while repairing; a cycle that finds it held is skipped.\n" +
+    "--once: one cycle; exit 0 when nothing is left different, 1 on an error, 2 when something\n" +
+    "is left unrepaired or unapplied, 3 when a repaired resource's assertions fail.\n" +
+    "Otherwise it runs until SIGINT or SIGTERM, finishes the current cycle and exits 0.",
+  options: {
+    interval: {
+      type: "string",
+      valueName: "DURATION",
+      description: "time between drift checks, e.g. 30s, 5m or 1h (default 30s)",
+    },
+    once: { type: "boolean", description: "check once, repair, and exit" },
+    "auto-fix": {
+      type: "string",
+      valueName: "POLICY",
+      description: "what to apply unasked: drift (default), all, or none",
+    },
+    "max-repairs": {
+      type: "string",
+      valueName: "N",
+      description: "repairs of one resource per hour before it counts as flapping (default 3)",
+    },
+  },
+  positionals: { min: 0, max: 1, names: "[DIR]" },
+  output: "stream",
+  async run(ctx) {
+    const flags = parseFlags(ctx);
+    if (!flags) return 1;
+    const dir = configDir(ctx);
+    let isDirectory = false;
+    try {
+      isDirectory = Deno.statSync(dir).isDirectory;
+    } catch { /* reported below */ }
+    if (!isDirectory) {
+      flagError(ctx, "CW9303", `${dir} is not a directory`);
+      return 1;
+    }
+    const once = ctx.values.once === true;
+    const events = ctx.globals.json ? eventWriter(ctx.io) : null;
+    const human = humanRenderer(ctx, once);
+    const emit = (event: DaemonEvent) => {
+      if (!events) return human(event);
+      const { type, ...fields } = event;
+      events.emit(type, fields);
+    };
+
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    const signals: Deno.Signal[] = once ? [] : ["SIGINT", "SIGTERM"];
+    const listening: Deno.Signal[] = [];
+    for (const signal of signals) {
+      try {
+        Deno.addSignalListener(signal, stop);
+        listening.push(signal);
+      } catch { /* not supported on this platform */ }
+    }
+    if (!once && !events) {
+      ctx.io.stderr(
+        `daemon: watching ${dir} every ${ctx.values.interval ?? DEFAULT_INTERVAL} ` +
+          `(auto-fix ${flags.autoFix}, at most ${flags.maxRepairs} repairs per resource per hour); ` +
+          `Ctrl-C stops it\n`,
+      );
+    }
+    try {
+      const code = await runDaemon(
+        {
+          dir,
+          intervalMs: flags.intervalMs,
+          once,
+          autoFix: flags.autoFix,
+          maxRepairs: flags.maxRepairs,
+          signal: controller.signal,
+          historyPath: `${dir}/.clockwork/daemon-repairs.json`,
+        },
+        pipelineFor(ctx, dir),
+        emit,
+      );
+      if (!once && !events) ctx.io.stderr("daemon: stopped\n");
+      return code;
+    } finally {
+      for (const signal of listening) Deno.removeSignalListener(signal, stop);
+    }
+  },
+};

@@ -1,0 +1,161 @@
+/**
+ * What wakes the daemon: the interval timer, and file-change notifications
+ * from Deno.watchFs on the configuration directory (configuration files and
+ * files Clockwork manages there), debounced so an editor's save burst is one
+ * cycle.
+ */
+import { join, resolve, sep } from "node:path";
+
+const UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/** `30s`, `5m`, `1h`, `1m30s`, `500ms` → milliseconds; null when it does not parse or is zero. */
+export function parseDuration(text: string): number | null {
+  const trimmed = text.trim();
+  if (!/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(trimmed)) return null;
+  let total = 0;
+  for (const [, amount, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|h|m|s)/g)) {
+    total += Number(amount) * UNITS[unit];
+  }
+  total = Math.round(total);
+  return total > 0 ? total : null;
+}
+
+export function isConfigFile(path: string): boolean {
+  return path.endsWith(".cw") || path.endsWith(".cwvars");
+}
+
+/**
+ * A cheap summary of the configuration on disk: size and modification time of
+ * every file the last load read, plus the names of the directory's `.cw` and
+ * `.cwvars` files (so a new file counts). Equal fingerprints: no reload.
+ */
+export function configFingerprint(dir: string, filesRead: readonly string[]): string {
+  const parts: string[] = [];
+  try {
+    const names = [...Deno.readDirSync(dir)]
+      .filter((e) => e.isFile && isConfigFile(e.name))
+      .map((e) => e.name)
+      .sort();
+    parts.push(names.join("\n"));
+  } catch {
+    parts.push("(unreadable)");
+  }
+  for (const file of filesRead) {
+    try {
+      const info = Deno.statSync(resolve(dir, file));
+      parts.push(`${file}:${info.size}:${info.mtime?.getTime() ?? 0}`);
+    } catch {
+      parts.push(`${file}:missing`);
+    }
+  }
+  return parts.join("\0");
+}
+
+export type WakeReason = "timer" | "change" | "stop";
+
+/** A sleep that a file change or a stop request can cut short. */
+export class Waker {
+  #changed = false;
+  #configChanged = false;
+  #notify: (() => void) | null = null;
+
+  /** A file changed; `config` when it was a configuration file. */
+  poke(config: boolean): void {
+    this.#changed = true;
+    if (config) this.#configChanged = true;
+    this.#notify?.();
+  }
+
+  /** Whether a configuration file changed since the last call. */
+  takeConfigChanged(): boolean {
+    const changed = this.#configChanged;
+    this.#configChanged = false;
+    return changed;
+  }
+
+  /**
+   * Waits for the timer, a change (followed by `debounceMs` without further
+   * changes), or the signal.
+   */
+  async wait(ms: number, debounceMs: number, signal?: AbortSignal): Promise<WakeReason> {
+    const first = await this.#sleep(ms, signal);
+    if (first !== "change") return first;
+    // Debounce: keep waiting while changes keep coming, but never past a few rounds.
+    for (let round = 0; round < 10; round++) {
+      this.#changed = false;
+      const next = await this.#sleep(debounceMs, signal);
+      if (next === "stop") return "stop";
+      if (next === "timer") break;
+    }
+    this.#changed = false;
+    return "change";
+  }
+
+  #sleep(ms: number, signal?: AbortSignal): Promise<WakeReason> {
+    if (signal?.aborted) return Promise.resolve("stop");
+    if (this.#changed) return Promise.resolve("change");
+    return new Promise((done) => {
+      const finish = (reason: WakeReason) => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        this.#notify = null;
+        done(reason);
+      };
+      const onAbort = () => finish("stop");
+      const timer = setTimeout(() => finish("timer"), ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#notify = () => finish("change");
+    });
+  }
+}
+
+/**
+ * Watches `dir` recursively; pokes the waker for configuration files and for
+ * paths under `managed()` (files and directories Clockwork records). Changes
+ * under `.clockwork/` (state, logs, build) are Clockwork's own and ignored.
+ * Returns a function that stops watching; a directory that cannot be watched
+ * leaves the timer alone in charge.
+ */
+export function watchDirectory(
+  dir: string,
+  waker: Waker,
+  managed: () => ReadonlySet<string>,
+): () => void {
+  let watcher: Deno.FsWatcher;
+  try {
+    watcher = Deno.watchFs(dir, { recursive: true });
+  } catch {
+    return () => {};
+  }
+  const internal = join(dir, ".clockwork") + sep;
+  (async () => {
+    try {
+      for await (const event of watcher) {
+        if (event.kind === "access") continue;
+        let config = false;
+        let relevant = false;
+        const paths = managed();
+        for (const path of event.paths) {
+          if (path.startsWith(internal)) continue;
+          if (isConfigFile(path)) config = relevant = true;
+          else if (isManaged(path, paths)) relevant = true;
+        }
+        if (relevant) waker.poke(config);
+      }
+    } catch { /* closed */ }
+  })();
+  return () => {
+    try {
+      watcher.close();
+    } catch { /* already closed */ }
+  };
+}
+
+function isManaged(path: string, managed: ReadonlySet<string>): boolean {
+  if (managed.has(path)) return true;
+  // A change inside a managed directory (or to a parent of a managed file) is worth a look.
+  for (let at = path.lastIndexOf(sep); at > 0; at = path.lastIndexOf(sep, at - 1)) {
+    if (managed.has(path.slice(0, at))) return true;
+  }
+  return false;
+}
