@@ -256,3 +256,28 @@ Deno.test("unknown arguments give unknown results except for element-moving func
   assertEquals(run(`concat([u], [1])`).value, [UNKNOWN, 1]);
   assertEquals(run(`lookup({a = u, b = 1}, "b")`).value, 1);
 });
+
+Deno.test("every evaluator and library module can be imported first (no import-cycle hazards)", async () => {
+  const modules = [
+    "eval.ts",
+    "functions.ts",
+    "format.ts",
+    "_eval_values.ts",
+    "_eval_errors.ts",
+    "_fn_support.ts",
+    "_fn_format.ts",
+    "_fn_encoding.ts",
+    "_fn_files.ts",
+    "_fn_yaml.ts",
+  ];
+  const results = await Promise.all(modules.map(async (m) => {
+    const url = new URL(`./${m}`, import.meta.url).href;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", `await import(${JSON.stringify(url)});`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { m, code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+  }));
+  for (const r of results) assertEquals(r.code, 0, `${r.m}: ${r.stderr}`);
+});
