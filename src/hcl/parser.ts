@@ -572,6 +572,28 @@ class Parser {
 
   quotedLabel(): BlockLabel {
     const open = this.pos;
+    const types = this.types;
+    if (types[open + 1] === T.QuotedLit && types[open + 2] === T.CQuote) {
+      // Fast path: a plain label needs no template node.
+      const start = this.starts[open + 1];
+      const end = this.ends[open + 1];
+      let plain = true;
+      for (let i = start; i < end; i++) {
+        const c = this.src.charCodeAt(i);
+        if (c === 92 || c === 123) {
+          plain = false;
+          break;
+        }
+      }
+      if (plain) {
+        this.pos = open + 3;
+        return {
+          value: this.src.slice(start, end),
+          quoted: true,
+          range: { filename: this.filename, start: start - 1, end: end + 1 },
+        };
+      }
+    }
     const tmpl = this.simpleQuoted() ?? this.quotedTemplate();
     if (
       tmpl.parts.length > 1 || (tmpl.parts.length === 1 && tmpl.parts[0].kind !== "TemplateLiteral")
@@ -584,7 +606,6 @@ class Parser {
       );
     }
     const value = tmpl.parts.length === 0 ? "" : (tmpl.parts[0] as { value: string }).value;
-    void open;
     return { value, quoted: true, range: tmpl.range };
   }
 
@@ -1119,9 +1140,31 @@ class Parser {
     const close = this.pos++;
     this.depth--;
     this.nl = saved;
-    applyStripMarkers(raw);
-    const parts = nestDirectives(raw, this);
+    const parts = this.plainParts(raw) ?? (applyStripMarkers(raw), nestDirectives(raw, this));
     return { kind: "Template", parts, range: this.span(this.starts[open], this.ends[close]) };
+  }
+
+  /** Literals and interpolations without strip markers map one to one: skip the general pass. */
+  plainParts(raw: RawPart[]): TemplatePart[] | undefined {
+    const parts: TemplatePart[] = new Array(raw.length);
+    const filename = this.filename;
+    for (let k = 0; k < raw.length; k++) {
+      const p = raw[k];
+      if (p.kind === "lit") {
+        parts[k] = {
+          kind: "TemplateLiteral",
+          value: p.value,
+          range: { filename, start: p.start, end: p.end },
+        };
+      } else if (p.kind === "interp" && !p.stripBefore && !p.stripAfter) {
+        parts[k] = {
+          kind: "TemplateInterpolation",
+          expr: p.expr,
+          range: { filename, start: p.start, end: p.end },
+        };
+      } else return undefined;
+    }
+    return parts;
   }
 
   heredoc(): TemplateExpr {
