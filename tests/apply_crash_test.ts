@@ -67,6 +67,9 @@ Deno.test("SIGKILL during apply: state records exactly the finished steps; the n
     child,
     (e) => e.type === "step_start" && e.address === "command.c",
   );
+  // Let c's process get going (a kill between fork and bwrap's parent-death
+  // hook could orphan it), then kill the CLI in the middle of it.
+  await new Promise((r) => setTimeout(r, 400));
   child.kill("SIGKILL");
   await child.status;
   await rest;

@@ -1,7 +1,7 @@
 /** `clockwork force-unlock`: removes a state lock left by a process that died. */
-import { FileStateBackend } from "../../state/mod.ts";
 import { jsonOut } from "../views/mod.ts";
 import type { Command } from "./_types.ts";
+import { backendFor } from "./state.ts";
 
 export const forceUnlockCommand: Command = {
   name: "force-unlock",
@@ -9,7 +9,7 @@ export const forceUnlockCommand: Command = {
   usage: "clockwork force-unlock",
   options: {},
   run(ctx) {
-    const backend = new FileStateBackend(ctx.cwd);
+    const backend = backendFor(ctx);
     const result = backend.forceUnlock();
     ctx.reportDiagnostics(result.diagnostics);
     if (result.diagnostics.some((d) => d.severity === "error")) return Promise.resolve(1);

@@ -3,6 +3,7 @@
  * the file backend at `.clockwork/state.json` under the working directory.
  */
 import { resolve } from "node:path";
+import { loadConfig } from "../../config/mod.ts";
 import {
   FileStateBackend,
   hostName,
@@ -13,9 +14,32 @@ import {
 import { formatValue, jsonOut, SENSITIVE_TEXT, toJsonValue } from "../views/mod.ts";
 import type { Command, CommandContext } from "./_types.ts";
 
+/**
+ * The backend of the configuration in the working directory: its
+ * `clockwork { state { path } }` when the configuration loads, else the
+ * default `.clockwork/state.json` (state commands must work on a broken config).
+ */
+export function backendFor(ctx: CommandContext): FileStateBackend {
+  const dir = resolve(ctx.cwd);
+  let path: string | null = null;
+  try {
+    const loaded = loadConfig({
+      dir,
+      vars: ctx.globals.vars,
+      varFiles: ctx.globals.varFiles,
+      env: ctx.env,
+      cwd: ctx.cwd,
+    });
+    path = loaded.config?.settings.state?.path ?? null;
+  } catch { /* no readable configuration: the default location */ }
+  return new FileStateBackend(dir, path);
+}
+
 /** The state the commands read, or an exit code after reporting why there is none. */
-export function readStateFor(ctx: CommandContext, dir = "."): State | number {
-  const backend = new FileStateBackend(resolve(ctx.cwd, dir));
+export function readStateFor(
+  ctx: CommandContext,
+  backend: FileStateBackend = backendFor(ctx),
+): State | number {
   const result = backend.readSync();
   ctx.reportDiagnostics(result.diagnostics);
   if (result.diagnostics.some((d) => d.severity === "error")) return 1;
@@ -125,7 +149,7 @@ export const stateRmCommand: Command = {
   options: {},
   positionals: { min: 1, max: 1, names: "ADDR" },
   run(ctx) {
-    const backend = new FileStateBackend(ctx.cwd);
+    const backend = backendFor(ctx);
     const locked = backend.lockSync({
       pid: Deno.pid,
       host: hostName(),
@@ -137,7 +161,7 @@ export const stateRmCommand: Command = {
       return Promise.resolve(1);
     }
     try {
-      const state = readStateFor(ctx);
+      const state = readStateFor(ctx, backend);
       if (typeof state === "number") return Promise.resolve(state);
       const address = ctx.positionals[0];
       if (!findResource(ctx, state, address)) return Promise.resolve(1);
@@ -161,7 +185,7 @@ export const statePullCommand: Command = {
   usage: "clockwork state pull",
   options: {},
   run(ctx) {
-    const backend = new FileStateBackend(ctx.cwd);
+    const backend = backendFor(ctx);
     const result = backend.readSync();
     ctx.reportDiagnostics(result.diagnostics);
     if (result.diagnostics.some((d) => d.severity === "error")) return Promise.resolve(1);
