@@ -153,8 +153,23 @@ function stripHeredocs(text: string): string {
   return text.replace(/<<-?(\w+)\n[\s\S]*?\n\s*\1\n/g, "HEREDOC\n");
 }
 
-/** Non-whitespace token texts, so formatting provably changed only spacing. */
+/**
+ * The file's AST without positions, modulo terraform fmt's two rewrites
+ * (quoted labels, unwrapped lone interpolations), so formatting provably
+ * changed nothing else.
+ */
 function tokensOf(text: string, file: string): string {
   const p = parse(text, file);
-  return JSON.stringify(p.body, (k, v) => (k === "range" || k.endsWith("Range") ? undefined : v));
+  return JSON.stringify(p.body, (k, v) => {
+    if (k === "range" || k.endsWith("Range") || k === "quoted") return undefined;
+    for (;;) {
+      if (v && v.kind === "Parens") v = v.expr;
+      else if (
+        v && v.kind === "Template" && !v.heredoc && v.parts.length === 1 &&
+        v.parts[0].kind === "TemplateInterpolation"
+      ) {
+        v = v.parts[0].expr;
+      } else return v;
+    }
+  });
 }

@@ -18,14 +18,15 @@
  * exactly one newline. Input that does not parse is returned unchanged with
  * the parser's diagnostics.
  */
+import type { Body, Expression } from "./ast.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { lex, type TokenType } from "./lexer.ts";
 import { parse } from "./parser.ts";
 import { codePointLength } from "./source.ts";
 
-/** A formatter token: heredocs are folded into one opaque token. */
+/** A formatter token: heredocs are folded into one opaque token; `Label` is a quoted block label. */
 interface FmtToken {
-  type: TokenType | "Heredoc";
+  type: TokenType | "Heredoc" | "Label";
   text: string;
   /** Spaces written before the token. */
   spaces: number;
@@ -48,7 +49,7 @@ export function format(
   if (parsed.diagnostics.some((d) => d.severity === "error")) {
     return { text: source, diagnostics: parsed.diagnostics };
   }
-  const lines = splitLines(source, filename);
+  const lines = splitLines(prepareTokens(source, filename, parsed.body));
   formatIndent(lines);
   formatSpaces(lines);
   formatCells(lines);
@@ -77,8 +78,122 @@ function isLineComment(t: FmtToken): boolean {
   return t.type === "Comment" && !t.text.startsWith("/*");
 }
 
-function splitLines(source: string, filename: string): Line[] {
+/**
+ * The tokens to lay out, with terraform fmt's two rewrites applied on top of
+ * the spacing rules: identifier block labels become quoted (`module cache` →
+ * `module "cache"`), and an attribute value that is a lone interpolation
+ * (`"${var.x}"`) is unwrapped to the bare expression.
+ */
+function prepareTokens(source: string, filename: string, body: Body): FmtToken[] {
   const tokens = lex(source, filename).tokens;
+  const labels = new Set<number>();
+  const attributes: Expression[] = [];
+  collectRewrites(body, labels, attributes);
+  const dropped = new Set<number>();
+  const wrapped = new Map<number, "(" | ")">();
+  if (attributes.length > 0) {
+    let t = 0;
+    for (const expr of attributes) {
+      while (t < tokens.length && tokens[t].start < expr.range.start) t++;
+      let end = t;
+      while (end < tokens.length && tokens[end].end <= expr.range.end) end++;
+      planUnwrap(tokens, t, end, dropped, wrapped);
+    }
+  }
+  const out: FmtToken[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i];
+    if (tok.type === "EOF") break;
+    if (dropped.has(tok.start)) continue;
+    if (wrapped.get(tok.start) === "(") out.push({ type: "OParen", text: "(", spaces: 0 });
+    if (tok.type === "OHeredoc") {
+      // The whole heredoc, markers included, is copied as written.
+      let j = i;
+      while (j + 1 < tokens.length && tokens[j].type !== "CHeredoc") j++;
+      const closed = tokens[j].type === "CHeredoc";
+      out.push({
+        type: "Heredoc",
+        text: source.slice(tok.start, closed ? tokens[j].end : tokens[j].start),
+        spaces: 0,
+      });
+      i = closed ? j : j - 1;
+    } else if (tok.type === "Ident" && labels.has(tok.start)) {
+      out.push({
+        type: "Label",
+        text: JSON.stringify(source.slice(tok.start, tok.end)),
+        spaces: 0,
+      });
+    } else {
+      let text = source.slice(tok.start, tok.end);
+      if (tok.type === "Comment" && !text.startsWith("/*")) text = text.replace(/[ \t\r\n]+$/, "");
+      out.push({ type: tok.type, text, spaces: 0 });
+    }
+    if (wrapped.get(tok.end) === ")" && !dropped.has(tok.start)) {
+      out.push({ type: "CParen", text: ")", spaces: 0 });
+    }
+  }
+  return out;
+}
+
+function collectRewrites(body: Body, labels: Set<number>, attributes: Expression[]): void {
+  for (const item of body.items) {
+    if (item.kind === "Attribute") {
+      if (item.expr.kind === "Template" && !item.expr.heredoc) attributes.push(item.expr);
+      continue;
+    }
+    for (const label of item.labels) if (!label.quoted) labels.add(label.range.start);
+    collectRewrites(item.body, labels, attributes);
+  }
+}
+
+/**
+ * Terraform's rule for `"${ expr }"`: unwrap when the quotes hold exactly one
+ * interpolation and no literal text at the top level; a multi-line
+ * expression is wrapped in parentheses so it still parses.
+ */
+function planUnwrap(
+  tokens: readonly { type: TokenType; start: number; end: number }[],
+  from: number,
+  to: number,
+  dropped: Set<number>,
+  wrapped: Map<number, "(" | ")">,
+): void {
+  if (to - from < 5) return;
+  if (
+    tokens[from].type !== "OQuote" || tokens[from + 1].type !== "TemplateInterp" ||
+    tokens[to - 2].type !== "TemplateSeqEnd" || tokens[to - 1].type !== "CQuote"
+  ) {
+    return;
+  }
+  let quotes = 0;
+  for (let i = from + 2; i < to - 2; i++) {
+    const type = tokens[i].type;
+    if (type === "OQuote") quotes++;
+    else if (type === "CQuote") quotes--;
+    else if (quotes > 0) continue;
+    else if (type === "TemplateInterp" || type === "TemplateSeqEnd" || type === "QuotedLit") {
+      return;
+    }
+  }
+  let first = from + 2;
+  let last = to - 3;
+  for (const i of [from, from + 1, to - 2, to - 1]) dropped.add(tokens[i].start);
+  while (first <= last && tokens[first].type === "Newline") dropped.add(tokens[first++].start);
+  while (last >= first && tokens[last].type === "Newline") dropped.add(tokens[last--].start);
+  if (first > last) return;
+  let multiLine = false;
+  for (let i = first; i <= last; i++) if (tokens[i].type === "Newline") multiLine = true;
+  const parenthesised = tokens[first].type === "OParen" && tokens[last].type === "CParen";
+  if (multiLine && !parenthesised) {
+    wrapped.set(tokens[first].start, "(");
+    wrapped.set(tokens[last].end, ")");
+  } else {
+    // `"${"${x}"}"` unwraps twice, so formatting stays idempotent.
+    planUnwrap(tokens, first, last + 1, dropped, wrapped);
+  }
+}
+
+function splitLines(tokens: FmtToken[]): Line[] {
   const lines: Line[] = [];
   let current: FmtToken[] = [];
   const finish = () => {
@@ -86,25 +201,9 @@ function splitLines(source: string, filename: string): Line[] {
     current = [];
     lines.push(line);
   };
-  for (let i = 0; i < tokens.length; i++) {
-    const tok = tokens[i];
-    if (tok.type === "EOF") break;
-    if (tok.type === "Newline") {
-      finish();
-      continue;
-    }
-    if (tok.type === "OHeredoc") {
-      // The whole heredoc, markers included, is copied as written.
-      let j = i;
-      while (j + 1 < tokens.length && tokens[j].type !== "CHeredoc") j++;
-      const end = tokens[j].type === "CHeredoc" ? tokens[j].end : tokens[j].start;
-      current.push({ type: "Heredoc", text: source.slice(tok.start, end), spaces: 0 });
-      i = tokens[j].type === "CHeredoc" ? j : j - 1;
-      continue;
-    }
-    let text = source.slice(tok.start, tok.end);
-    if (tok.type === "Comment" && !text.startsWith("/*")) text = text.replace(/[ \t\r\n]+$/, "");
-    current.push({ type: tok.type, text, spaces: 0 });
+  for (const tok of tokens) {
+    if (tok.type === "Newline") finish();
+    else current.push(tok);
   }
   if (current.length > 0) finish();
   for (const line of lines) {

@@ -15,3 +15,16 @@ output "greeting" {
 no indent stripping   ${var.x}
 EOT
 }
+locals {
+  unwrapped = "${var.port}"
+  nested_quotes = "${format("%s", "${var.a}")}"
+  multi_line = "${
+    var.enabled
+    ? "yes"
+    : "no"
+  }"
+  kept_literal = "x${var.a}"
+  kept_two = "${var.a}${var.b}"
+  kept_strip = "${~ var.a ~}"
+  in_object = { key = "${var.a}" }
+}
