@@ -1,0 +1,403 @@
+/**
+ * `clockwork daemon` end to end through the real CLI: drift repair of exactly
+ * what drifted, the auto-fix policy, deletes only proposed, the repair budget,
+ * the state lock, and the long-running mode with SIGTERM.
+ */
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { hostName, loadState } from "../src/state/mod.ts";
+import { type CliResult, makeTempDir, runCli, writeFiles } from "./support/cli.ts";
+
+type Event = Record<string, unknown> & { format_version: string; type: string };
+
+const TWO_FILES = `
+resource "file" "a" {
+  path    = "\${path.module}/a.txt"
+  content = "alpha\\n"
+}
+resource "file" "b" {
+  path    = "\${path.module}/b.txt"
+  content = "beta\\n"
+}
+`;
+
+function events(stdout: string): Event[] {
+  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+}
+
+function ofType(all: Event[], type: string): Event[] {
+  return all.filter((e) => e.type === type);
+}
+
+function explain(r: CliResult): string {
+  return `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+}
+
+/** A directory with `main.cw` applied. */
+async function applied(config = TWO_FILES): Promise<string> {
+  const dir = await makeTempDir("clockwork-daemon-");
+  await writeFiles(dir, { "main.cw": config });
+  const apply = await runCli(["apply", "--auto-approve"], { cwd: dir });
+  assert.equal(apply.code, 0, explain(apply));
+  return dir;
+}
+
+const read = (dir: string, name: string) => Deno.readTextFileSync(join(dir, name));
+
+Deno.test("daemon --once: repairs exactly the file modified outside Clockwork", async () => {
+  const dir = await applied();
+  const untouchedBefore = Deno.statSync(join(dir, "b.txt")).mtime!.getTime();
+  const serialBefore = loadState(dir).value!.serial;
+  await new Promise((r) => setTimeout(r, 20));
+  Deno.writeTextFileSync(join(dir, "a.txt"), "changed by hand\n");
+
+  const result = await runCli(["--json", "daemon", "--once"], { cwd: dir });
+  assert.equal(result.code, 0, explain(result));
+  assert.equal(read(dir, "a.txt"), "alpha\n");
+  assert.equal(read(dir, "b.txt"), "beta\n");
+  assert.equal(Deno.statSync(join(dir, "b.txt")).mtime!.getTime(), untouchedBefore);
+
+  const all = events(result.stdout);
+  assert.ok(all.every((e) => e.format_version === "1"));
+  assert.equal(all[0].type, "cycle_start");
+  assert.equal(all.at(-1)!.type, "cycle_end");
+  assert.deepEqual(
+    ofType(all, "drift").map((e) => [e.address, e.kind, e.summary]),
+    [["file.a", "drift", "modified outside Clockwork"]],
+  );
+  assert.deepEqual(ofType(all, "repair").map((e) => [e.address, e.status]), [["file.a", "ok"]]);
+  assert.deepEqual(ofType(all, "step_start").map((e) => e.address), ["file.a"]);
+  assert.equal(all.at(-1)!.status, "repaired");
+  assert.equal(all.at(-1)!.remaining, 0);
+
+  // State recorded the repair; the next cycle finds nothing and changes nothing.
+  const state = loadState(dir).value!;
+  assert.equal(state.serial, serialBefore + 1);
+  const again = await runCli(["--json", "daemon", "--once"], { cwd: dir });
+  assert.equal(again.code, 0, explain(again));
+  assert.deepEqual(events(again.stdout).map((e) => e.type), ["cycle_start", "cycle_end"]);
+  assert.equal(events(again.stdout)[1].status, "clean");
+  assert.equal(loadState(dir).value!.serial, state.serial);
+});
+
+Deno.test("daemon --once: a deleted file is recreated; human line on stderr", async () => {
+  const dir = await applied();
+  Deno.removeSync(join(dir, "b.txt"));
+  const result = await runCli(["daemon", "--once"], { cwd: dir });
+  assert.equal(result.code, 0, explain(result));
+  assert.equal(read(dir, "b.txt"), "beta\n");
+  assert.equal(read(dir, "a.txt"), "alpha\n");
+  assert.match(result.stderr, /drift: file\.b deleted outside Clockwork → repaired/);
+  assert.equal(result.stdout, "");
+});
+
+Deno.test("daemon --once: configuration changes are reported, not applied, by default (exit 2); --auto-fix all applies them", async () => {
+  const dir = await applied();
+  const stateBefore = read(dir, ".clockwork/state.json");
+  await writeFiles(dir, {
+    "main.cw": TWO_FILES.replace('"beta\\n"', '"beta two\\n"') + `
+resource "file" "c" {
+  path    = "\${path.module}/c.txt"
+  content = "gamma\\n"
+}
+`,
+  });
+
+  const report = await runCli(["--json", "daemon", "--once"], { cwd: dir });
+  assert.equal(report.code, 2, explain(report));
+  assert.equal(read(dir, "b.txt"), "beta\n");
+  assert.throws(() => Deno.statSync(join(dir, "c.txt")));
+  assert.equal(read(dir, ".clockwork/state.json"), stateBefore);
+  const all = events(report.stdout);
+  assert.deepEqual(
+    ofType(all, "drift").map((e) => [e.address, e.kind, e.action]),
+    [["file.b", "config", "update"], ["file.c", "config", "create"]],
+  );
+  const skipped = ofType(all, "skipped");
+  assert.deepEqual(skipped.map((e) => [e.address, e.reason]), [
+    ["file.b", "policy"],
+    ["file.c", "policy"],
+  ]);
+  assert.equal(skipped[1].proposed, "clockwork apply --target file.c");
+  assert.equal(ofType(all, "repair").length, 0);
+  assert.equal(all.at(-1)!.status, "remaining");
+  assert.equal(all.at(-1)!.remaining, 2);
+
+  const human = await runCli(["daemon", "--once"], { cwd: dir });
+  assert.equal(human.code, 2, explain(human));
+  assert.match(human.stderr, /change: file\.c is new in the configuration → not applied/);
+
+  const all2 = await runCli(["--json", "daemon", "--once", "--auto-fix", "all"], { cwd: dir });
+  assert.equal(all2.code, 0, explain(all2));
+  assert.equal(read(dir, "b.txt"), "beta two\n");
+  assert.equal(read(dir, "c.txt"), "gamma\n");
+  assert.deepEqual(
+    ofType(events(all2.stdout), "repair").map((e) => [e.address, e.status]),
+    [["file.b", "ok"], ["file.c", "ok"]],
+  );
+  // Applying everything is a real apply: plan now shows nothing to do.
+  const plan = await runCli(["plan", "--detailed-exitcode"], { cwd: dir });
+  assert.equal(plan.code, 0, explain(plan));
+});
+
+Deno.test("daemon --once: --auto-fix none only reports drift", async () => {
+  const dir = await applied();
+  Deno.writeTextFileSync(join(dir, "a.txt"), "by hand\n");
+  const result = await runCli(["--json", "daemon", "--once", "--auto-fix", "none"], { cwd: dir });
+  assert.equal(result.code, 2, explain(result));
+  assert.equal(read(dir, "a.txt"), "by hand\n");
+  assert.deepEqual(
+    ofType(events(result.stdout), "skipped").map((e) => [e.address, e.reason]),
+    [["file.a", "policy"]],
+  );
+});
+
+Deno.test("daemon --once: a removed resource is proposed for deletion, never deleted, even with --auto-fix all", async () => {
+  const dir = await applied();
+  Deno.writeTextFileSync(join(dir, "a.txt"), "by hand\n");
+  await writeFiles(dir, { "main.cw": TWO_FILES.split('resource "file" "b"')[0] });
+  const result = await runCli(["--json", "daemon", "--once", "--auto-fix", "all"], { cwd: dir });
+  assert.equal(result.code, 2, explain(result));
+  assert.equal(read(dir, "b.txt"), "beta\n");
+  assert.equal(read(dir, "a.txt"), "alpha\n", "the drift beside the delete was still repaired");
+  const all = events(result.stdout);
+  const skipped = ofType(all, "skipped");
+  assert.deepEqual(skipped.map((e) => [e.address, e.reason, e.proposed]), [
+    ["file.b", "delete", "clockwork apply --target file.b"],
+  ]);
+  assert.deepEqual(ofType(all, "repair").map((e) => e.address), ["file.a"]);
+  assert.ok(loadState(dir).value!.resources.some((r) => r.address === "file.b"));
+});
+
+Deno.test("daemon --once: the repair budget stops a flapping resource", async () => {
+  const dir = await applied();
+  for (let round = 1; round <= 2; round++) {
+    Deno.writeTextFileSync(join(dir, "a.txt"), `flap ${round}\n`);
+    const result = await runCli(["--json", "daemon", "--once", "--max-repairs", "2"], {
+      cwd: dir,
+    });
+    assert.equal(result.code, 0, explain(result));
+    assert.equal(read(dir, "a.txt"), "alpha\n");
+    assert.equal(ofType(events(result.stdout), "repair")[0].repairs_in_window, round);
+  }
+  Deno.writeTextFileSync(join(dir, "a.txt"), "flap 3\n");
+  Deno.writeTextFileSync(join(dir, "b.txt"), "b drifted\n");
+  const third = await runCli(["--json", "daemon", "--once", "--max-repairs", "2"], { cwd: dir });
+  assert.equal(third.code, 2, explain(third));
+  assert.equal(read(dir, "a.txt"), "flap 3\n", "a flapping resource was repaired again");
+  assert.equal(read(dir, "b.txt"), "beta\n", "the budget of one resource stopped another");
+  const all = events(third.stdout);
+  const skipped = ofType(all, "skipped");
+  assert.deepEqual(skipped.map((e) => [e.address, e.reason]), [["file.a", "flapping"]]);
+  assert.match(String(skipped[0].message), /2 times in the last hour/);
+  assert.deepEqual(ofType(all, "repair").map((e) => e.address), ["file.b"]);
+
+  const human = await runCli(["daemon", "--once", "--max-repairs", "2"], { cwd: dir });
+  assert.equal(human.code, 2);
+  assert.match(human.stderr, /drift: file\.a modified outside Clockwork → not repaired: flapping/);
+});
+
+Deno.test("daemon --once: a held state lock skips the cycle without failing", async () => {
+  const dir = await applied();
+  Deno.writeTextFileSync(join(dir, "a.txt"), "by hand\n");
+  const lock = join(dir, ".clockwork/state.lock");
+  const holder = {
+    pid: Deno.pid,
+    host: hostName(),
+    command: "clockwork apply",
+    started: new Date().toISOString(),
+  };
+  Deno.writeTextFileSync(lock, JSON.stringify(holder));
+  const result = await runCli(["--json", "daemon", "--once"], { cwd: dir });
+  assert.equal(result.code, 0, explain(result));
+  assert.equal(read(dir, "a.txt"), "by hand\n");
+  assert.deepEqual(JSON.parse(read(dir, ".clockwork/state.lock")), holder);
+  const all = events(result.stdout);
+  const skipped = ofType(all, "skipped");
+  assert.equal(skipped.length, 1);
+  assert.equal(skipped[0].reason, "locked");
+  assert.match(String(skipped[0].message), new RegExp(`pid ${Deno.pid}`));
+  assert.equal(all.at(-1)!.status, "skipped");
+
+  const human = await runCli(["daemon", "--once"], { cwd: dir });
+  assert.equal(human.code, 0);
+  assert.match(human.stderr, /daemon: the state is locked by pid \d+ .*skipping this cycle/);
+
+  Deno.removeSync(lock);
+  const after = await runCli(["daemon", "--once"], { cwd: dir });
+  assert.equal(after.code, 0, explain(after));
+  assert.equal(read(dir, "a.txt"), "alpha\n");
+  assert.throws(() => Deno.statSync(lock), "the daemon left its lock behind");
+});
+
+Deno.test("daemon --once: repaired resources' assertions run after the fix", async () => {
+  const dir = await applied(`
+resource "file" "page" {
+  path    = "\${path.module}/page.txt"
+  content = "hello\\n"
+  assert "file_content" {
+    path    = "\${path.module}/page.txt"
+    pattern = "^hello"
+  }
+}
+`);
+  Deno.removeSync(join(dir, "page.txt"));
+  const result = await runCli(["--json", "daemon", "--once"], { cwd: dir });
+  assert.equal(result.code, 0, explain(result));
+  const all = events(result.stdout);
+  assert.deepEqual(
+    ofType(all, "assert_result").map((e) => [e.address, e.kind, e.passed]),
+    [["file.page", "file_content", true]],
+  );
+  assert.deepEqual(ofType(all, "repair")[0].assertions, { passed: 1, failed: 0 });
+});
+
+Deno.test("daemon: bad flags and a broken configuration are errors (exit 1)", async () => {
+  const dir = await applied();
+  const interval = await runCli(["daemon", "--once", "--interval", "soon"], { cwd: dir });
+  assert.equal(interval.code, 1);
+  assert.match(interval.stderr, /CW9300/);
+  const policy = await runCli(["daemon", "--once", "--auto-fix", "some"], { cwd: dir });
+  assert.equal(policy.code, 1);
+  assert.match(policy.stderr, /CW9301/);
+  const budget = await runCli(["daemon", "--once", "--max-repairs", "-1"], { cwd: dir });
+  assert.equal(budget.code, 1);
+
+  await writeFiles(dir, { "main.cw": 'resource "file" "a" {\n' });
+  const broken = await runCli(["--json", "daemon", "--once"], { cwd: dir });
+  assert.equal(broken.code, 1, explain(broken));
+  const all = events(broken.stdout);
+  assert.ok(ofType(all, "diagnostic").length > 0);
+  assert.equal(ofType(all, "skipped")[0].reason, "config_error");
+});
+
+/** Reads NDJSON events from a running daemon, with a bound on every wait. */
+class EventReader {
+  readonly seen: Event[] = [];
+  #buffer = "";
+  #reader: ReadableStreamDefaultReader<string>;
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  }
+
+  /** The next event (from now on) matching `test`, or a failure after `timeoutMs`. */
+  async next(test: (e: Event) => boolean, timeoutMs: number): Promise<Event> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const newline = this.#buffer.indexOf("\n");
+      if (newline >= 0) {
+        const line = this.#buffer.slice(0, newline);
+        this.#buffer = this.#buffer.slice(newline + 1);
+        if (!line.trim()) continue;
+        const event = JSON.parse(line) as Event;
+        this.seen.push(event);
+        if (test(event)) return event;
+        continue;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; events so far: ${JSON.stringify(this.seen)}`);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const chunk = await Promise.race([
+        this.#reader.read(),
+        new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), left)),
+      ]);
+      clearTimeout(timer);
+      if (chunk === "timeout") continue;
+      if (chunk.done) throw new Error(`stream ended; events: ${JSON.stringify(this.seen)}`);
+      this.#buffer += chunk.value;
+    }
+  }
+
+  async rest(): Promise<void> {
+    for (;;) {
+      const chunk = await this.#reader.read();
+      if (chunk.done) break;
+      this.#buffer += chunk.value;
+    }
+    for (const line of this.#buffer.split("\n")) {
+      if (line.trim()) this.seen.push(JSON.parse(line));
+    }
+    this.#buffer = "";
+  }
+}
+
+const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+
+function spawnDaemon(dir: string, args: string[]): Deno.ChildProcess {
+  const env = Deno.env.toObject();
+  for (const name of Object.keys(env)) if (name.startsWith("CLOCKWORK_")) delete env[name];
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "-A",
+      "--unstable-worker-options",
+      "--config",
+      join(repoRoot, "deno.json"),
+      join(repoRoot, "main.ts"),
+      ...args,
+    ],
+    cwd: dir,
+    clearEnv: true,
+    env: { ...env, NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+Deno.test("daemon: the long-running mode notices changes, reloads the configuration, and exits 0 on SIGTERM", async () => {
+  const dir = await applied();
+  const child = spawnDaemon(dir, ["--json", "daemon", "--interval", "1s"]);
+  const stderr = new Response(child.stderr).text();
+  const reader = new EventReader(child.stdout);
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  try {
+    const first = await reader.next((e) => e.type === "cycle_end", 20_000);
+    assert.equal(first.status, "clean");
+
+    Deno.writeTextFileSync(join(dir, "a.txt"), "changed while watched\n");
+    const repair = await reader.next((e) => e.type === "repair", 10_000);
+    assert.equal(repair.address, "file.a");
+    assert.equal(repair.status, "ok");
+    assert.equal(read(dir, "a.txt"), "alpha\n");
+    assert.ok(!Deno.statSync(join(dir, ".clockwork")).isFile);
+    assert.throws(
+      () => Deno.statSync(join(dir, ".clockwork/state.lock")),
+      "lock held between cycles",
+    );
+
+    // A configuration edit is picked up (reloaded) and, by default, only reported.
+    await writeFiles(dir, { "main.cw": TWO_FILES.replace('"alpha\\n"', '"alpha two\\n"') });
+    const start = await reader.next(
+      (e) => e.type === "cycle_start" && e.config_reloaded === true,
+      10_000,
+    );
+    assert.ok(["change", "timer"].includes(String(start.trigger)));
+    const skipped = await reader.next((e) => e.type === "skipped", 10_000);
+    assert.deepEqual([skipped.address, skipped.reason], ["file.a", "policy"]);
+    // Reported again by later cycles, marked as a repeat.
+    const repeat = await reader.next((e) => e.type === "skipped", 10_000);
+    assert.equal(repeat.repeat, true);
+    assert.equal(read(dir, "a.txt"), "alpha\n");
+
+    child.kill("SIGTERM");
+    const done = await Promise.race([
+      status,
+      new Promise<null>((r) => setTimeout(() => r(null), 20_000)),
+    ]);
+    assert.ok(done !== null, "the daemon did not stop within 20 s of SIGTERM");
+    await reader.rest();
+    assert.equal(done.code, 0, await stderr);
+    assert.equal(reader.seen.at(-1)!.type, "cycle_end", "stopped in the middle of a cycle");
+  } finally {
+    if (!exited) child.kill("SIGKILL");
+    await status;
+    await stderr;
+  }
+});
