@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hostName, loadState } from "../src/state/mod.ts";
 import { type CliResult, makeTempDir, runCli, writeFiles } from "./support/cli.ts";
+import { systemTest, TEST_IMAGE } from "./support/system.ts";
 
 type Event = Record<string, unknown> & { format_version: string; type: string };
 
@@ -401,3 +402,52 @@ Deno.test("daemon: the long-running mode notices changes, reloads the configurat
     await stderr;
   }
 });
+
+const decoder = new TextDecoder();
+async function podman(...args: string[]): Promise<string> {
+  const out = await new Deno.Command("podman", { args, stdin: "null", stderr: "null" }).output();
+  return decoder.decode(out.stdout).trim();
+}
+
+systemTest(
+  "daemon --once: a stopped container is started again, a removed one recreated, its assertions run",
+  ["podman", "busybox-image"],
+  async () => {
+    const name = `cw-daemon-${Date.now().toString(36)}`;
+    const dir = await applied(`
+resource "container" "sleeper" {
+  image   = "${TEST_IMAGE}"
+  name    = "${name}"
+  command = ["sleep", "600"]
+  assert "container_running" {}
+}
+`);
+    const status = () => podman("inspect", "--format", "{{.State.Status}}", name);
+    try {
+      assert.equal(await status(), "running");
+      await podman("stop", "--time", "0", name);
+      assert.notEqual(await status(), "running");
+      const restarted = await runCli(["--json", "daemon", "--once"], { cwd: dir });
+      assert.equal(restarted.code, 0, explain(restarted));
+      assert.equal(await status(), "running");
+      let all = events(restarted.stdout);
+      assert.deepEqual(
+        ofType(all, "repair").map((e) => [e.address, e.summary, e.status]),
+        [["container.sleeper", "stopped outside Clockwork", "ok"]],
+      );
+      assert.deepEqual(ofType(all, "repair")[0].assertions, { passed: 1, failed: 0 });
+
+      await podman("rm", "--force", "--time", "0", name);
+      const recreated = await runCli(["--json", "daemon", "--once"], { cwd: dir });
+      assert.equal(recreated.code, 0, explain(recreated));
+      assert.equal(await status(), "running");
+      all = events(recreated.stdout);
+      assert.deepEqual(
+        ofType(all, "repair").map((e) => [e.address, e.summary, e.action]),
+        [["container.sleeper", "removed outside Clockwork", "create"]],
+      );
+    } finally {
+      await podman("rm", "--force", "--time", "0", name);
+    }
+  },
+);
