@@ -98,10 +98,22 @@ export async function runBundle(bundle: Bundle, options: RunOptions): Promise<Ru
       dependents.get(d)!.push(step.id);
     }
   }
-  const ready: number[] = bundle.steps.flatMap((s, i) => waiting.get(s.id) === 0 ? [i] : []);
+  // In-process steps (file, directory) finish synchronously and hold no
+  // parallelism slot: independent ones complete together and their records
+  // share one journal fsync. Subprocess and container steps take a slot each.
+  const isLight = (s: BundleStep) => s.inProcess !== null && !isContainerStep(s);
+  const readyLight: number[] = [];
+  const readyHeavy: number[] = [];
+  let lightHead = 0;
+  let heavyHead = 0;
+  const makeReady = (i: number) => (isLight(bundle.steps[i]) ? readyLight : readyHeavy).push(i);
+  bundle.steps.forEach((s, i) => {
+    if (waiting.get(s.id) === 0) makeReady(i);
+  });
   const results: (StepResult | undefined)[] = new Array(bundle.steps.length);
   const parallelism = Math.max(1, options.parallelism ?? DEFAULT_PARALLELISM);
-  let running = 0;
+  let active = 0;
+  let heavy = 0;
   let stopped = false;
   let failedAny = false;
   let spawnCount = 0;
@@ -156,54 +168,59 @@ export async function runBundle(bundle: Bundle, options: RunOptions): Promise<Ru
   };
 
   await new Promise<void>((done) => {
+    const start = (i: number) => {
+      const step = bundle.steps[i];
+      const light = isLight(step);
+      active++;
+      if (!light) heavy++;
+      options.onStepStart?.(step);
+      runOne(step).catch((e): StepResult => ({
+        step,
+        status: "failed",
+        durationMs: 0,
+        logPath: null,
+        exitCode: null,
+        timedOut: false,
+        message: e instanceof Error ? e.message : String(e),
+        observed: null,
+        spawned: false,
+      })).then(async (result) => {
+        results[i] = result;
+        try {
+          await options.onStepDone?.(result);
+        } catch (e) {
+          // The caller could not record the step (e.g. disk full): start nothing more.
+          stopped = true;
+          failedAny = true;
+          diagnostics.push({
+            severity: "error",
+            code: "CW5105",
+            summary: `Could not record ${step.id}: ${e instanceof Error ? e.message : e}`,
+            address: step.address,
+          });
+        }
+        active--;
+        if (!light) heavy--;
+        if (result.status === "failed") {
+          stopped = true;
+          failedAny = true;
+        } else {
+          for (const d of dependents.get(step.id) ?? []) {
+            const left = waiting.get(d)! - 1;
+            waiting.set(d, left);
+            if (left === 0) makeReady(index.get(d)!);
+          }
+        }
+        pump();
+      });
+    };
     const pump = () => {
       if (options.signal?.aborted) stopped = true;
-      while (!stopped && running < parallelism && ready.length > 0) {
-        const i = ready.shift()!;
-        const step = bundle.steps[i];
-        running++;
-        options.onStepStart?.(step);
-        runOne(step).catch((e): StepResult => ({
-          step,
-          status: "failed",
-          durationMs: 0,
-          logPath: null,
-          exitCode: null,
-          timedOut: false,
-          message: e instanceof Error ? e.message : String(e),
-          observed: null,
-          spawned: false,
-        })).then(async (result) => {
-          results[i] = result;
-          try {
-            await options.onStepDone?.(result);
-          } catch (e) {
-            // The caller could not record the step (e.g. disk full): start nothing more.
-            stopped = true;
-            failedAny = true;
-            diagnostics.push({
-              severity: "error",
-              code: "CW5105",
-              summary: `Could not record ${step.id}: ${e instanceof Error ? e.message : e}`,
-              address: step.address,
-            });
-          }
-          running--;
-          if (result.status === "failed") {
-            stopped = true;
-            failedAny = true;
-          } else {
-            for (const d of dependents.get(step.id) ?? []) {
-              const left = waiting.get(d)! - 1;
-              waiting.set(d, left);
-              if (left === 0) ready.push(index.get(d)!);
-            }
-            ready.sort((a, b) => a - b);
-          }
-          pump();
-        });
+      while (!stopped && lightHead < readyLight.length) start(readyLight[lightHead++]);
+      while (!stopped && heavy < parallelism && heavyHead < readyHeavy.length) {
+        start(readyHeavy[heavyHead++]);
       }
-      if (running === 0) done();
+      if (active === 0) done();
     };
     options.signal?.addEventListener("abort", () => {
       stopped = true;
