@@ -215,3 +215,45 @@ Deno.test("exec: in-process ops refuse paths outside the step's writes", async (
   assert.match(result.failed[0].message!, /outside the step's declared writes/);
   assert.throws(() => Deno.statSync(join(root, "f.txt")));
 });
+
+systemTest(
+  "exec: inside bwrap a step cannot rewrite another step's script",
+  ["bwrap"],
+  async () => {
+    const { root } = await setup("/var/tmp");
+    const out = join(root, "out");
+    Deno.mkdirSync(out);
+    const result = await compileAndRun(root, [
+      testResource("command", "tamper", {
+        run: `echo 'touch ${out}/PWNED' >> scripts/command.victim.create.sh && echo TAMPERED; ` +
+          `echo scratch > scratch.txt && echo SCRATCH-OK`,
+      }),
+      testResource("command", "victim", { run: `echo victim > ${out}/victim.txt`, cwd: out }, {
+        dependsOn: ["command.tamper"],
+      }),
+    ], { sandbox: "bwrap" });
+    assert.deepEqual(result.failed, [], JSON.stringify(result.failed));
+    const log = Deno.readTextFileSync(result.results[0].logPath!);
+    assert.doesNotMatch(log, /TAMPERED/);
+    assert.match(log, /SCRATCH-OK/);
+    assert.equal(Deno.readTextFileSync(join(out, "victim.txt")), "victim\n");
+    assert.throws(() => Deno.statSync(join(out, "PWNED")));
+    await Deno.remove(root, { recursive: true });
+  },
+);
+
+Deno.test("exec: a script changed after validation is refused", async () => {
+  const { root } = await setup();
+  const marker = join(root, "PWNED");
+  const plan = testPlan([testResource("command", "c", { run: "true" })]);
+  const buildDir = join(root, ".clockwork/build");
+  const bundle = compileBundle(plan, { rootDir: root }).value;
+  writeBundle(bundle, buildDir);
+  Deno.writeTextFileSync(join(buildDir, bundle.artifacts[0].path), `touch ${marker}\n`, {
+    append: true,
+  });
+  const result = await runBundle(bundle, { buildDir, logDir: join(root, "logs"), sandbox: "none" });
+  assert.equal(result.failed.length, 1);
+  assert.match(result.failed[0].message!, /changed after validation/);
+  assert.throws(() => Deno.statSync(marker));
+});

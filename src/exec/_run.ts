@@ -8,6 +8,7 @@
  * finish. `onStepDone` is awaited before any dependent starts, so the caller
  * can record state durably first.
  */
+import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import type { Diagnostic } from "../hcl/mod.ts";
 import type { Bundle, BundleStep } from "../forge/mod.ts";
@@ -253,7 +254,7 @@ export async function runBundle(bundle: Bundle, options: RunOptions): Promise<Ru
 async function runProcess(
   step: BundleStep,
   options: RunOptions,
-  artifacts: ReadonlyMap<string, unknown>,
+  artifacts: ReadonlyMap<string, InProcessArtifact>,
   sandbox: boolean,
 ): Promise<StepResult> {
   const started = performance.now();
@@ -261,6 +262,29 @@ async function runProcess(
   const cwd = step.cwd ?? options.buildDir;
   // Artifact paths are relative to the build dir; the step may run elsewhere (`cwd`).
   const argv = step.argv.map((a) => artifacts.has(a) ? resolve(options.buildDir, a) : a);
+  // What runs is what was validated: re-check each script's digest just before the spawn.
+  for (const a of step.argv) {
+    const expected = artifacts.get(a);
+    if (!expected) continue;
+    let actual = "";
+    try {
+      actual = createHash("sha256").update(Deno.readFileSync(resolve(options.buildDir, a)))
+        .digest("hex");
+    } catch { /* missing: reported below */ }
+    if (actual !== expected.sha256) {
+      return {
+        step,
+        status: "failed",
+        durationMs: performance.now() - started,
+        logPath: null,
+        exitCode: null,
+        timedOut: false,
+        message: `artifact ${a} changed after validation; refusing to run it`,
+        observed: null,
+        spawned: false,
+      };
+    }
+  }
   const launch = launchArgv(
     { argv, cwd, writes: step.writes, network: step.network, buildDir: options.buildDir },
     sandbox,

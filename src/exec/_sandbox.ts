@@ -80,6 +80,12 @@ export function launchArgv(
   for (const path of [...binds].sort((a, b) => a.length - b.length)) {
     args.push("--bind", path, path);
   }
+  // Writable build dir for scratch files, but no step may rewrite the scripts
+  // or the manifest another step will run from.
+  const realBuild = Deno.realPathSync(spec.buildDir);
+  for (const fixed of ["scripts", "manifest.json"]) {
+    args.push("--ro-bind-try", join(realBuild, fixed), join(realBuild, fixed));
+  }
   args.push("--chdir", spec.cwd, "--");
   return { argv: [...prefix, ...args, ...spec.argv] };
 }
