@@ -55,3 +55,12 @@ Deno.bench(`evaluate ${expressions.length} attributes of 10k blocks`, () => {
     if (r.diagnostics.length > 0) throw new Error(r.diagnostics[0].summary);
   }
 });
+
+Deno.bench(`parse + evaluate 10k blocks (${(source.length / 1e6).toFixed(1)} MB)`, () => {
+  const { body } = parse(source, "bench.cw");
+  for (const item of body.items) {
+    for (const attr of (item as Block).body.items) {
+      if (attr.kind === "Attribute") evaluate(attr.expr, { variables, baseDir: "/srv" });
+    }
+  }
+});

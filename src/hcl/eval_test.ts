@@ -402,3 +402,47 @@ Deno.test("evaluating 10k blocks' worth of attributes is fast", () => {
   // Generous bound: a sanity check under CI load; eval_bench.ts measures the real number.
   assert(ms < 1000, `took ${ms} ms`);
 });
+
+Deno.test("evaluating every attribute of the HCL test corpus never throws", async () => {
+  const { parse } = await import("./parser.ts");
+  const root = new URL("../../tests/", import.meta.url).pathname;
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    let entries: Deno.DirEntry[] = [];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory) walk(`${dir}/${e.name}`);
+      else if (/\.(cw|hcl)$/.test(e.name)) files.push(`${dir}/${e.name}`);
+    }
+  };
+  walk(`${root}golden/hcl`);
+  walk(`${root}fixtures/hcl`);
+  const contexts: Record<string, Value>[] = [
+    {},
+    { var: obj({ name: "x", list: [1, 2] }), local: UNKNOWN, each: obj({ key: "k", value: 1 }) },
+    { var: new Sensitive(obj({ a: [obj({ b: null })] })), x: [UNKNOWN, null, "s"] },
+  ];
+  let evaluated = 0;
+  const visit = (body: import("./ast.ts").Body) => {
+    for (const item of body.items) {
+      if (item.kind === "Block") {
+        visit(item.body);
+        continue;
+      }
+      for (const variables of contexts) {
+        const res = evaluate(item.expr, { variables, baseDir: "/nonexistent" });
+        for (const d of res.diagnostics) {
+          assert(/^CW11\d\d$/.test(d.code), d.code);
+          assert(d.subject !== undefined, d.summary);
+        }
+        evaluated++;
+      }
+    }
+  };
+  for (const file of files) visit(parse(Deno.readTextFileSync(file), file).body);
+  assert(evaluated > 500, `only ${evaluated} evaluations`);
+});
