@@ -316,3 +316,19 @@ Deno.test("retryFailedForMs re-runs a failing assertion until it passes or time 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("retryKinds limits retries to the kinds listed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cw-assert-" });
+  try {
+    const started = performance.now();
+    const [missing] = await runAssertions([make("file_exists", { path: join(dir, "never") })], {
+      retryFailedForMs: 3000,
+      retryIntervalMs: 50,
+      retryKinds: new Set(["http"]),
+    });
+    fails(missing!, /missing/);
+    assert.ok(performance.now() - started < 1000, "a kind not listed is not retried");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

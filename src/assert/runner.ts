@@ -132,7 +132,8 @@ export async function runAssertions(
   const worker = async () => {
     while (next < assertions.length) {
       const index = next++;
-      const result = retryMs > 0
+      const retried = options.retryKinds?.has(assertions[index]!.kind) ?? true;
+      const result = retryMs > 0 && retried
         ? await settle(index)
         : await runAssertion(assertions[index]!, options.probe);
       results[index] = result;

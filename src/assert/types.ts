@@ -58,6 +58,8 @@ export interface RunAssertionsOptions {
    * need a moment before it answers.
    */
   retryFailedForMs?: number;
+  /** Only these kinds are retried (default: every kind). */
+  retryKinds?: ReadonlySet<string>;
   /** Pause between retries (default 500 ms). */
   retryIntervalMs?: number;
 }

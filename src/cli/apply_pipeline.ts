@@ -26,6 +26,10 @@ import {
   type StateResource,
 } from "../state/mod.ts";
 import type { CommandContext } from "./commands/_types.ts";
+import {
+  renderAssertionResults,
+  runApplyAssertions as runResourceAssertions,
+} from "./commands/assert.ts";
 import { approve, type EventWriter, eventWriter, formatValue, progress } from "./views/mod.ts";
 
 export const DEFAULT_PARALLELISM = 10;
@@ -350,19 +354,26 @@ export async function runPlan(
 }
 
 /**
- * ASSERTIONS CALL SITE: runs the configuration's assertions after a
- * successful apply (emitting `assert_result` events). Returns null while no
- * assertion runner is wired in; `{failed}` otherwise (failed > 0 → exit 3).
+ * Runs the assertions of what this apply created, updated or replaced, plus
+ * every `check` block, emitting `assert_result` events with `--json`.
+ * Returns `{failed}` (failed > 0 → exit 3), or null when nothing ran.
  */
-// deno-lint-ignore require-await
 async function runApplyAssertions(
-  _ctx: CommandContext,
+  ctx: CommandContext,
   options: RunPlanOptions,
-  _plan: Plan,
-  _events: EventWriter | null,
+  plan: Plan,
+  events: EventWriter | null,
 ): Promise<{ failed: number } | null> {
   if (options.command !== "apply" || options.config === null) return null;
-  return null;
+  const applied = plan.changes
+    .filter((c) => c.action !== "no-op" && c.action !== "delete")
+    .map((c) => c.address);
+  const run = await runResourceAssertions(options.config, applied, {
+    ...(events ? { onResult: (r) => events.emit("assert_result", { ...r }) } : {}),
+  });
+  if (run.results.length === 0) return null;
+  if (!events) ctx.io.stdout(renderAssertionResults(ctx.io, run.results));
+  return { failed: run.summary.failed };
 }
 
 /** Every sensitive string we know of: sensitive variables and sensitive resource attributes. */

@@ -62,6 +62,8 @@ export function runInProcess(
 ): Record<string, unknown> | null {
   let observed: Record<string, unknown> | null = null;
   for (const op of ops) {
+    // Container ops go to the runtime (_container_step.ts) before reaching here.
+    if (op.op === "container") throw new OpError(`container ${op.address} cannot run in-process`);
     if (!insideAny(op.path, writes)) {
       throw new OpError(`${op.op} ${op.path} is outside the step's declared writes`);
     }

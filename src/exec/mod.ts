@@ -21,6 +21,7 @@ export {
 } from "./_run.ts";
 export { bwrapAvailable, type SandboxMode } from "./_sandbox.ts";
 export { inside, insideAny, tooBroad } from "./_grants.ts";
+export { containerProbe } from "./container.ts";
 
 /**
  * What exists now for each item, in input order. Types with no observer

@@ -40,6 +40,16 @@ export const InProcessOpSchema = v.variant("op", [
     group: v.optional(v.nullable(v.string())),
   }),
   v.object({ op: v.literal("remove"), path: v.string(), recursive: v.boolean() }),
+  /** A container created or removed through the runtime CLI (podman cannot run inside bwrap). */
+  v.object({
+    op: v.literal("container"),
+    action: v.picklist(["create", "delete"]),
+    address: v.string(),
+    attributes: v.record(v.string(), v.unknown()),
+    baseDir: v.string(),
+    sensitive: v.optional(v.array(v.string())),
+    containerId: v.nullable(v.string()),
+  }),
 ]);
 export type InProcessOp = v.InferOutput<typeof InProcessOpSchema>;
 

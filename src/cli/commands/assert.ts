@@ -11,7 +11,7 @@ import {
   summarize,
 } from "../../assert/mod.ts";
 import type { Assertion, Config } from "../../config/mod.ts";
-import * as exec from "../../exec/mod.ts";
+import { containerProbe } from "../../exec/mod.ts";
 import { hasErrors } from "../../hcl/mod.ts";
 import { matchesTarget } from "../../plan/mod.ts";
 import { jsonOut, mark, painter, renderTable } from "../views/mod.ts";
@@ -21,20 +21,11 @@ import type { Command, CommandContext, Io } from "./_types.ts";
 /** Exit code when an assertion fails (CLI.md). */
 export const ASSERTION_FAILED_EXIT = 3;
 
-/**
- * The container runtime probe from src/exec (detected on first use). Looked up
- * by name so this file builds before exec's mod.ts exports it; without it,
- * container assertions fail with "no container runtime is available".
- */
-export function defaultContainerProbe(): ContainerProbe | undefined {
-  const make = (exec as Record<string, unknown>).containerProbe;
-  return typeof make === "function" ? (make as () => ContainerProbe)() : undefined;
+/** The container runtime probe from src/exec (the runtime is detected on first use). */
+export function defaultContainerProbe(): ContainerProbe {
+  return containerProbe();
 }
 
-/**
- * The assertions `--target` selects: those of matching resources, and of
- * `check` blocks named as `check.NAME`; with no targets, all of them.
- */
 export function selectAssertions(config: Config, targets: readonly string[] = []): Assertion[] {
   const chosen = (address: string) =>
     targets.length === 0 || targets.some((t) => matchesTarget(address, t));
@@ -71,6 +62,24 @@ export interface ApplyAssertionOptions {
  * replaced), plus the `check` blocks. Apply exits 3 when `summary.failed > 0`,
  * after state is recorded.
  */
+/**
+ * Kinds that look at something a step may still be starting (a service, a
+ * container, a process); only these are given time to settle after apply.
+ * Files and disks are final once their step has finished.
+ */
+const SETTLING_KINDS: ReadonlySet<string> = new Set([
+  "http",
+  "port",
+  "response_time",
+  "container_running",
+  "container_healthy",
+  "log_contains",
+  "memory_usage",
+  "cpu_usage",
+  "process_running",
+  "process_not_running",
+]);
+
 export async function runApplyAssertions(
   config: Config,
   appliedAddresses: readonly string[],
@@ -86,6 +95,7 @@ export async function runApplyAssertions(
     concurrency: options.concurrency,
     onResult: options.onResult,
     retryFailedForMs: options.settleMs ?? 10_000,
+    retryKinds: SETTLING_KINDS,
   });
   return { results, summary: summarize(results) };
 }
