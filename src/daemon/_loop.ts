@@ -223,8 +223,10 @@ class Daemon {
       // Applying all of it is a real apply (configuration digest and outputs recorded);
       // anything less is a targeted run of just those changes.
       const repairPlan = everything ? plan : subsetPlan(plan, addresses, state);
-      this.budget.record([...addresses], now);
       const outcome = await this.pipeline.apply(config, repairPlan, state);
+      // Every attempt that ran counts against the budget, failed ones too: a
+      // repair that keeps failing is as much a loop as one that keeps being undone.
+      if (outcome.lockedBy === null) this.budget.record([...addresses], now);
       if (outcome.lockedBy !== null) {
         for (const d of chosen) {
           this.#skip({
