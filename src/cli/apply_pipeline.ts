@@ -219,13 +219,15 @@ export async function runPlan(
     const digest = plan.destroy ? base.configDigest : plan.configDigest;
     const outputsChanged = JSON.stringify(outputs) !== JSON.stringify(base.outputs);
     // Nothing to run. Record new outputs or config digest only when they moved.
+    // (A first apply of a configuration with outputs but no resources creates the state.)
     if (
-      state !== null &&
-      (outputsChanged || (plan.targets.length === 0 && digest !== base.configDigest))
+      outputsChanged ||
+      (state !== null && plan.targets.length === 0 && digest !== base.configDigest)
     ) {
       backend.compact({ ...base, serial: base.serial + 1, outputs, configDigest: digest });
     }
     summarize(ctx, events, options.command, plan, [], false);
+    if (!events && options.command === "apply" && outputsChanged) printOutputs(ctx, outputs);
     return 0;
   }
 
