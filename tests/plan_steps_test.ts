@@ -205,3 +205,30 @@ Deno.test("topological order breaks ties by key and reports what is stuck", () =
   deepEqual(r.order, ["c", "a", "b"]);
   deepEqual(r.stuck.sort(), ["d", "e"]);
 });
+
+Deno.test("container drift: stopped, removed, or changed outside Clockwork", () => {
+  const attrs = { image: "localhost/img:1", name: "cw-web" };
+  const prior = {
+    ...recorded("container.web", attrs),
+    observed: { config_digest: "a".repeat(64) },
+  };
+  const plan = (seen: { exists: boolean; attributes: Record<string, unknown> }) =>
+    makePlan(config([instance("container.web", attrs)]), state([prior]), {
+      observations: [{ address: "container.web", ...seen }],
+    }).value.changes[0];
+  const same = plan({ exists: true, attributes: { running: true, config_digest: "a".repeat(64) } });
+  equal(same.action, "no-op");
+  const stopped = plan({
+    exists: true,
+    attributes: { running: false, config_digest: "a".repeat(64) },
+  });
+  equal(stopped.action, "update");
+  deepEqual(stopped.reasons, ["container is not running"]);
+  equal(plan({ exists: false, attributes: {} }).action, "create");
+  const swapped = plan({
+    exists: true,
+    attributes: { running: true, config_digest: "b".repeat(64) },
+  });
+  equal(swapped.action, "update");
+  ok(/changed outside Clockwork/.test(swapped.reasons[0]), swapped.reasons[0]);
+});

@@ -167,6 +167,21 @@ function drift(
     case "container": {
       if (!observed.exists) return { reasons: ["container no longer exists"], recreate: true };
       if (seen.running === false) return { reasons: ["container is not running"], recreate: false };
+      // A container replaced or re-run by hand under our label carries another digest.
+      const recordedDigest = prior.observed?.config_digest;
+      if (
+        typeof recordedDigest === "string" && typeof seen.config_digest === "string" &&
+        seen.config_digest !== recordedDigest
+      ) {
+        return {
+          reasons: [
+            `container was changed outside Clockwork (configuration ${
+              short(seen.config_digest)
+            }…, recorded ${short(recordedDigest)}…)`,
+          ],
+          recreate: false,
+        };
+      }
       return { reasons: [], recreate: false };
     }
     default:
