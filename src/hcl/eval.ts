@@ -66,7 +66,8 @@ export interface EvalContext {
  * CW1103 invalid operand, CW1104 invalid condition, CW1105 unknown function,
  * CW1106 invalid function argument / failed call, CW1107 invalid template
  * value, CW1108 invalid for expression, CW1109 invalid object key,
- * CW1110 invalid expanding argument, CW1111 duplicate key in for expression.
+ * CW1110 invalid expanding argument, CW1111 duplicate key in for expression,
+ * CW1199 an engine limit was hit while evaluating.
  */
 export const EvalCodes = {
   unknownVariable: "CW1100",
@@ -81,6 +82,7 @@ export const EvalCodes = {
   objectKey: "CW1109",
   expandingArgument: "CW1110",
   duplicateKey: "CW1111",
+  internal: "CW1199",
 } as const;
 
 /**
@@ -92,11 +94,21 @@ let spare: Evaluator | undefined;
 const NO_VARIABLES: Readonly<Record<string, Value>> = Object.freeze(Object.create(null));
 
 export function evaluate(expr: Expression, ctx: EvalContext): Result<Value> {
-  let ev = spare;
-  if (ev === undefined) ev = new Evaluator();
-  else spare = undefined;
+  const ev = spare ?? new Evaluator();
+  spare = undefined;
   ev.reset(ctx);
-  const value = ev.eval(expr);
+  let value: Value;
+  try {
+    value = ev.eval(expr);
+  } catch (err) {
+    // Only an engine limit gets here (a string too long to build, say); it
+    // is still reported as a diagnostic rather than thrown at the caller.
+    value = ev.error(
+      EvalCodes.internal,
+      `Expression too large to evaluate: ${err instanceof Error ? err.message : String(err)}`,
+      expr.range,
+    );
+  }
   const diagnostics = ev.diags;
   ev.release();
   spare = ev;

@@ -446,3 +446,15 @@ Deno.test("evaluating every attribute of the HCL test corpus never throws", asyn
   for (const file of files) visit(parse(Deno.readTextFileSync(file), file).body);
   assert(evaluated > 500, `only ${evaluated} evaluations`);
 });
+
+Deno.test("an engine limit becomes a diagnostic, not an exception", () => {
+  // Eight copies of a 256 MiB string exceed V8's maximum string length.
+  const big = "a".repeat(1 << 28);
+  const res = evaluate(
+    parseExpression(`"\${x}\${x}\${x}\${x}\${x}\${x}\${x}\${x}"`, "t.cw").expr,
+    { variables: { x: big } },
+  );
+  assertEquals(res.value, UNKNOWN);
+  assertEquals(res.diagnostics[0].code, "CW1199");
+  assertEquals(evaluate(parseExpression(`1 + 1`, "t.cw").expr, { variables: {} }).value, 2);
+});
