@@ -72,6 +72,7 @@ async function main(): Promise<number> {
   const args = [
     "compile",
     "--allow-all",
+    "--no-prompt",
     "--unstable-worker-options",
     "--target",
     target,

@@ -63,6 +63,7 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
       "run",
       "--quiet",
       "--allow-all",
+      "--no-prompt",
       "--unstable-worker-options",
       "--config",
       configFile,
