@@ -13,9 +13,10 @@ import {
   type PinTable,
   ProviderError,
   readPins,
+  type ScriptCheck,
   writePins,
 } from "../ai/mod.ts";
-import { buildDirOf, scanArtifact } from "../forge/mod.ts";
+import { type Artifact, buildDirOf, scanArtifact } from "../forge/mod.ts";
 import type { Diagnostic } from "../hcl/mod.ts";
 import { PluginHost } from "../plugins/host/mod.ts";
 import { normalizePermissions, PluginError } from "../plugins/protocol/mod.ts";
@@ -110,6 +111,23 @@ export async function openAiSession(
   };
 }
 
+/** The forge's security scan, as the check every AI-written script must pass before it is pinned. */
+export function forgeScriptCheck(buildDir: string): ScriptCheck {
+  return ({ lang, content, address }) =>
+    scanArtifact(
+      {
+        path: "ai-answer",
+        mode: "0755",
+        purpose: address,
+        lang: lang as Artifact["lang"],
+        content,
+        origin: "ai",
+        sha256: "",
+      },
+      { writes: [], buildDir, address },
+    ).map((d) => d.summary);
+}
+
 /** Why there is no provider, or null when AI is on. */
 export function aiDisabledReason(ctx: CommandContext, settings: Settings): string | null {
   if (ctx.globals.noAi) return "AI is disabled (--no-ai)";
@@ -156,19 +174,7 @@ export async function completeWithAi(
       pins: loaded.pins,
       ...(options.refresh ? { refresh: options.refresh } : {}),
       timeoutMs: options.timeoutMs ?? 120_000,
-      checkScript: ({ lang, content, address }) =>
-        scanArtifact(
-          {
-            path: "ai-answer",
-            mode: "0755",
-            purpose: address,
-            lang: lang as "bash",
-            content,
-            origin: "ai",
-            sha256: "",
-          },
-          { writes: [], buildDir, address },
-        ).map((d) => d.summary),
+      checkScript: forgeScriptCheck(buildDir),
       onProgress: (message) => ctx.log("info", message),
     });
     if (result.pinsChanged) writePins(config.rootDir, result.pins);

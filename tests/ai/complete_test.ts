@@ -13,7 +13,7 @@ import {
   writePins,
 } from "../../src/ai/mod.ts";
 import { type Config, loadConfig } from "../../src/config/mod.ts";
-import { scanArtifact } from "../../src/forge/mod.ts";
+import { forgeScriptCheck } from "../../src/cli/ai.ts";
 import { directProvider } from "./direct_provider.ts";
 import { type Behaviour, type FakeModelServer, startFakeModelServer } from "./fake_model_server.ts";
 
@@ -44,19 +44,7 @@ async function loadFixture(): Promise<{ dir: string; config: Config }> {
   return { dir, config: loaded.config! };
 }
 
-const realScan: CompletionOptions["checkScript"] = ({ lang, content, address }) =>
-  scanArtifact(
-    {
-      path: "ai",
-      mode: "0755",
-      purpose: address,
-      lang: lang as "bash",
-      content,
-      origin: "ai",
-      sha256: "",
-    },
-    { writes: [], buildDir: "/nonexistent/.clockwork/build", address },
-  ).map((d) => d.summary);
+const realScan = forgeScriptCheck("/nonexistent/.clockwork/build");
 
 const GOOD = {
   content: JSON.stringify({ content: "Have a nice day!\n" }),
