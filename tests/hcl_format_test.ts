@@ -154,14 +154,15 @@ function stripHeredocs(text: string): string {
 }
 
 /**
- * The file's AST without positions, modulo terraform fmt's two rewrites
- * (quoted labels, unwrapped lone interpolations), so formatting provably
- * changed nothing else.
+ * The file's AST without positions, modulo terraform fmt's rewrites (quoted
+ * labels, unwrapped lone interpolations, legacy variable types), so
+ * formatting provably changed nothing else.
  */
 function tokensOf(text: string, file: string): string {
   const p = parse(text, file);
   return JSON.stringify(p.body, (k, v) => {
     if (k === "range" || k.endsWith("Range") || k === "quoted") return undefined;
+    if (v && v.kind === "Attribute" && v.name === "type") return { ...v, expr: "(type)" };
     for (;;) {
       if (v && v.kind === "Parens") v = v.expr;
       else if (

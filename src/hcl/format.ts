@@ -49,11 +49,24 @@ export function format(
   if (parsed.diagnostics.some((d) => d.severity === "error")) {
     return { text: source, diagnostics: parsed.diagnostics };
   }
-  const lines = splitLines(prepareTokens(source, filename, parsed.body));
-  formatIndent(lines);
-  formatSpaces(lines);
-  formatCells(lines);
-  return { text: render(lines), diagnostics: [] };
+  try {
+    const lines = splitLines(prepareTokens(source, filename, parsed.body));
+    formatIndent(lines);
+    formatSpaces(lines);
+    formatCells(lines);
+    return { text: render(lines), diagnostics: [] };
+  } catch (err) {
+    // Defensive: a formatter bug must never lose or mangle the user's file.
+    return {
+      text: source,
+      diagnostics: [{
+        severity: "error",
+        code: "CW1099",
+        summary: `Could not format this file: ${err instanceof Error ? err.message : String(err)}`,
+        subject: { filename, start: 0, end: 0 },
+      }],
+    };
+  }
 }
 
 function bracketChange(t: FmtToken): number {
@@ -88,9 +101,12 @@ function prepareTokens(source: string, filename: string, body: Body): FmtToken[]
   const tokens = lex(source, filename).tokens;
   const labels = new Set<number>();
   const attributes: Expression[] = [];
-  collectRewrites(body, labels, attributes);
+  const typeExprs: Expression[] = [];
+  collectRewrites(body, labels, attributes, typeExprs, 0);
   const dropped = new Set<number>();
   const wrapped = new Map<number, "(" | ")">();
+  const replaced = new Map<number, FmtToken[]>();
+  for (const expr of typeExprs) planTypeRewrite(source, tokens, expr, dropped, replaced);
   if (attributes.length > 0) {
     let t = 0;
     for (const expr of attributes) {
@@ -104,6 +120,11 @@ function prepareTokens(source: string, filename: string, body: Body): FmtToken[]
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i];
     if (tok.type === "EOF") break;
+    const replacement = replaced.get(tok.start);
+    if (replacement) {
+      out.push(...replacement);
+      continue;
+    }
     if (dropped.has(tok.start)) continue;
     if (wrapped.get(tok.start) === "(") out.push({ type: "OParen", text: "(", spaces: 0 });
     if (tok.type === "OHeredoc") {
@@ -135,15 +156,73 @@ function prepareTokens(source: string, filename: string, body: Body): FmtToken[]
   return out;
 }
 
-function collectRewrites(body: Body, labels: Set<number>, attributes: Expression[]): void {
+function collectRewrites(
+  body: Body,
+  labels: Set<number>,
+  attributes: Expression[],
+  typeExprs: Expression[],
+  depth: number,
+  inVariable = false,
+): void {
   for (const item of body.items) {
     if (item.kind === "Attribute") {
-      if (item.expr.kind === "Template" && !item.expr.heredoc) attributes.push(item.expr);
+      if (inVariable && item.name === "type") typeExprs.push(item.expr);
+      else if (item.expr.kind === "Template" && !item.expr.heredoc) attributes.push(item.expr);
       continue;
     }
     for (const label of item.labels) if (!label.quoted) labels.add(label.range.start);
-    collectRewrites(item.body, labels, attributes);
+    const isVariable = depth === 0 && item.type === "variable";
+    collectRewrites(item.body, labels, attributes, typeExprs, depth + 1, isVariable);
   }
+}
+
+/**
+ * terraform fmt's cleanup of legacy variable types: `"string"` → `string`,
+ * `"list"` / `"map"` → `list(string)` / `map(string)`, bare `list` / `map` /
+ * `set` → `list(any)`….
+ */
+function planTypeRewrite(
+  source: string,
+  tokens: readonly { type: TokenType; start: number; end: number }[],
+  expr: Expression,
+  dropped: Set<number>,
+  replaced: Map<number, FmtToken[]>,
+): void {
+  const inner: { type: TokenType; start: number; end: number }[] = [];
+  for (const t of tokens) {
+    if (t.start >= expr.range.start && t.end <= expr.range.end) inner.push(t);
+    else if (t.start >= expr.range.end) break;
+  }
+  const tok = (type: TokenType, text: string): FmtToken => ({ type, text, spaces: 0 });
+  const call = (name: string, arg: string) => [
+    tok("Ident", name),
+    tok("OParen", "("),
+    tok("Ident", arg),
+    tok("CParen", ")"),
+  ];
+  if (inner.length === 1 && inner[0].type === "Ident") {
+    const name = source.slice(inner[0].start, inner[0].end);
+    if (name === "list" || name === "map" || name === "set") {
+      replaced.set(inner[0].start, call(name, "any"));
+    }
+    return;
+  }
+  if (
+    inner.length !== 3 || inner[0].type !== "OQuote" || inner[1].type !== "QuotedLit" ||
+    inner[2].type !== "CQuote"
+  ) {
+    return;
+  }
+  const legacy = source.slice(inner[1].start, inner[1].end);
+  const replacement = legacy === "string"
+    ? [tok("Ident", "string")]
+    : legacy === "list" || legacy === "map"
+    ? call(legacy, "string")
+    : undefined;
+  if (!replacement) return;
+  replaced.set(inner[0].start, replacement);
+  dropped.add(inner[1].start);
+  dropped.add(inner[2].start);
 }
 
 /**
