@@ -61,7 +61,7 @@ export function format(
       text: source,
       diagnostics: [{
         severity: "error",
-        code: "CW1099",
+        code: "CW1198",
         summary: `Could not format this file: ${err instanceof Error ? err.message : String(err)}`,
         subject: { filename, start: 0, end: 0 },
       }],
