@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as v from "valibot";
+import { DaemonEventSchema } from "../src/daemon/mod.ts";
 import { hostName, loadState } from "../src/state/mod.ts";
 import { type CliResult, makeTempDir, runCli, writeFiles } from "./support/cli.ts";
 import { systemTest, TEST_IMAGE } from "./support/system.ts";
@@ -23,8 +25,26 @@ resource "file" "b" {
 }
 `;
 
+const OWN_EVENTS = new Set([
+  "cycle_start",
+  "drift",
+  "repair",
+  "skipped",
+  "assert_result",
+  "cycle_end",
+]);
+
+/** Parses NDJSON output; every event of the daemon's own must match its schema. */
 function events(stdout: string): Event[] {
-  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+  const all: Event[] = stdout.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+  for (const event of all) {
+    assert.equal(event.format_version, "1");
+    if (!OWN_EVENTS.has(event.type)) continue;
+    const { format_version: _version, ...body } = event;
+    const checked = v.safeParse(DaemonEventSchema, body);
+    assert.ok(checked.success, `${JSON.stringify(event)} does not match DaemonEventSchema`);
+  }
+  return all;
 }
 
 function ofType(all: Event[], type: string): Event[] {

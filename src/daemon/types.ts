@@ -2,6 +2,7 @@
  * The daemon's contract with its caller: the options, the pipeline stages it
  * is handed (so the loop never imports the CLI), and the events it reports.
  */
+import * as v from "valibot";
 import type { AssertionResult } from "../assert/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { Diagnostic } from "../hcl/mod.ts";
@@ -89,91 +90,101 @@ export interface DaemonPipeline {
 }
 
 /** Why a difference exists: drift of something recorded, an edit of the configuration, or a removal. */
-export type DifferenceKind = "drift" | "config" | "delete";
+export const DIFFERENCE_KINDS = ["drift", "config", "delete"] as const;
+export type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
 
-export type SkipReason =
-  | "policy" // the auto-fix policy does not cover it
-  | "delete" // deletes are only proposed
-  | "flapping" // the repair budget for this resource is spent
-  | "locked" // another run holds the state lock
-  | "unrepairable"; // drift of a type the daemon does not repair
+export const SKIP_REASONS = [
+  "policy", // the auto-fix policy does not cover it
+  "delete", // deletes are only proposed
+  "flapping", // the repair budget for this resource is spent
+  "locked", // another run holds the state lock
+  "unrepairable", // drift of a type the daemon does not repair
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
-export type CycleTrigger = "start" | "timer" | "change";
-export type CycleStatus = "clean" | "repaired" | "remaining" | "error" | "skipped";
+export const CYCLE_TRIGGERS = ["start", "timer", "change"] as const;
+export type CycleTrigger = (typeof CYCLE_TRIGGERS)[number];
 
-export type DaemonEvent =
-  | {
-    readonly type: "cycle_start";
-    readonly cycle: number;
-    readonly trigger: CycleTrigger;
-    readonly config_reloaded: boolean;
-    readonly time: string;
-  }
-  | {
-    readonly type: "drift";
-    readonly address: string;
-    readonly resource_type: string;
-    readonly kind: DifferenceKind;
-    readonly action: string;
-    /** A few words: "modified outside Clockwork", "is new in the configuration". */
-    readonly summary: string;
-    readonly reasons: readonly string[];
-  }
-  | {
-    readonly type: "repair";
-    readonly address: string;
-    readonly kind: DifferenceKind;
-    readonly action: string;
-    readonly status: "ok" | "failed";
-    readonly summary: string;
-    readonly reasons: readonly string[];
-    readonly message?: string;
+/**
+ * clean: nothing differs; repaired: everything found was fixed; remaining:
+ * something still differs; error: loading, planning or a repair failed;
+ * skipped: the state lock was held.
+ */
+export const CYCLE_STATUSES = ["clean", "repaired", "remaining", "error", "skipped"] as const;
+export type CycleStatus = (typeof CYCLE_STATUSES)[number];
+
+const difference = {
+  address: v.string(),
+  kind: v.picklist(DIFFERENCE_KINDS),
+  action: v.string(),
+  /** A few words: "modified outside Clockwork", "is new in the configuration". */
+  summary: v.string(),
+  /** The planner's reasons, in full. */
+  reasons: v.array(v.string()),
+};
+
+/**
+ * The daemon's own events (`clockwork daemon --json` adds `format_version`
+ * and passes on the repair's `step_start`/`step_end` and `diagnostic` events).
+ */
+export const DaemonEventSchema = v.variant("type", [
+  v.object({
+    type: v.literal("cycle_start"),
+    cycle: v.number(),
+    trigger: v.picklist(CYCLE_TRIGGERS),
+    config_reloaded: v.boolean(),
+    time: v.string(),
+  }),
+  v.object({ type: v.literal("drift"), ...difference, resource_type: v.string() }),
+  v.object({
+    type: v.literal("repair"),
+    ...difference,
+    status: v.picklist(["ok", "failed"]),
+    /** Why it failed. */
+    message: v.optional(v.string()),
     /** Repairs of this resource within the budget window, this one included. */
-    readonly repairs_in_window: number;
-    readonly assertions: { readonly passed: number; readonly failed: number };
-  }
-  | {
-    readonly type: "skipped";
+    repairs_in_window: v.number(),
+    assertions: v.object({ passed: v.number(), failed: v.number() }),
+  }),
+  v.object({
+    type: v.literal("skipped"),
     /** Absent when the whole cycle was skipped. */
-    readonly address?: string;
-    readonly kind?: DifferenceKind;
-    readonly action?: string;
-    readonly reason: SkipReason | "config_error" | "plan_error";
-    readonly message: string;
-    readonly summary?: string;
-    readonly reasons?: readonly string[];
+    address: v.optional(v.string()),
+    kind: v.optional(v.picklist(DIFFERENCE_KINDS)),
+    action: v.optional(v.string()),
+    summary: v.optional(v.string()),
+    reasons: v.optional(v.array(v.string())),
+    reason: v.picklist([...SKIP_REASONS, "config_error", "plan_error"]),
+    message: v.string(),
     /** What a person would run to apply it. */
-    readonly proposed?: string;
+    proposed: v.optional(v.string()),
     /** The same skip was already reported by the previous cycle. */
-    readonly repeat: boolean;
-  }
-  | {
-    readonly type: "assert_result";
-    readonly address: string;
-    readonly kind: string;
-    readonly passed: boolean;
-    readonly expected: string;
-    readonly actual: string;
-    readonly message: string;
-    readonly duration_ms: number;
-  }
-  | {
-    readonly type: "cycle_end";
-    readonly cycle: number;
-    /**
-     * clean: nothing differs; repaired: everything found was fixed; remaining:
-     * something still differs; error: loading, planning or a repair failed;
-     * skipped: the state lock was held.
-     */
-    readonly status: CycleStatus;
+    repeat: v.boolean(),
+  }),
+  v.object({
+    type: v.literal("assert_result"),
+    address: v.string(),
+    kind: v.string(),
+    passed: v.boolean(),
+    expected: v.string(),
+    actual: v.string(),
+    message: v.string(),
+    duration_ms: v.number(),
+  }),
+  v.object({
+    type: v.literal("cycle_end"),
+    cycle: v.number(),
+    status: v.picklist(CYCLE_STATUSES),
     /** Everything that differs: drift, configuration changes and deletes. */
-    readonly differences: number;
+    differences: v.number(),
     /** Of those, drift of recorded resources. */
-    readonly drifted: number;
-    readonly repaired: number;
-    readonly failed: number;
-    readonly remaining: number;
-    readonly duration_ms: number;
-  };
+    drifted: v.number(),
+    repaired: v.number(),
+    failed: v.number(),
+    remaining: v.number(),
+    duration_ms: v.number(),
+  }),
+]);
+export type DaemonEvent = v.InferOutput<typeof DaemonEventSchema>;
 
 export type DaemonEventSink = (event: DaemonEvent) => void;
