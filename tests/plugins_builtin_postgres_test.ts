@@ -92,6 +92,15 @@ systemTest("state-postgres: read/write, serial, lock across sessions, net confin
       });
     });
 
+    await t.step("a multi-megabyte document round-trips", async () => {
+      using big = postgresHost(configDir, { ...settings, workspace: "big" });
+      const content = JSON.stringify({ lineage: "B", serial: 1, blob: "ü✓x".repeat(1_000_000) });
+      await big.state("state-postgres").write({ content });
+      const read = await big.state("state-postgres").read({});
+      assert.equal(read.content?.length, content.length);
+      assert.ok(read.content === content);
+    });
+
     await t.step("a lock held by one session makes another's fail, naming the holder", async () => {
       const mine = info("lock-a", "clockwork apply");
       assert.deepEqual(await a.lock({ info: mine }), { acquired: true });

@@ -77,6 +77,15 @@ Deno.test({
         );
       });
 
+      await t.step("a multi-megabyte document round-trips", async () => {
+        using big = sqliteHost(configDir, { workspace: "big" });
+        const content = JSON.stringify({ lineage: "B", serial: 1, blob: "ü✓x".repeat(1_000_000) });
+        await big.state("state-sqlite").write({ content });
+        const read = await big.state("state-sqlite").read({});
+        assert.equal(read.content?.length, content.length);
+        assert.ok(read.content === content);
+      });
+
       await t.step("a lock held by one process makes another's fail, naming it", async () => {
         const mine = info("lock-a", "clockwork apply");
         assert.deepEqual(await a.lock({ info: mine }), { acquired: true });

@@ -224,9 +224,10 @@ definePlugin({
             : "another session";
           throw new RequestError("conflict", `the lock is held by ${who}`);
         }
-        // Only ending the holder's session frees its advisory lock (it may be hung).
+        // Only ending the holder's session frees its advisory lock (it may be hung);
+        // the timeout waits until the backend is gone, so the lock is free on return.
         await pg.query(
-          `SELECT pg_terminate_backend(session_pid) FROM ${target.lockTable} WHERE workspace = $1`,
+          `SELECT pg_terminate_backend(session_pid, 5000) FROM ${target.lockTable} WHERE workspace = $1`,
           [target.workspace],
         );
         await pg.query(`DELETE FROM ${target.lockTable} WHERE workspace = $1`, [target.workspace]);

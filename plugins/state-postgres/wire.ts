@@ -296,9 +296,13 @@ export class PgConnection {
     }
   }
 
+  /** Reads until `size` bytes are buffered; chunks are joined once, not per read. */
   async #fill(size: number): Promise<void> {
-    while (this.#buffer.length < size) {
-      const chunk = new Uint8Array(Math.max(65536, size - this.#buffer.length));
+    if (this.#buffer.length >= size) return;
+    const chunks = [this.#buffer];
+    let buffered = this.#buffer.length;
+    while (buffered < size) {
+      const chunk = new Uint8Array(Math.min(Math.max(size - buffered, 16384), 1 << 20));
       let n: number | null;
       try {
         n = await this.#conn.read(chunk);
@@ -310,8 +314,10 @@ export class PgConnection {
         this.#broken = new Error("the server closed the connection");
         throw this.#broken;
       }
-      this.#buffer = concat(this.#buffer, chunk.subarray(0, n));
+      chunks.push(chunk.subarray(0, n));
+      buffered += n;
     }
+    this.#buffer = concat(...chunks);
   }
 
   async #read(): Promise<{ type: string; body: Uint8Array }> {
