@@ -109,10 +109,21 @@ export function evaluate(expr: Expression, ctx: EvalContext): Result<Value> {
       expr.range,
     );
   }
-  const diagnostics = ev.diags;
+  const diagnostics = ev.diags.length > 1 ? withoutRepeats(ev.diags) : ev.diags;
   ev.release();
   spare = ev;
   return { value, diagnostics };
+}
+
+/** A mistake inside a for body would otherwise be reported once per element. */
+function withoutRepeats(diags: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const key = `${d.code}|${d.subject?.start}|${d.subject?.end}|${d.summary}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function ownFunction(

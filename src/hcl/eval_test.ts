@@ -251,6 +251,11 @@ Deno.test("for expressions: filter, grouping, object iteration, scoping", () => 
   assertEquals(val(`[for var in [1, 2] : var + 1]`, data), [2, 3], "for symbols shadow roots");
   assertEquals(val(`[for x in [[1, 2], [3]] : [for x in x : x * 2]]`, data), [[2, 4], [6]]);
   err(`{for x in ["a", "a"] : x => 1}`, "CW1111", 'produced the key "a"');
+  assertEquals(
+    run(`[for x in var.list : x.nope]`, data).diagnostics.length,
+    1,
+    "one mistake in a for body is reported once, not once per element",
+  );
   err(`[for x in "abc" : x]`, "CW1108", "non-iterable value", `"abc"`);
   err(`[for x in var.nothing : x]`, "CW1108", "null");
   err(`[for x in var.list : x if x]`, "CW1104", "must be a bool, got number");
