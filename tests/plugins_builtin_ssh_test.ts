@@ -160,36 +160,53 @@ systemTest("runner-ssh executes on a real sshd, verbatim argv/env/stdin, observe
   }
 });
 
-systemTest("runner-ssh refuses hostile settings and an unknown host key", ["sshd"], async () => {
-  const sshd = await startSshd();
-  const work = await Deno.makeTempDir({ prefix: "cw-ssh-" });
-  try {
-    {
-      using host = sshHost(sshd, work, { address: "-oProxyCommand=touch /tmp/x" });
-      await assert.rejects(
-        host.runner("runner-ssh").execute({ step: step(["true"]) }),
-        /is not a host/,
-      );
+systemTest(
+  "runner-ssh: hostile address, closed port, unknown host key, ungranted file",
+  ["sshd"],
+  async () => {
+    const sshd = await startSshd();
+    const work = await Deno.makeTempDir({ prefix: "cw-ssh-" });
+    try {
+      {
+        using host = sshHost(sshd, work, { address: "-oProxyCommand=touch /tmp/x" });
+        await assert.rejects(
+          host.runner("runner-ssh").execute({ step: step(["true"]) }),
+          /is not a host/,
+        );
+      }
+      {
+        const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+        const port = (closed.addr as Deno.NetAddr).port;
+        closed.close();
+        using host = sshHost(sshd, work, { port });
+        const runner = host.runner("runner-ssh");
+        const result = await runner.execute({ step: step(["true"]) });
+        assert.equal(result.exitCode, 255);
+        const { observations } = await runner.observe({
+          resources: [{ address: "file.a", type: "file", attributes: { path: "/etc/hostname" } }],
+        });
+        assert.match(observations["file.a"].error ?? "", /ssh exited with 255: .*refused/);
+      }
+      const empty = join(work, "known_hosts");
+      await Deno.writeTextFile(empty, "");
+      {
+        using host = sshHost(sshd, work, { known_hosts_file: empty });
+        const result = await host.runner("runner-ssh").execute({ step: step(["true"]) });
+        assert.equal(result.exitCode, 255);
+        assert.match(result.stderr, /Host key verification failed/);
+      }
+      {
+        using host = sshHost(sshd, work, { known_hosts_file: empty }, [sshd.identityFile]);
+        assert.deepEqual(host.get("runner-ssh")!.permissions.run, ["ssh"]);
+        // A file outside the grant cannot even be looked at.
+        await assert.rejects(
+          host.runner("runner-ssh").execute({ step: step(["true"]) }),
+          /denied/,
+        );
+      }
+    } finally {
+      await Deno.remove(work, { recursive: true });
+      await sshd.stop();
     }
-    const empty = join(work, "known_hosts");
-    await Deno.writeTextFile(empty, "");
-    {
-      using host = sshHost(sshd, work, { known_hosts_file: empty });
-      const result = await host.runner("runner-ssh").execute({ step: step(["true"]) });
-      assert.equal(result.exitCode, 255);
-      assert.match(result.stderr, /Host key verification failed/);
-    }
-    {
-      using host = sshHost(sshd, work, { known_hosts_file: empty }, [sshd.identityFile]);
-      assert.deepEqual(host.get("runner-ssh")!.permissions.run, ["ssh"]);
-      // A file outside the grant cannot even be looked at.
-      await assert.rejects(
-        host.runner("runner-ssh").execute({ step: step(["true"]) }),
-        /denied/,
-      );
-    }
-  } finally {
-    await Deno.remove(work, { recursive: true });
-    await sshd.stop();
-  }
-});
+  },
+);
