@@ -45,6 +45,8 @@ output "greeting_path" { value = file.greeting.path }
     "ran\n",
     "the command ran again",
   );
+  // Every spawned step leaves a log under its run's directory: only the first run has one.
+  assert.equal([...Deno.readDirSync(join(dir, ".clockwork/logs"))].length, 1);
   assert.equal(
     Deno.readTextFileSync(join(dir, ".clockwork/state.json")),
     stateBefore,
