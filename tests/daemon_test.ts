@@ -471,3 +471,27 @@ resource "container" "sleeper" {
     }
   },
 );
+
+Deno.test("daemon --once: a repair that fails is reported (exit 1) and counts against the budget", async () => {
+  const dir = await applied(`
+resource "file" "nested" {
+  path    = "\${path.module}/sub/x.txt"
+  content = "x\\n"
+}
+`);
+  // The parent directory becomes a plain file: the file cannot be written back.
+  Deno.removeSync(join(dir, "sub"), { recursive: true });
+  Deno.writeTextFileSync(join(dir, "sub"), "in the way\n");
+  const result = await runCli(["--json", "daemon", "--once", "--max-repairs", "1"], { cwd: dir });
+  assert.equal(result.code, 1, explain(result));
+  const all = events(result.stdout);
+  const repair = ofType(all, "repair");
+  assert.deepEqual(repair.map((e) => [e.address, e.status]), [["file.nested", "failed"]]);
+  assert.ok(String(repair[0].message).length > 0);
+  assert.equal(all.at(-1)!.status, "error");
+  assert.ok(ofType(all, "diagnostic").some((d) => d.severity === "error"));
+
+  const again = await runCli(["daemon", "--once", "--max-repairs", "1"], { cwd: dir });
+  assert.equal(again.code, 2, explain(again));
+  assert.match(again.stderr, /file\.nested deleted outside Clockwork → not repaired: flapping/);
+});

@@ -226,8 +226,8 @@ class Daemon {
       const outcome = await this.pipeline.apply(config, repairPlan, state);
       // Every attempt that ran counts against the budget, failed ones too: a
       // repair that keeps failing is as much a loop as one that keeps being undone.
-      if (outcome.lockedBy === null) this.budget.record([...addresses], now);
-      if (outcome.lockedBy !== null) {
+      if (outcome.busy === null) this.budget.record([...addresses], now);
+      if (outcome.busy !== null) {
         for (const d of chosen) {
           this.#skip({
             address: d.difference.change.address,
@@ -235,7 +235,7 @@ class Daemon {
             action: d.difference.change.action,
             summary: describe(d.difference.change, d.difference.kind),
             reason: "locked",
-            message: `the state is locked by ${outcome.lockedBy}; not repaired this cycle`,
+            message: `${outcome.busy}; not repaired this cycle`,
             reasons: d.difference.change.reasons,
           });
         }

@@ -62,8 +62,11 @@ export interface StepOutcome {
 }
 
 export interface ApplyOutcome {
-  /** Set when the state lock was held by someone else: nothing ran. */
-  readonly lockedBy: string | null;
+  /**
+   * Why nothing ran, when the state was busy: another run holds the lock
+   * ("the state is locked by …"), or finished since this cycle's plan.
+   */
+  readonly busy: string | null;
   /** One entry per address with steps in the plan. */
   readonly results: readonly StepOutcome[];
   /** Problems not tied to a step (bundle validation, refusals); already reported. */

@@ -21,7 +21,7 @@ import {
 import type { Diagnostic } from "../../hcl/mod.ts";
 import { lockHolderDead, readLockInfo, statePaths } from "../../state/mod.ts";
 import { DEFAULT_PARALLELISM, runPlan, withStateLock } from "../apply_pipeline.ts";
-import { configDir, loadConfiguration, makePlan } from "../pipeline.ts";
+import { configDir, loadConfiguration, makePlan, readState } from "../pipeline.ts";
 import { eventWriter, painter } from "../views/mod.ts";
 import { runApplyAssertions } from "./assert.ts";
 import type { Command, CommandContext, Io } from "./_types.ts";
@@ -124,6 +124,7 @@ async function applyPlan(
     readLine: () => Promise.resolve(null),
   };
   let entered = false;
+  let moved = false;
   const beforeLock: Diagnostic[] = [];
   const innerCtx: CommandContext = {
     ...ctx,
@@ -139,10 +140,20 @@ async function applyPlan(
     dir,
     config.settings.state?.path ?? null,
     "daemon",
-    (backend) => {
+    async (backend) => {
       entered = true;
       ctx.reportDiagnostics(beforeLock.splice(0));
-      return runPlan(innerCtx, backend, plan, state, {
+      // The plan was made without the lock: if a run finished in between, its
+      // state must not be overwritten by a repair planned against the old one.
+      const current = readState(config);
+      if (
+        (current.value?.lineage ?? null) !== (state?.lineage ?? null) ||
+        (current.value?.serial ?? 0) !== (state?.serial ?? 0)
+      ) {
+        moved = true;
+        return 0;
+      }
+      return await runPlan(innerCtx, backend, plan, state, {
         command: "apply",
         rootDir: dir,
         autoApprove: true,
@@ -153,13 +164,13 @@ async function applyPlan(
     },
   );
   if (!entered) {
-    return {
-      lockedBy: lockHolder(config) ?? beforeLock.map((d) => d.summary).join("; "),
-      results: [],
-      failed: false,
-    };
+    const holder = lockHolder(config) ?? beforeLock.map((d) => d.summary).join("; ");
+    return { busy: `the state is locked by ${holder}`, results: [], failed: false };
   }
-  return { lockedBy: null, results: [...outcomes.values()], failed: code !== 0 };
+  if (moved) {
+    return { busy: "the state changed since this cycle's plan", results: [], failed: false };
+  }
+  return { busy: null, results: [...outcomes.values()], failed: code !== 0 };
 }
 
 function pipelineFor(ctx: CommandContext, dir: string): DaemonPipeline {
