@@ -163,6 +163,8 @@ function tokensOf(text: string, file: string): string {
   return JSON.stringify(p.body, (k, v) => {
     if (k === "range" || k.endsWith("Range") || k === "quoted") return undefined;
     if (v && v.kind === "Attribute" && v.name === "type") return { ...v, expr: "(type)" };
+    // `provider:: ns :: fn` keeps its spaces in the AST; fmt closes them up.
+    if (v && v.kind === "Call") return { ...v, name: v.name.replace(/\s+/g, "") };
     for (;;) {
       if (v && v.kind === "Parens") v = v.expr;
       else if (

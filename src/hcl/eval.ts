@@ -860,7 +860,8 @@ class Evaluator {
   }
 
   call(e: CallExpr): Value {
-    const name = e.name;
+    // The parser keeps a namespaced name as written (`provider:: ns :: fn`).
+    const name = e.name.includes("::") ? e.name.replace(/\s+/g, "") : e.name;
     // try and can need their arguments unevaluated, so the evaluator owns them.
     if (name === "try" || name === "can") {
       return name === "try" ? this.tryCall(e) : this.canCall(e);

@@ -284,6 +284,11 @@ Deno.test("function calls: expansion, unknown function, argument errors", () => 
     },
   });
   assertEquals(custom.value, 42);
+  const namespaced = evaluate(parseExpression(`provider:: tool ::twice(2)`, "t.cw").expr, {
+    variables: {},
+    functions: { "provider::tool::twice": (a) => (a[0] as number) * 2 },
+  });
+  assertEquals(namespaced.value, 4);
   const failing = evaluate(parseExpression(`boom(1, 2)`, "t.cw").expr, {
     variables: {},
     functions: {
