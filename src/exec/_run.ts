@@ -52,6 +52,14 @@ export interface RunOptions {
   readonly killGraceMs?: number;
   /** Sensitive values: replaced by "(sensitive)" wherever they appear in step logs. */
   readonly redact?: readonly string[];
+  /**
+   * Runs a step whose `host` is not the local machine (a runner plugin: ssh,
+   * …). Without it such steps fail with a clear message.
+   */
+  readonly runRemote?: (
+    step: BundleStep,
+    context: { readonly bundle: Bundle; readonly logDir: string; readonly buildDir: string },
+  ) => Promise<StepResult>;
 }
 
 export interface RunResult {
@@ -153,6 +161,14 @@ export async function runBundle(bundle: Bundle, options: RunOptions): Promise<Ru
       }
     }
     if (step.host !== null) {
+      if (options.runRemote) {
+        spawnCount++;
+        return await options.runRemote(step, {
+          bundle,
+          logDir: options.logDir,
+          buildDir: options.buildDir,
+        });
+      }
       return {
         ...base,
         status: "failed",
