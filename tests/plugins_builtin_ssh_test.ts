@@ -111,12 +111,17 @@ systemTest("runner-ssh executes on a real sshd, verbatim argv/env/stdin, observe
       assert.equal(result.stdout.trim(), await Deno.realPath(work));
     });
 
-    await t.step("the step timeout kills ssh", async () => {
+    await t.step("the step timeout kills ssh and the remote command", async () => {
+      const late = join(work, "finished-late");
       const started = performance.now();
-      const result = await runner.execute({ step: step(["sleep", "30"], { timeoutMs: 700 }) });
+      const result = await runner.execute({
+        step: step(["sh", "-c", `sleep 3 && touch '${late}'`], { timeoutMs: 700 }),
+      });
       assert.equal(result.timedOut, true);
       assert.equal(result.exitCode, -1);
-      assert.ok(performance.now() - started < 10_000);
+      assert.ok(performance.now() - started < 2_500);
+      await new Promise((r) => setTimeout(r, 3_500));
+      await assert.rejects(Deno.stat(late), Deno.errors.NotFound);
     });
 
     await t.step("observe a file, a directory and a missing path in one round trip", async () => {

@@ -189,7 +189,13 @@ function stepScript(step: Step, workdir: string | undefined): string {
     }
     lines.push(`export ${name}=${shellQuote(value)}`);
   }
-  const command = step.argv.map(shellQuote).join(" ");
+  // Killing the local ssh does not stop the remote command (no terminal to hang
+  // up), so `timeout` stops it there too, a moment after the local deadline.
+  const seconds = Math.ceil(step.timeoutMs / 1000) + 1;
+  lines.push(
+    `if command -v timeout >/dev/null 2>&1; then t="timeout -s KILL ${seconds}"; else t=; fi`,
+  );
+  const command = "$t " + step.argv.map(shellQuote).join(" ");
   // The script itself is sh's stdin, so the step reads its own stdin or nothing.
   lines.push(
     step.stdin === undefined
