@@ -495,3 +495,28 @@ resource "file" "nested" {
   assert.equal(again.code, 2, explain(again));
   assert.match(again.stderr, /file\.nested deleted outside Clockwork → not repaired: flapping/);
 });
+
+Deno.test("daemon --once: exit 3 when a repaired resource's assertion fails", async () => {
+  const config = (pattern: string) => `
+resource "file" "page" {
+  path    = "\${path.module}/page.txt"
+  content = "hello\\n"
+  assert "file_content" {
+    path    = "\${path.module}/page.txt"
+    pattern = "${pattern}"
+  }
+}
+`;
+  const dir = await applied(config("^hello"));
+  // Assertions are not resource arguments: editing one leaves nothing to apply.
+  await writeFiles(dir, { "main.cw": config("^goodbye") });
+  Deno.writeTextFileSync(join(dir, "page.txt"), "tampered\n");
+  const result = await runCli(["--json", "daemon", "--once"], { cwd: dir });
+  assert.equal(result.code, 3, explain(result));
+  assert.equal(read(dir, "page.txt"), "hello\n");
+  const all = events(result.stdout);
+  assert.deepEqual(ofType(all, "repair").map((e) => [e.status, e.assertions]), [
+    ["ok", { passed: 0, failed: 1 }],
+  ]);
+  assert.equal(ofType(all, "assert_result")[0].passed, false);
+});
