@@ -4,8 +4,9 @@
  * the plugin may only connect to the database's host:port.
  */
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { PluginHost } from "../src/plugins/host/mod.ts";
-import type { LockInfo } from "../src/plugins/protocol/mod.ts";
+import { type LockInfo, sha256Hex } from "../src/plugins/protocol/mod.ts";
 import * as statePostgres from "../plugins/state-postgres/bundle.ts";
 import { startPostgres, type TestPostgres } from "./support/postgres.ts";
 import { findExecutable, systemTest } from "./support/system.ts";
@@ -204,4 +205,21 @@ systemTest("state-postgres authenticates with SCRAM-SHA-256 and md5 passwords", 
     await Deno.remove(configDir, { recursive: true });
     await pg.stop();
   }
+});
+
+Deno.test("the embedded state-postgres bundle matches its source", async () => {
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      fileURLToPath(new URL("../scripts/bundle-plugin.ts", import.meta.url)),
+      "--builtins",
+      "--check",
+      "state-postgres",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+  assert.equal(statePostgres.sha256, await sha256Hex(new TextEncoder().encode(statePostgres.code)));
 });
