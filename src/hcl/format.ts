@@ -116,17 +116,20 @@ function prepareTokens(source: string, filename: string, body: Body): FmtToken[]
       planUnwrap(tokens, t, end, dropped, wrapped);
     }
   }
+  const rewriting = dropped.size > 0 || replaced.size > 0;
   const out: FmtToken[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i];
     if (tok.type === "EOF") break;
-    const replacement = replaced.get(tok.start);
-    if (replacement) {
-      out.push(...replacement);
-      continue;
+    if (rewriting) {
+      const replacement = replaced.get(tok.start);
+      if (replacement) {
+        out.push(...replacement);
+        continue;
+      }
+      if (dropped.has(tok.start)) continue;
+      if (wrapped.get(tok.start) === "(") out.push({ type: "OParen", text: "(", spaces: 0 });
     }
-    if (dropped.has(tok.start)) continue;
-    if (wrapped.get(tok.start) === "(") out.push({ type: "OParen", text: "(", spaces: 0 });
     if (tok.type === "OHeredoc") {
       // The whole heredoc, markers included, is copied as written.
       let j = i;
@@ -149,7 +152,7 @@ function prepareTokens(source: string, filename: string, body: Body): FmtToken[]
       if (tok.type === "Comment" && !text.startsWith("/*")) text = text.replace(/[ \t\r\n]+$/, "");
       out.push({ type: tok.type, text, spaces: 0 });
     }
-    if (wrapped.get(tok.end) === ")" && !dropped.has(tok.start)) {
+    if (rewriting && wrapped.get(tok.end) === ")") {
       out.push({ type: "CParen", text: ")", spaces: 0 });
     }
   }
@@ -368,8 +371,12 @@ function columns(cell: FmtToken[] | undefined): number {
   let n = 0;
   for (const t of cell) {
     n += t.spaces;
-    const nl = t.text.lastIndexOf("\n");
-    n += codePointLength(t.text, nl + 1, t.text.length);
+    const text = t.text;
+    if (text.length === 1) n++;
+    else {
+      const nl = text.lastIndexOf("\n");
+      n += codePointLength(text, nl + 1, text.length);
+    }
   }
   return n;
 }
@@ -403,16 +410,25 @@ function alignChains(
   if (start >= 0) close(lines.length);
 }
 
-function render(lines: Line[]): string {
-  let out = "";
-  for (const line of lines) {
-    for (const cell of [line.lead, line.assign, line.comment]) {
-      if (!cell) continue;
-      for (const t of cell) out += " ".repeat(t.spaces) + t.text;
-    }
-    out += "\n";
+const SPACES: string[] = Array.from({ length: 64 }, (_, n) => " ".repeat(n));
+
+function renderCell(cell: FmtToken[] | undefined, out: string[]): void {
+  if (!cell) return;
+  for (const t of cell) {
+    if (t.spaces > 0) out.push(SPACES[t.spaces] ?? " ".repeat(t.spaces));
+    out.push(t.text);
   }
-  return out;
+}
+
+function render(lines: Line[]): string {
+  const out: string[] = [];
+  for (const line of lines) {
+    renderCell(line.lead, out);
+    renderCell(line.assign, out);
+    renderCell(line.comment, out);
+    out.push("\n");
+  }
+  return out.join("");
 }
 
 const NEGATION_CONTEXT = new Set<string>([
