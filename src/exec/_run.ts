@@ -14,7 +14,7 @@ import type { Diagnostic } from "../hcl/mod.ts";
 import type { Bundle, BundleStep } from "../forge/mod.ts";
 import { isContainerStep, runContainerStep } from "./_container_step.ts";
 import { type InProcessArtifact, runInProcess } from "./_inprocess.ts";
-import { bwrapAvailable, launchArgv, type SandboxMode } from "./_sandbox.ts";
+import { bwrapAvailable, bwrapWorks, launchArgv, type SandboxMode } from "./_sandbox.ts";
 
 export type StepStatus = "ok" | "failed" | "skipped";
 
@@ -81,13 +81,18 @@ export function safeStepName(id: string): string {
 export async function runBundle(bundle: Bundle, options: RunOptions): Promise<RunResult> {
   const diagnostics: Diagnostic[] = [];
   const wantSandbox = options.sandbox ?? "auto";
-  const sandbox = wantSandbox !== "none" && bwrapAvailable();
   const needsProcess = bundle.steps.some((s) => s.inProcess === null);
+  const probe = wantSandbox !== "none" && needsProcess && bwrapAvailable()
+    ? await bwrapWorks()
+    : null;
+  const sandbox = probe?.ok === true;
   if (!sandbox && needsProcess && wantSandbox !== "none") {
     diagnostics.push({
       severity: "warning",
       code: "CW5102",
-      summary: "No sandbox: bubblewrap (bwrap) is not available",
+      summary: probe === null
+        ? "No sandbox: bubblewrap (bwrap) is not available"
+        : `No sandbox: bubblewrap cannot create one here (${probe.reason})`,
       detail:
         "steps run with a scrubbed environment, a timeout and the build directory as working directory, but can write anywhere this user can",
       notes: ["install bubblewrap (Debian: apt-get install bubblewrap) to confine steps"],

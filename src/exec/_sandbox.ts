@@ -34,6 +34,49 @@ export function bwrapAvailable(): boolean {
   return Deno.build.os === "linux" && which("bwrap") !== null;
 }
 
+let probed: Promise<{ ok: boolean; reason: string }> | null = null;
+
+/**
+ * Whether bwrap can actually build a sandbox here (user namespaces may be
+ * disabled, or we may already be inside a restrictive container). Probed once
+ * per process, only when a run has subprocess steps.
+ */
+export function bwrapWorks(): Promise<{ ok: boolean; reason: string }> {
+  probed ??= (async () => {
+    try {
+      const out = await new Deno.Command("bwrap", {
+        args: [
+          "--ro-bind",
+          "/",
+          "/",
+          "--dev",
+          "/dev",
+          "--proc",
+          "/proc",
+          "--tmpfs",
+          "/tmp",
+          "--unshare-pid",
+          "--unshare-net",
+          "--die-with-parent",
+          "--",
+          "true",
+        ],
+        clearEnv: true,
+        env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      const reason = new TextDecoder().decode(out.stderr).trim().split("\n")[0] ||
+        `exit code ${out.code}`;
+      return { ok: out.success, reason };
+    } catch (e) {
+      return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+    }
+  })();
+  return probed;
+}
+
 export interface LaunchSpec {
   readonly argv: string[];
   readonly cwd: string;
