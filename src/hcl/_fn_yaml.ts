@@ -2,9 +2,10 @@
  * yamldecode: a YAML 1.2 reader for the subset configuration data uses —
  * block mappings and sequences, flow collections, plain / single / double
  * quoted scalars, literal and folded block scalars, comments, one document.
- * Written here instead of loading the `yaml` package because that import alone
- * costs several times the library's import budget. Anchors, aliases and tags
- * are rejected with a clear message.
+ * Anchors, aliases, merge keys (`<<: *base`) and the core tags (`!!str`,
+ * `!!int`, …) are supported. Written here instead of loading the `yaml`
+ * package because that import alone costs several times the library's import
+ * budget.
  */
 import type { Value } from "./value.ts";
 import { newObject } from "./_eval_values.ts";
@@ -31,9 +32,30 @@ function isBlank(text: string): boolean {
   return text === "" || text.startsWith("#");
 }
 
+interface Properties {
+  anchor?: string;
+  tag?: string;
+  rest: string;
+}
+
+/** Splits `&anchor` / `!tag` properties off the front of a node's text. */
+function properties(text: string): Properties {
+  const out: Properties = { rest: text };
+  for (;;) {
+    const m = /^([&!])(!?[^\s,\[\]{}]*)(?:\s+|$)/.exec(out.rest);
+    if (!m) return out;
+    if (m[1] === "&") out.anchor = m[2];
+    else out.tag = "!" + m[2];
+    out.rest = out.rest.slice(m[0].length);
+  }
+}
+
+const MERGE_KEY = "<<";
+
 class YamlReader {
   lines: Line[] = [];
   pos = 0;
+  readonly anchors = new Map<string, Value>();
 
   constructor(source: string) {
     const raw = source.replace(/^\uFEFF/, "").split(/\r?\n/);
@@ -80,6 +102,23 @@ class YamlReader {
   node(minIndent: number): Value {
     const line = this.skipBlank();
     if (!line || line.indent < minIndent) return null;
+    if (line.text[0] === "&" || line.text[0] === "!") {
+      const props = properties(stripComment(line.text));
+      let value: Value;
+      if (props.rest === "") {
+        this.pos++;
+        value = this.node(minIndent);
+      } else {
+        this.lines[this.pos] = {
+          indent: line.indent + (line.text.length - line.text.trimStart().length) +
+            line.text.indexOf(props.rest),
+          text: props.rest,
+          number: line.number,
+        };
+        value = this.node(minIndent);
+      }
+      return this.applyProperties(props, value, line);
+    }
     if (line.text === "-" || line.text.startsWith("- ")) return this.sequence(line.indent);
     if (this.keyEnd(line.text) >= 0) return this.mapping(line.indent);
     this.pos++;
@@ -129,6 +168,7 @@ class YamlReader {
 
   mapping(indent: number): Value {
     const out = newObject();
+    const merged: Value[] = [];
     for (;;) {
       const line = this.skipBlank();
       if (!line || line.indent !== indent) break;
@@ -138,20 +178,40 @@ class YamlReader {
       const key = rawKey.startsWith('"') || rawKey.startsWith("'")
         ? String(this.inlineValue(rawKey, line))
         : rawKey;
-      const rest = stripComment(line.text.slice(end + 1).trim());
+      const props = properties(stripComment(line.text.slice(end + 1).trim()));
+      const rest = props.rest;
       this.pos++;
+      let value: Value;
       if (rest === "") {
         const next = this.skipBlank();
         if (next && next.indent === indent && (next.text === "-" || next.text.startsWith("- "))) {
-          out[key] = this.sequence(indent);
-        } else out[key] = this.node(indent + 1);
+          value = this.sequence(indent);
+        } else value = this.node(indent + 1);
       } else if (/^[|>][-+0-9]*$/.test(rest)) {
-        out[key] = this.blockScalar(rest, indent);
+        value = this.blockScalar(rest, indent);
       } else {
-        out[key] = this.inlineValue(this.continuation(rest, indent), line);
+        value = this.inlineValue(this.continuation(rest, indent), line);
+      }
+      value = this.applyProperties(props, value, line);
+      if (key === MERGE_KEY && rawKey === MERGE_KEY) merged.push(value);
+      else out[key] = value;
+    }
+    // Keys written in the mapping win over merged ones, whatever their order.
+    for (const source of merged) {
+      for (const m of Array.isArray(source) ? source : [source]) {
+        if (m === null || typeof m !== "object" || Array.isArray(m)) {
+          this.error("a merge key (<<) needs a mapping or a list of mappings");
+        }
+        for (const k of Object.keys(m)) if (!(k in out)) out[k] = (m as Record<string, Value>)[k];
       }
     }
     return out;
+  }
+
+  applyProperties(props: Properties, value: Value, line: Line): Value {
+    if (props.tag !== undefined) value = applyTag(props.tag, value, (m) => this.error(m, line));
+    if (props.anchor !== undefined) this.anchors.set(props.anchor, value);
+    return value;
   }
 
   /** Joins the continuation lines of a multi-line plain or flow value. */
@@ -211,7 +271,7 @@ class YamlReader {
   }
 
   inlineValue(text: string, line: Line): Value {
-    const reader = new FlowReader(text, (m) => this.error(m, line));
+    const reader = new FlowReader(text, this.anchors, (m) => this.error(m, line));
     const value = reader.value(false);
     reader.spaces();
     if (reader.pos < text.length) this.error(`unexpected text "${text.slice(reader.pos)}"`, line);
@@ -280,9 +340,41 @@ function plainScalar(text: string): Value {
   return text;
 }
 
+function applyTag(tag: string, value: Value, error: (message: string) => never): Value {
+  switch (tag) {
+    case "!!str":
+      return value === null
+        ? ""
+        : typeof value === "object"
+        ? error("!!str needs a scalar")
+        : String(value);
+    case "!!int":
+    case "!!float": {
+      const n = typeof value === "number" ? value : Number(value);
+      if (typeof value === "object" || Number.isNaN(n)) error(`invalid value for ${tag}`);
+      return n;
+    }
+    case "!!bool":
+      if (typeof value !== "boolean") error("invalid value for !!bool");
+      return value;
+    case "!!null":
+      return null;
+    case "!!map":
+    case "!!seq":
+    case "!":
+      return value;
+    default:
+      return error(`unsupported tag "${tag}"`);
+  }
+}
+
 class FlowReader {
   pos = 0;
-  constructor(readonly text: string, readonly error: (message: string) => never) {}
+  constructor(
+    readonly text: string,
+    readonly anchors: Map<string, Value>,
+    readonly error: (message: string) => never,
+  ) {}
 
   spaces(): void {
     while (this.pos < this.text.length && /\s/.test(this.text[this.pos])) this.pos++;
@@ -291,8 +383,19 @@ class FlowReader {
   value(inFlow: boolean): Value {
     this.spaces();
     const c = this.text[this.pos];
-    if (c === "&" || c === "*" || c === "!") {
-      this.error("anchors, aliases and tags are not supported by yamldecode");
+    if (c === "*") {
+      const m = /^\*([^\s,\[\]{}]+)/.exec(this.text.slice(this.pos))!;
+      this.pos += m[0].length;
+      if (!this.anchors.has(m[1])) this.error(`unknown alias "*${m[1]}"`);
+      return this.anchors.get(m[1])!;
+    }
+    if (c === "&" || c === "!") {
+      const m = /^([&!])(!?[^\s,\[\]{}]*)/.exec(this.text.slice(this.pos))!;
+      this.pos += m[0].length;
+      let value = this.value(inFlow);
+      if (m[1] === "!") value = applyTag("!" + m[2], value, this.error);
+      else this.anchors.set(m[2], value);
+      return value;
     }
     if (c === "[") return this.flowSequence();
     if (c === "{") return this.flowMapping();

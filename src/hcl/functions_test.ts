@@ -11,6 +11,7 @@ Deno.writeTextFileSync(
   "Hello, ${name}!\n%{ for p in ports ~}\nport ${p}\n%{ endfor ~}\n",
 );
 Deno.writeTextFileSync(`${dir}/bad.tpl`, "${nope}");
+Deno.writeTextFileSync(`${dir}/broken.tpl`, "line one\nline two %{ if }\n");
 Deno.writeTextFileSync(`${dir}/raw.tpl`, "${upper(x)}");
 Deno.writeFileSync(`${dir}/binary.bin`, new Uint8Array([0xff, 0xfe, 0x00]));
 Deno.mkdirSync(`${dir}/sub`);
@@ -107,6 +108,10 @@ const ok: [string, Value][] = [
   ],
   [`yamldecode("- 1\\n- true\\n- ~\\n- 2.5\\n- hello world")`, [1, true, null, 2.5, "hello world"]],
   [`yamldecode("")`, null],
+  [
+    `yamldecode("base: &b {a: 1, b: 2}\nderived:\n  <<: *b\n  b: 3\nids: [!!str 7, *b]")`,
+    o({ base: o({ a: 1, b: 2 }), derived: o({ b: 3, a: 1 }), ids: ["7", o({ a: 1, b: 2 })] }),
+  ],
   [`base64encode("héllo")`, "aMOpbGxv"],
   [`base64decode("aMOpbGxv")`, "héllo"],
   [`sha256("")`, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"],
@@ -191,7 +196,7 @@ const bad: [string, string, string?][] = [
   [`jsondecode("{nope")`, "invalid JSON", `"{nope"`],
   [`yamlencode(1, 2)`, "Too many function arguments"],
   [`yamldecode("a: 1\\n---\\nb: 2")`, "multiple documents"],
-  [`yamldecode("a: &x 1")`, "anchors"],
+  [`yamldecode("a: *missing")`, 'unknown alias "*missing"'],
   [`base64encode([])`, "string required"],
   [`base64decode("!!")`, "not valid base64"],
   [`sha256({})`, "string required"],
@@ -203,6 +208,7 @@ const bad: [string, string, string?][] = [
   [`fileexists("sub")`, "is a directory"],
   [`templatefile("bad.tpl", {})`, 'There is no variable named "nope"'],
   [`templatefile("greeting.tpl", [])`, "map or object required"],
+  [`templatefile("broken.tpl", {})`, "broken.tpl:2:"],
   [`abspath(1, 2)`, "Too many"],
   [`basename([])`, "string required"],
   [`dirname({})`, "string required"],
