@@ -8,6 +8,9 @@ import type { Manifest } from "../src/plugins/protocol/mod.ts";
 import * as aiOllama from "./ai-ollama/bundle.ts";
 import * as aiOpenai from "./ai-openai/bundle.ts";
 import * as runnerLocal from "./runner-local/bundle.ts";
+import * as runnerSsh from "./runner-ssh/bundle.ts";
+import * as statePostgres from "./state-postgres/bundle.ts";
+import * as stateSqlite from "./state-sqlite/bundle.ts";
 import * as stateFile from "./state-file/bundle.ts";
 
 export interface EmbeddedPlugin {
@@ -20,5 +23,8 @@ export const BUILTIN_PLUGINS: readonly EmbeddedPlugin[] = [
   aiOllama,
   aiOpenai,
   runnerLocal,
+  runnerSsh,
   stateFile,
+  statePostgres,
+  stateSqlite,
 ];

@@ -231,7 +231,10 @@ const CAPABILITIES: { pattern: RegExp; what: string; allowed: (path: string) => 
     what: "spawns a process (Deno.Command/Deno.run)",
     // A runner plugin's job is to run steps; its Worker holds only the `run`
     // grant its manifest lists, which the plugin host enforces.
-    allowed: (path) => path.startsWith("src/exec/") || /^plugins\/runner-[a-z0-9-]+\//.test(path),
+    allowed: (path) =>
+      path.startsWith("src/exec/") || /^plugins\/runner-[a-z0-9-]+\//.test(path) ||
+      // The SQLite backend drives `sqlite3 -safe` (its only run grant): a bundle may not import node:sqlite.
+      path.startsWith("plugins/state-sqlite/"),
   },
   {
     pattern: /\bnew\s+Worker\b/g,
@@ -295,7 +298,10 @@ export function checkFile(path: string, text: string): Violation[] {
       // plugins/_shared/ is code bundled into several built-in plugins (never loaded on its own).
       if (to.kind === "plugin" && to.name === "_shared") continue;
       if (target !== "src/plugins/protocol/mod.ts") {
-        report(line, `${what}: built-in plugins may import only src/plugins/protocol/mod.ts and plugins/_shared/`);
+        report(
+          line,
+          `${what}: built-in plugins may import only src/plugins/protocol/mod.ts and plugins/_shared/`,
+        );
       }
       continue;
     }

@@ -7,7 +7,7 @@ set -euo pipefail
 
 readonly IMAGE="localhost/clockwork-test/busybox:latest"
 readonly CONTAINERS_CONF="/etc/containers/containers.conf"
-readonly PACKAGES=(podman runc busybox-static bubblewrap openssh-server postgresql ansible)
+readonly PACKAGES=(podman runc busybox-static bubblewrap openssh-server postgresql sqlite3 ansible)
 
 say() { printf 'install-system-deps: %s\n' "$*" >&2; }
 die() {

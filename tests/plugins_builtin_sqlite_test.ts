@@ -9,11 +9,7 @@ import { fileURLToPath } from "node:url";
 import { PluginHost } from "../src/plugins/host/mod.ts";
 import { type LockInfo, sha256Hex } from "../src/plugins/protocol/mod.ts";
 import * as stateSqlite from "../plugins/state-sqlite/bundle.ts";
-import { findExecutable } from "./support/system.ts";
-
-// Not a SystemPart yet; like systemTest, a missing sqlite3 fails under CI=true instead of skipping.
-const hasSqlite = findExecutable("sqlite3") !== undefined || Deno.env.get("CI") === "true";
-if (!hasSqlite) console.log("SKIP state-sqlite tests: sqlite3 is not installed");
+import { systemTest } from "./support/system.ts";
 
 function sqliteHost(configDir: string, settings: Record<string, unknown> = {}) {
   return new PluginHost({
@@ -33,100 +29,98 @@ function info(id: string, command: string): LockInfo {
   return { id, pid: 77, host: "laptop", time: "2026-01-01T00:00:00Z", command };
 }
 
-Deno.test({
-  name: "state-sqlite: read/write, serial, stale write refused, lock across processes",
-  ignore: !hasSqlite,
-  async fn(t) {
-    const configDir = await Deno.makeTempDir({ prefix: "cw-sqlite-" });
-    const db = join(configDir, ".clockwork/state.db");
-    try {
-      using first = sqliteHost(configDir);
-      using second = sqliteHost(configDir);
-      const a = first.state("state-sqlite");
-      const b = second.state("state-sqlite");
+systemTest("state-sqlite: read/write, serial, stale write refused, lock across processes", [
+  "sqlite3",
+], async (t) => {
+  const configDir = await Deno.makeTempDir({ prefix: "cw-sqlite-" });
+  const db = join(configDir, ".clockwork/state.db");
+  try {
+    using first = sqliteHost(configDir);
+    using second = sqliteHost(configDir);
+    const a = first.state("state-sqlite");
+    const b = second.state("state-sqlite");
 
-      await t.step("writes read back exactly and serial grows", async () => {
-        assert.deepEqual(await a.read({}), { content: null });
-        const v1 = JSON.stringify({ lineage: "L", serial: 1, note: "it's é ✓ \u0000 $(x)" });
-        assert.deepEqual(await a.write({ content: v1 }), {
-          bytes: new TextEncoder().encode(v1).length,
-        });
-        assert.deepEqual(await b.read({}), { content: v1 });
-        const v2 = JSON.stringify({ lineage: "L", serial: 2 });
-        await b.write({ content: v2 });
-        assert.deepEqual(await a.read({}), { content: v2 });
-        assert.equal(
-          await query(db, "SELECT lineage || ' ' || serial FROM clockwork_state"),
-          "L 2",
+    await t.step("writes read back exactly and serial grows", async () => {
+      assert.deepEqual(await a.read({}), { content: null });
+      const v1 = JSON.stringify({ lineage: "L", serial: 1, note: "it's é ✓ \u0000 $(x)" });
+      assert.deepEqual(await a.write({ content: v1 }), {
+        bytes: new TextEncoder().encode(v1).length,
+      });
+      assert.deepEqual(await b.read({}), { content: v1 });
+      const v2 = JSON.stringify({ lineage: "L", serial: 2 });
+      await b.write({ content: v2 });
+      assert.deepEqual(await a.read({}), { content: v2 });
+      assert.equal(
+        await query(db, "SELECT lineage || ' ' || serial FROM clockwork_state"),
+        "L 2",
+      );
+      await assert.rejects(
+        a.write({ content: JSON.stringify({ lineage: "L", serial: 1 }) }),
+        /newer than serial 1/,
+      );
+      assert.deepEqual(await a.read({}), { content: v2 });
+    });
+
+    await t.step("non-JSON documents count their serial up", async () => {
+      using other = sqliteHost(configDir, { workspace: "scratch" });
+      const c = other.state("state-sqlite");
+      await c.write({ content: "one\n" });
+      await c.write({ content: "two\r\n'\"" });
+      assert.deepEqual(await c.read({}), { content: "two\r\n'\"" });
+      assert.equal(
+        await query(db, "SELECT serial FROM clockwork_state WHERE workspace = 'scratch'"),
+        "2",
+      );
+    });
+
+    await t.step("a multi-megabyte document round-trips", async () => {
+      using big = sqliteHost(configDir, { workspace: "big" });
+      const content = JSON.stringify({ lineage: "B", serial: 1, blob: "ü✓x".repeat(1_000_000) });
+      await big.state("state-sqlite").write({ content });
+      const read = await big.state("state-sqlite").read({});
+      assert.equal(read.content?.length, content.length);
+      assert.ok(read.content === content);
+    });
+
+    await t.step("a lock held by one process makes another's fail, naming it", async () => {
+      const mine = info("lock-a", "clockwork apply");
+      assert.deepEqual(await a.lock({ info: mine }), { acquired: true });
+      assert.deepEqual(await b.lock({ info: info("lock-b", "clockwork plan") }), {
+        acquired: false,
+        holder: mine,
+      });
+      await assert.rejects(b.unlock({ id: "lock-b" }), /held by clockwork apply \(pid 77/);
+      assert.deepEqual(await a.unlock({ id: "lock-a" }), { released: true });
+      assert.deepEqual(await a.unlock({ id: "lock-a" }), { released: false });
+      assert.deepEqual(await b.lock({ info: info("lock-b", "clockwork plan") }), {
+        acquired: true,
+      });
+      assert.deepEqual(await a.unlock({ id: "whatever", force: true }), { released: true });
+    });
+
+    await t.step("of many processes racing for the lock exactly one wins", async () => {
+      const hosts = Array.from({ length: 6 }, () => sqliteHost(configDir));
+      try {
+        const answers = await Promise.all(
+          hosts.map((h, i) => h.state("state-sqlite").lock({ info: info(`race-${i}`, "race") })),
         );
-        await assert.rejects(
-          a.write({ content: JSON.stringify({ lineage: "L", serial: 1 }) }),
-          /newer than serial 1/,
-        );
-        assert.deepEqual(await a.read({}), { content: v2 });
-      });
-
-      await t.step("non-JSON documents count their serial up", async () => {
-        using other = sqliteHost(configDir, { workspace: "scratch" });
-        const c = other.state("state-sqlite");
-        await c.write({ content: "one\n" });
-        await c.write({ content: "two\r\n'\"" });
-        assert.deepEqual(await c.read({}), { content: "two\r\n'\"" });
-        assert.equal(
-          await query(db, "SELECT serial FROM clockwork_state WHERE workspace = 'scratch'"),
-          "2",
-        );
-      });
-
-      await t.step("a multi-megabyte document round-trips", async () => {
-        using big = sqliteHost(configDir, { workspace: "big" });
-        const content = JSON.stringify({ lineage: "B", serial: 1, blob: "ü✓x".repeat(1_000_000) });
-        await big.state("state-sqlite").write({ content });
-        const read = await big.state("state-sqlite").read({});
-        assert.equal(read.content?.length, content.length);
-        assert.ok(read.content === content);
-      });
-
-      await t.step("a lock held by one process makes another's fail, naming it", async () => {
-        const mine = info("lock-a", "clockwork apply");
-        assert.deepEqual(await a.lock({ info: mine }), { acquired: true });
-        assert.deepEqual(await b.lock({ info: info("lock-b", "clockwork plan") }), {
-          acquired: false,
-          holder: mine,
-        });
-        await assert.rejects(b.unlock({ id: "lock-b" }), /held by clockwork apply \(pid 77/);
-        assert.deepEqual(await a.unlock({ id: "lock-a" }), { released: true });
-        assert.deepEqual(await a.unlock({ id: "lock-a" }), { released: false });
-        assert.deepEqual(await b.lock({ info: info("lock-b", "clockwork plan") }), {
-          acquired: true,
-        });
-        assert.deepEqual(await a.unlock({ id: "whatever", force: true }), { released: true });
-      });
-
-      await t.step("of many processes racing for the lock exactly one wins", async () => {
-        const hosts = Array.from({ length: 6 }, () => sqliteHost(configDir));
-        try {
-          const answers = await Promise.all(
-            hosts.map((h, i) => h.state("state-sqlite").lock({ info: info(`race-${i}`, "race") })),
-          );
-          const winners = answers.filter((r) => r.acquired);
-          assert.equal(winners.length, 1);
-          const holder = answers.find((r) => !r.acquired)!.holder!;
-          assert.equal(answers[Number(holder.id.slice(5))].acquired, true);
-        } finally {
-          for (const h of hosts) h.close();
-        }
-      });
-    } finally {
-      await Deno.remove(configDir, { recursive: true });
-    }
-  },
+        const winners = answers.filter((r) => r.acquired);
+        assert.equal(winners.length, 1);
+        const holder = answers.find((r) => !r.acquired)!.holder!;
+        assert.equal(answers[Number(holder.id.slice(5))].acquired, true);
+      } finally {
+        for (const h of hosts) h.close();
+      }
+    });
+  } finally {
+    await Deno.remove(configDir, { recursive: true });
+  }
 });
 
-Deno.test({
-  name: "state-sqlite may not touch a database outside its granted directory",
-  ignore: !hasSqlite,
-  async fn() {
+systemTest(
+  "state-sqlite may not touch a database outside its granted directory",
+  ["sqlite3"],
+  async () => {
     const configDir = await Deno.makeTempDir({ prefix: "cw-sqlite-" });
     const elsewhere = await Deno.makeTempDir({ prefix: "cw-sqlite-other-" });
     try {
@@ -138,7 +132,7 @@ Deno.test({
       await Deno.remove(elsewhere, { recursive: true });
     }
   },
-});
+);
 
 Deno.test("the embedded state-sqlite bundle matches its source", async () => {
   const result = await new Deno.Command(Deno.execPath(), {

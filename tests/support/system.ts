@@ -12,6 +12,7 @@ export type SystemPart =
   | "postgres"
   | "terraform"
   | "ansible"
+  | "sqlite3"
   | "busybox-image";
 
 export const TEST_IMAGE = "localhost/clockwork-test/busybox:latest";
@@ -74,6 +75,8 @@ function detect(part: string): boolean {
       return findExecutable("terraform") !== undefined;
     case "ansible":
       return findExecutable("ansible-playbook") !== undefined;
+    case "sqlite3":
+      return findExecutable("sqlite3") !== undefined;
     case "busybox-image": {
       const podman = findExecutable("podman");
       if (!podman) return false;
