@@ -109,7 +109,7 @@ const ok: [string, Value][] = [
   [`yamldecode("- 1\\n- true\\n- ~\\n- 2.5\\n- hello world")`, [1, true, null, 2.5, "hello world"]],
   [`yamldecode("")`, null],
   [
-    `yamldecode("base: &b {a: 1, b: 2}\nderived:\n  <<: *b\n  b: 3\nids: [!!str 7, *b]")`,
+    `yamldecode("base: &b {a: 1, b: 2}\\nderived:\\n  <<: *b\\n  b: 3\\nids: [!!str 7, *b]")`,
     o({ base: o({ a: 1, b: 2 }), derived: o({ b: 3, a: 1 }), ids: ["7", o({ a: 1, b: 2 })] }),
   ],
   [`base64encode("héllo")`, "aMOpbGxv"],
