@@ -55,7 +55,7 @@ export function parseParallelism(ctx: CommandContext): number | null {
   if (typeof raw === "string" && /^\d+$/.test(raw) && n >= 1) return n;
   ctx.reportDiagnostics([{
     severity: "error",
-    code: "CW9103",
+    code: "CW9203",
     summary: `--parallelism must be a positive whole number, not ${JSON.stringify(raw)}`,
   }]);
   return null;

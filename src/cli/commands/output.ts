@@ -21,7 +21,7 @@ export const outputCommand: Command = {
       if (ctx.values.raw === true) {
         ctx.reportDiagnostics([{
           severity: "error",
-          code: "CW9101",
+          code: "CW9201",
           summary: "--raw needs an output NAME",
         }]);
         return Promise.resolve(1);
@@ -58,7 +58,7 @@ export const outputCommand: Command = {
       if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
         ctx.reportDiagnostics([{
           severity: "error",
-          code: "CW9102",
+          code: "CW9202",
           summary: `Output ${JSON.stringify(name)} is not a string, number or bool`,
           detail: "--raw prints only primitive values; use --json for the others",
         }]);
