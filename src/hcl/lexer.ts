@@ -144,7 +144,7 @@ interface Mode {
  */
 export function scan(source: string, keepComments: boolean): Scanned {
   const len = source.length;
-  let cap = Math.max(64, (len >> 2) + 16);
+  let cap = Math.max(64, ((len / 3) | 0) + 16);
   let types = new Uint8Array(cap);
   let starts = new Int32Array(cap);
   let ends = new Int32Array(cap);
@@ -188,10 +188,7 @@ export function scan(source: string, keepComments: boolean): Scanned {
       let j = i + 1;
       while (j < len) {
         const d = source.charCodeAt(j);
-        if (
-          (d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 95 ||
-          d === 45
-        ) j++;
+        if (d < 128 && IDENT_CONTINUE[d] === 1) j++;
         else if (d >= 0x80 && isIdContinueAt(source, j)) j += d >= 0xd800 && d <= 0xdbff ? 2 : 1;
         else break;
       }
@@ -202,9 +199,13 @@ export function scan(source: string, keepComments: boolean): Scanned {
     switch (c) {
       case 32: // space
       case 9: // tab
-      case 13: // CR (of CRLF; a lone CR is whitespace too)
-        i++;
+      case 13: { // CR (of CRLF; a lone CR is whitespace too)
+        let j = i + 1;
+        let d = source.charCodeAt(j);
+        while (d === 32 || d === 9 || d === 13) d = source.charCodeAt(++j);
+        i = j;
         continue;
+      }
       case 10:
         push(T.Newline, i, i + 1);
         i++;
@@ -426,10 +427,7 @@ export function scan(source: string, keepComments: boolean): Scanned {
       let j = i + (c >= 0xd800 && c <= 0xdbff ? 2 : 1);
       while (j < len) {
         const d = source.charCodeAt(j);
-        if (
-          (d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 95 ||
-          d === 45
-        ) j++;
+        if (d < 128 && IDENT_CONTINUE[d] === 1) j++;
         else if (d >= 0x80 && isIdContinueAt(source, j)) j += d >= 0xd800 && d <= 0xdbff ? 2 : 1;
         else break;
       }
@@ -486,10 +484,7 @@ export function scan(source: string, keepComments: boolean): Scanned {
     j++;
     while (j < len) {
       const d = source.charCodeAt(j);
-      if (
-        (d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 95 ||
-        d === 45
-      ) j++;
+      if (d < 128 && IDENT_CONTINUE[d] === 1) j++;
       else if (d >= 0x80 && isIdContinueAt(source, j)) j++;
       else break;
     }
@@ -598,6 +593,14 @@ export function scan(source: string, keepComments: boolean): Scanned {
     leave(); // unterminated heredoc: the parser reports it at EOF
     return j;
   }
+}
+
+/** ASCII characters that continue an identifier: letters, digits, `_` and `-`. */
+const IDENT_CONTINUE = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (
+    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45
+  ) IDENT_CONTINUE[c] = 1;
 }
 
 function isDigit(c: number): boolean {

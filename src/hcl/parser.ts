@@ -39,6 +39,7 @@ export interface ParseResult {
 }
 
 const MAX_DEPTH = 400;
+const INTERN_SIZE = 2048;
 
 /** Thrown to abandon the current body item after its diagnostic is recorded. */
 class Abort {
@@ -161,6 +162,7 @@ class Parser {
   lines: SourceFile | undefined;
   /** Set when nesting exceeds MAX_DEPTH: the rest of the file is skipped without more errors. */
   halted = false;
+  readonly interned: (string | undefined)[] = new Array(INTERN_SIZE);
   readonly nameIndex = new WeakMap<(Attribute | Block)[], Map<string, Attribute>>();
 
   constructor(readonly src: string, readonly filename: string) {
@@ -186,6 +188,26 @@ class Parser {
     let p = this.pos + 1;
     if (!this.nl) { while (this.types[p] === T.Newline) p++; }
     return this.types[p];
+  }
+
+  /**
+   * The name of an identifier token, interned: configurations repeat a few
+   * hundred names (`var`, `each`, attribute names) many thousands of times,
+   * and sharing one string for each saves allocations and later hashing.
+   */
+  ident(i: number): string {
+    const src = this.src;
+    const start = this.starts[i];
+    const end = this.ends[i];
+    let h = 0x811c9dc5;
+    for (let k = start; k < end; k++) h = Math.imul(h ^ src.charCodeAt(k), 0x01000193);
+    const slot = (h >>> 0) & (INTERN_SIZE - 1);
+    const table = this.interned;
+    const hit = table[slot];
+    if (hit !== undefined && hit.length === end - start && src.startsWith(hit, start)) return hit;
+    const name = src.slice(start, end);
+    table[slot] = name;
+    return name;
   }
 
   text(i: number): string {
@@ -432,7 +454,7 @@ class Parser {
     if (types[nameIndex] !== T.Ident) {
       this.unexpected("an attribute or block definition", "Argument or block definition required");
     }
-    const name = this.text(nameIndex);
+    const name = this.ident(nameIndex);
     this.pos++;
     const t = types[this.pos];
     if (t === T.Equal) {
@@ -495,7 +517,7 @@ class Parser {
       const t = types[this.pos];
       if (t === T.OBrace) break;
       if (t === T.Ident) {
-        labels.push({ value: this.text(this.pos), quoted: false, range: this.range(this.pos) });
+        labels.push({ value: this.ident(this.pos), quoted: false, range: this.range(this.pos) });
         this.pos++;
       } else if (t === T.OQuote) {
         labels.push(this.quotedLabel());
@@ -550,7 +572,7 @@ class Parser {
       this.unexpected("an attribute or `}`", "Invalid single-line block");
     }
     this.pos += 2;
-    const attr = this.attributeRest(nameIndex, this.text(nameIndex));
+    const attr = this.attributeRest(nameIndex, this.ident(nameIndex));
     if (types[this.pos] !== T.CBrace) {
       if (types[this.pos] === T.Newline || types[this.pos] === T.EOF) {
         this.fail(
@@ -679,7 +701,7 @@ class Parser {
         return { kind: "Literal", value: Number(raw), raw, range: this.range(i) };
       }
       case T.Ident: {
-        const name = this.text(i);
+        const name = this.ident(i);
         this.pos++;
         const next = this.types[this.pos];
         if (next === T.OParen || next === T.DoubleColon) return this.call(i);
@@ -833,7 +855,7 @@ class Parser {
       return {
         kind: "GetAttr",
         object: expr,
-        name: this.text(i),
+        name: this.ident(i),
         nameRange: this.range(i),
         range: this.span(expr.range.start, this.ends[i]),
       };
