@@ -520,3 +520,56 @@ resource "file" "page" {
   ]);
   assert.equal(ofType(all, "assert_result")[0].passed, false);
 });
+
+Deno.test("daemon: file changes wake it long before the interval, inside DIR and outside it", async () => {
+  const elsewhere = await makeTempDir("clockwork-daemon-outside-");
+  const dir = await applied(
+    TWO_FILES + `
+resource "file" "outside" {
+  path    = "${join(elsewhere, "motd")}"
+  content = "welcome\\n"
+}
+`,
+  );
+  const child = spawnDaemon(dir, ["--json", "daemon", "--interval", "1h"]);
+  const stderr = new Response(child.stderr).text();
+  const reader = new EventReader(child.stdout);
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  try {
+    await reader.next((e) => e.type === "cycle_end", 20_000);
+    Deno.writeTextFileSync(join(dir, "b.txt"), "edited\n");
+    const inside = await reader.next((e) => e.type === "repair", 10_000);
+    assert.deepEqual([inside.address, inside.status], ["file.b", "ok"]);
+    assert.equal(read(dir, "b.txt"), "beta\n");
+
+    Deno.removeSync(join(elsewhere, "motd"));
+    const outside = await reader.next((e) => e.type === "repair", 10_000);
+    assert.deepEqual([outside.address, outside.summary], [
+      "file.outside",
+      "deleted outside Clockwork",
+    ]);
+    assert.equal(Deno.readTextFileSync(join(elsewhere, "motd")), "welcome\n");
+    assert.ok(
+      reader.seen.filter((e) => e.type === "cycle_start").slice(1).every((e) =>
+        e.trigger === "change"
+      ),
+      "a cycle ran for another reason than a change",
+    );
+
+    child.kill("SIGTERM");
+    const done = await Promise.race([
+      status,
+      new Promise<null>((r) => setTimeout(() => r(null), 20_000)),
+    ]);
+    assert.ok(done !== null, "the daemon did not stop within 20 s of SIGTERM");
+    assert.equal(done.code, 0, await stderr);
+  } finally {
+    if (!exited) child.kill("SIGKILL");
+    await status;
+    await stderr;
+  }
+});

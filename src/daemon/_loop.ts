@@ -10,7 +10,7 @@ import type { Diagnostic } from "../hcl/mod.ts";
 import type { Plan } from "../plan/mod.ts";
 import { RepairBudget } from "./_budget.ts";
 import { decide, type Decision, describe, differences, subsetPlan } from "./_policy.ts";
-import { configFingerprint, Waker, watchDirectory } from "./_watch.ts";
+import { configFingerprint, FileWatcher, Waker } from "./_watch.ts";
 import type {
   CycleStatus,
   CycleTrigger,
@@ -46,9 +46,8 @@ export async function runDaemon(
   const daemon = new Daemon(options, pipeline, emit);
   const waker = new Waker();
   const watching = options.watch ?? !options.once;
-  const stopWatching = watching
-    ? watchDirectory(options.dir, waker, () => daemon.managedPaths)
-    : () => {};
+  const watcher = watching ? new FileWatcher(options.dir, waker) : null;
+  daemon.onManaged = (paths) => watcher?.setManaged(paths);
   try {
     let trigger: CycleTrigger = "start";
     for (let n = 1;; n++) {
@@ -63,7 +62,7 @@ export async function runDaemon(
       trigger = woke;
     }
   } finally {
-    stopWatching();
+    watcher?.close();
   }
 }
 
@@ -74,8 +73,8 @@ type EndCycle = (
 
 class Daemon {
   readonly budget: RepairBudget;
-  /** Absolute paths of recorded files and directories (the watcher wakes on them). */
-  managedPaths: ReadonlySet<string> = new Set();
+  /** Told the absolute paths of managed files and directories after each plan (the watcher wakes on them). */
+  onManaged: (paths: ReadonlySet<string>) => void = () => {};
   #config: Config | undefined;
   #fingerprint = "";
   #reportedBefore = new Set<string>();
@@ -194,7 +193,7 @@ class Daemon {
     state: Parameters<DaemonPipeline["apply"]>[2],
     end: EndCycle,
   ): Promise<number> {
-    this.managedPaths = managedPathsOf(plan, config.rootDir);
+    this.onManaged(managedPathsOf(plan, config.rootDir));
     const found = differences(plan);
     for (const { change, kind } of found) {
       this.emit({

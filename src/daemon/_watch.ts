@@ -1,10 +1,9 @@
 /**
  * What wakes the daemon: the interval timer, and file-change notifications
- * from Deno.watchFs on the configuration directory (configuration files and
- * files Clockwork manages there), debounced so an editor's save burst is one
- * cycle.
+ * from Deno.watchFs (configuration files, and the files and directories
+ * Clockwork manages), debounced so an editor's save burst is one cycle.
  */
-import { join, resolve, sep } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 
 const UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
 
@@ -110,50 +109,92 @@ export class Waker {
 }
 
 /**
- * Watches `dir` recursively; pokes the waker for configuration files and for
- * paths under `managed()` (files and directories Clockwork records). Changes
- * under `.clockwork/` (state, logs, build) are Clockwork's own and ignored.
- * Returns a function that stops watching; a directory that cannot be watched
- * leaves the timer alone in charge.
+ * Watches `dir` recursively, and the folders of managed files that live
+ * elsewhere (non-recursively); pokes the waker for configuration files and for
+ * managed paths. Changes under `.clockwork/` (state, logs, build) are
+ * Clockwork's own and ignored. A folder that cannot be watched leaves the
+ * timer alone in charge of it.
  */
-export function watchDirectory(
-  dir: string,
-  waker: Waker,
-  managed: () => ReadonlySet<string>,
-): () => void {
-  let watcher: Deno.FsWatcher;
-  try {
-    watcher = Deno.watchFs(dir, { recursive: true });
-  } catch {
-    return () => {};
+export class FileWatcher {
+  readonly #internal: string;
+  #main: Deno.FsWatcher | null = null;
+  #outside: Deno.FsWatcher | null = null;
+  #outsideKey = "";
+  #managed: ReadonlySet<string> = new Set();
+
+  constructor(readonly dir: string, readonly waker: Waker) {
+    this.#internal = join(dir, ".clockwork") + sep;
+    this.#main = this.#open([dir], true);
   }
-  const internal = join(dir, ".clockwork") + sep;
-  (async () => {
+
+  /** The absolute paths of recorded files and directories; re-aims the outside watcher when they move. */
+  setManaged(paths: ReadonlySet<string>): void {
+    this.#managed = paths;
+    const inside = this.dir.endsWith(sep) ? this.dir : this.dir + sep;
+    const folders = new Set<string>();
+    for (const path of paths) {
+      if (path.startsWith(inside)) continue;
+      const folder = dirname(path);
+      if (isDirectory(folder)) folders.add(folder);
+    }
+    const key = [...folders].sort().join("\0");
+    if (key === this.#outsideKey) return;
+    this.#outsideKey = key;
+    close(this.#outside);
+    this.#outside = folders.size ? this.#open([...folders], false) : null;
+  }
+
+  close(): void {
+    close(this.#main);
+    close(this.#outside);
+    this.#main = this.#outside = null;
+  }
+
+  #open(paths: string[], recursive: boolean): Deno.FsWatcher | null {
+    let watcher: Deno.FsWatcher;
     try {
-      for await (const event of watcher) {
-        if (event.kind === "access") continue;
-        let config = false;
-        let relevant = false;
-        const paths = managed();
-        for (const path of event.paths) {
-          if (path.startsWith(internal)) continue;
-          if (isConfigFile(path)) config = relevant = true;
-          else if (isManaged(path, paths)) relevant = true;
-        }
-        if (relevant) waker.poke(config);
-      }
-    } catch { /* closed */ }
-  })();
-  return () => {
-    try {
-      watcher.close();
-    } catch { /* already closed */ }
-  };
+      watcher = Deno.watchFs(paths, { recursive });
+    } catch {
+      return null;
+    }
+    (async () => {
+      try {
+        for await (const event of watcher) this.#notice(event);
+      } catch { /* closed */ }
+    })();
+    return watcher;
+  }
+
+  #notice(event: Deno.FsEvent): void {
+    if (event.kind === "access") return;
+    let config = false;
+    let relevant = false;
+    for (const path of event.paths) {
+      if (path.startsWith(this.#internal)) continue;
+      if (isConfigFile(path)) config = relevant = true;
+      else if (isManaged(path, this.#managed)) relevant = true;
+    }
+    if (relevant) this.waker.poke(config);
+  }
+}
+
+function close(watcher: Deno.FsWatcher | null): void {
+  try {
+    watcher?.close();
+  } catch { /* already closed */ }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 function isManaged(path: string, managed: ReadonlySet<string>): boolean {
   if (managed.has(path)) return true;
-  // A change inside a managed directory (or to a parent of a managed file) is worth a look.
+  // A change inside a managed directory is worth a look too.
   for (let at = path.lastIndexOf(sep); at > 0; at = path.lastIndexOf(sep, at - 1)) {
     if (managed.has(path.slice(0, at))) return true;
   }
