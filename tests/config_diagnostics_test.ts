@@ -414,3 +414,21 @@ Deno.test("timeouts, hosts, lifecycle and asserts land in the IR", async () => {
   equal(config!.hosts[0].runner, "ssh");
   equal(config!.hosts[0].attributes.port, 2222);
 });
+
+Deno.test("required_version is checked against the running Clockwork", async () => {
+  await expectOne(
+    { "main.cw": 'clockwork {\n  required_version = ">= 99.0"\n}\n' },
+    "CW2032",
+    /Unsupported Clockwork version/,
+    "2:22",
+    /requires Clockwork >= 99\.0/,
+  );
+  const { diagnostics, config, dir } = await load({
+    "main.cw":
+      'clockwork {\n  required_version = ">= 0.1, < 99"\n  ai {\n    provider = "none"\n  }\n  state {\n    path = "s.json"\n  }\n}\n',
+  });
+  await Deno.remove(dir, { recursive: true });
+  equal(diagnostics.length, 0);
+  equal(config!.settings.ai?.provider, "none");
+  equal(config!.settings.state?.path, "s.json");
+});

@@ -51,6 +51,8 @@ import {
 } from "./_schemas.ts";
 import { ANY, convertValue, type HclType, parseTypeExpr, typeToString } from "./_typesys.ts";
 import { compareAddresses, didYouMean, instanceAddress, sortAddresses } from "./_names.ts";
+import { satisfiesVersion } from "./_version.ts";
+import { VERSION } from "../version.ts";
 import { collectVariableValues, type RawVariableValue, type VariableInputs } from "./_vars.ts";
 
 export const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
@@ -557,11 +559,24 @@ class Lowering {
   readSettings(block: Block): ClockworkSettings {
     const { attrs, blocks } = this.splitBody(block.body, ["ai", "state"]);
     this.unknownArguments(attrs, ["required_version"], "a clockwork block");
+    const requiredVersion = attrs.get("required_version");
     const settings: { -readonly [K in keyof ClockworkSettings]: ClockworkSettings[K] } = {
       requiredVersion: this.constantString(attrs.get("required_version"), this.rootDir),
       ai: null,
       state: null,
     };
+    if (settings.requiredVersion !== null && requiredVersion) {
+      const ok = satisfiesVersion(VERSION, settings.requiredVersion);
+      if (ok !== true) {
+        this.diags.push(
+          error("CW2032", "Unsupported Clockwork version", requiredVersion.expr.range, {
+            detail: typeof ok === "string"
+              ? ok
+              : `this configuration requires Clockwork ${settings.requiredVersion}; this is ${VERSION}`,
+          }),
+        );
+      }
+    }
     for (const inner of blocks) {
       const { attrs: a } = this.splitBody(inner.body, []);
       if (inner.type === "ai") {
