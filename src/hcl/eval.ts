@@ -410,12 +410,16 @@ class Evaluator {
     if (b === undefined) return UNKNOWN;
     let result = this.eval(b ? thenExpr : elseExpr);
     // HCL unifies the branch types: `c ? 1 : "x"` is a string either way.
-    // Only the obvious case is handled, to avoid evaluating the other branch.
-    if (
-      (typeof result === "number" || typeof result === "boolean") &&
-      (b ? elseExpr : thenExpr).kind === "Template"
-    ) {
-      result = convertToString(result)!;
+    // The other branch is looked at only when that could matter, and its
+    // errors are not reported (as in HCL, only the taken branch's are).
+    if (typeof result === "number" || typeof result === "boolean") {
+      const other = b ? elseExpr : thenExpr;
+      if (
+        other.kind === "Template" ||
+        (other.kind !== "Literal" && typeof unwrap(this.isolated(other).value) === "string")
+      ) {
+        result = convertToString(result)!;
+      }
     }
     return sensitive ? mark(result, true) : result;
   }

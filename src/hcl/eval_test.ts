@@ -215,8 +215,14 @@ Deno.test("operators follow HCL's conversions", () => {
 
 Deno.test("conditionals, tuples, objects", () => {
   assertEquals(val(`var.port > 80 ? "big" : "small"`, data), "big");
-  assertEquals(val(`true ? 1 : var.nope`, data), 1, "the branch not taken is not evaluated");
+  assertEquals(
+    val(`true ? 1 : var.nope`, data),
+    1,
+    "errors in the branch not taken are not reported",
+  );
   assertEquals(val(`true ? 1 : "x"`, data), "1", "branch types unify to string");
+  assertEquals(val(`false ? var.name : 2`, data), "2");
+  assertEquals(val(`true ? 1 : var.nothing.x`, data), 1, "errors of the other branch stay silent");
   assertEquals(val(`local.u ? 1 : 2`, data), UNKNOWN);
   err(`null ? 1 : 2`, "CW1104", "null");
   err(`"x" ? 1 : 2`, "CW1104", "must be a bool, got string", `"x"`);
