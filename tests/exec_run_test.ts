@@ -257,3 +257,22 @@ Deno.test("exec: a script changed after validation is refused", async () => {
   assert.match(result.failed[0].message!, /changed after validation/);
   assert.throws(() => Deno.statSync(marker));
 });
+
+systemTest("exec: a grant holding the configuration directory still cannot touch .clockwork/", [
+  "bwrap",
+], async () => {
+  const { root } = await setup("/var/tmp");
+  Deno.mkdirSync(join(root, ".clockwork"), { recursive: true });
+  Deno.writeTextFileSync(join(root, ".clockwork/state.json"), "{}");
+  const result = await compileAndRun(root, [
+    testResource("command", "greedy", {
+      run: "echo x > .clockwork/state.json || echo STATE-PROTECTED; echo y > mine.txt",
+      cwd: root,
+    }),
+  ], { sandbox: "bwrap" });
+  assert.deepEqual(result.failed, []);
+  assert.match(Deno.readTextFileSync(result.results[0].logPath!), /STATE-PROTECTED/);
+  assert.equal(Deno.readTextFileSync(join(root, ".clockwork/state.json")), "{}");
+  assert.equal(Deno.readTextFileSync(join(root, "mine.txt")), "y\n");
+  await Deno.remove(root, { recursive: true });
+});

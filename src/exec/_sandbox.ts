@@ -5,7 +5,7 @@
  * declared writes, /dev, /proc and /tmp are private, and the network is cut
  * unless the step needs it.
  */
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { bindTarget } from "./_grants.ts";
 
 export type SandboxMode = "auto" | "bwrap" | "none";
@@ -123,9 +123,14 @@ export function launchArgv(
   for (const path of [...binds].sort((a, b) => a.length - b.length)) {
     args.push("--bind", path, path);
   }
-  // Writable build dir for scratch files, but no step may rewrite the scripts
-  // or the manifest another step will run from.
+  // A grant that contains the configuration directory must still not reach
+  // Clockwork's own files (state, journal, lock, logs): .clockwork/ is
+  // read-only again, the build dir writable for scratch files, and the
+  // scripts and manifest that other steps run from read-only.
   const realBuild = Deno.realPathSync(spec.buildDir);
+  const ownDir = dirname(realBuild);
+  if (basename(ownDir) === ".clockwork") args.push("--ro-bind", ownDir, ownDir);
+  args.push("--bind", realBuild, realBuild);
   for (const fixed of ["scripts", "manifest.json"]) {
     args.push("--ro-bind-try", join(realBuild, fixed), join(realBuild, fixed));
   }
