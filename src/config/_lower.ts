@@ -80,7 +80,7 @@ interface Node {
   readonly deps: Set<Node>;
   readonly dependents: Node[];
   /** Resources reached through this node (directly or through locals, variables, outputs). */
-  resourceDeps?: Set<Node>;
+  resourceDeps?: ReadonlySet<Node>;
   /** Resource instance addresses, known once a resource node is evaluated. */
   instances?: string[];
   evaluate(): void;
@@ -913,7 +913,7 @@ class Lowering {
   declareResource(scope: ModuleScope, block: Block, type: string, name: string): void {
     const spec = RESOURCE_TYPES[type];
     const { attrs, blocks } = this.splitBody(block.body, ["lifecycle", "assert"]);
-    const allowed = [...Object.keys(spec.args), ...META_ARGUMENTS];
+    const allowed = allowedArguments(type, spec);
     this.unknownArguments(attrs, allowed, `a resource of type "${type}"`);
     const base = `${scope.prefix}${type}.${name}`;
     const countAttr = attrs.get("count");
@@ -946,8 +946,8 @@ class Lowering {
         }));
       }
     }
-    const lifecycleBlocks = blocks.filter((b) => b.type === "lifecycle");
-    const assertBlocks = blocks.filter((b) => b.type === "assert");
+    const lifecycleBlocks = blocks.length ? blocks.filter((b) => b.type === "lifecycle") : blocks;
+    const assertBlocks = blocks.length ? blocks.filter((b) => b.type === "assert") : blocks;
     if (lifecycleBlocks.length > 1) {
       this.diags.push(error("CW2001", "Duplicate lifecycle block", lifecycleBlocks[1].typeRange, {
         detail: "a resource has at most one lifecycle block",
@@ -1263,10 +1263,14 @@ class Lowering {
   }
 
   collectResourceDeps(node: Node): void {
+    if (node.deps.size === 0) {
+      node.resourceDeps = NO_NODES;
+      return;
+    }
     const set = new Set<Node>();
     for (const d of node.deps) {
       if (d.kind === "resource") set.add(d);
-      else for (const r of d.resourceDeps ?? []) set.add(r);
+      else for (const r of d.resourceDeps ?? NO_NODES) set.add(r);
     }
     node.resourceDeps = set;
   }
@@ -1522,9 +1526,7 @@ class Lowering {
       holder[name] = UNKNOWN;
       return;
     }
-    const dependsOn = new Set<string>();
-    for (const r of node.resourceDeps ?? []) for (const a of r.instances ?? []) dependsOn.add(a);
-    const deps = sortAddresses([...dependsOn], (a) => a);
+    const deps = instanceAddresses(node.resourceDeps);
     const instances = expansion ?? [{ key: null as string | number | null }];
     const values: Value[] = [];
     const byKey: ValueObject = Object.create(null);
@@ -1853,6 +1855,32 @@ class Lowering {
 
 function badExprHandled(lowering: Lowering, expr: Expression): boolean {
   return lowering.badExprs.has(expr);
+}
+
+const NO_NODES: ReadonlySet<Node> = new Set();
+
+/** Sorted instance addresses of resource nodes (a dependency list). */
+function instanceAddresses(nodes: ReadonlySet<Node> | undefined): string[] {
+  if (!nodes || nodes.size === 0) return [];
+  if (nodes.size === 1) {
+    const [only] = nodes;
+    const list = only.instances ?? [];
+    return list.length < 2 ? [...list] : sortAddresses([...list], (a) => a);
+  }
+  const all = new Set<string>();
+  for (const r of nodes) for (const a of r.instances ?? []) all.add(a);
+  return sortAddresses([...all], (a) => a);
+}
+
+const allowedByType = new Map<string, string[]>();
+
+function allowedArguments(type: string, spec: ResourceTypeSpec): string[] {
+  let list = allowedByType.get(type);
+  if (!list) {
+    list = [...Object.keys(spec.args), ...META_ARGUMENTS];
+    allowedByType.set(type, list);
+  }
+  return list;
 }
 
 function describe(v: Value): string {
