@@ -276,3 +276,18 @@ systemTest("exec: a grant holding the configuration directory still cannot touch
   assert.equal(Deno.readTextFileSync(join(root, "mine.txt")), "y\n");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("exec: killSignal (a second Ctrl-C) stops running steps at once", async () => {
+  const { root } = await setup();
+  const stop = new AbortController();
+  const started = performance.now();
+  const run = compileAndRun(root, [testResource("command", "long", { run: "sleep 20" })], {
+    killSignal: stop.signal,
+    killGraceMs: 200,
+  });
+  setTimeout(() => stop.abort(), 300);
+  const result = await run;
+  assert.ok(performance.now() - started < 5000);
+  assert.equal(result.failed.length, 1);
+  assert.match(result.failed[0].message!, /interrupted twice/);
+});

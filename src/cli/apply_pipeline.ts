@@ -261,13 +261,18 @@ export async function runPlan(
     crypto.randomUUID().slice(0, 8);
   const logDir = join(options.rootDir, ".clockwork", "logs", runId);
   const controller = new AbortController();
+  const killer = new AbortController();
   const onInterrupt = () => {
     if (!controller.signal.aborted) {
       ctx.io.stderr(
-        "\nInterrupt received: no new steps will start; waiting for running steps to finish…\n",
+        "\nInterrupt received: no new steps will start; waiting for running steps to finish " +
+          "(interrupt again to stop them)…\n",
       );
+      controller.abort();
+    } else if (!killer.signal.aborted) {
+      ctx.io.stderr("\nSecond interrupt: stopping the running steps…\n");
+      killer.abort();
     }
-    controller.abort();
   };
   let listening = false;
   try {
@@ -286,6 +291,7 @@ export async function runPlan(
       logDir,
       parallelism: options.parallelism,
       signal: controller.signal,
+      killSignal: killer.signal,
       redact: sensitiveValues(options.config, plan),
       onStepStart(step) {
         running++;

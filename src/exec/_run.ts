@@ -43,6 +43,8 @@ export interface RunOptions {
   readonly sandbox?: SandboxMode;
   /** Aborting stops new steps from starting (graceful Ctrl-C). */
   readonly signal?: AbortSignal;
+  /** Aborting kills the running steps' process groups too (a second Ctrl-C). */
+  readonly killSignal?: AbortSignal;
   readonly onStepStart?: (step: BundleStep) => void;
   /** Awaited before dependents of the step may start. */
   readonly onStepDone?: (result: StepResult) => void | Promise<void>;
@@ -366,6 +368,14 @@ async function runProcess(
     killGroup("SIGTERM");
     graceTimer = setTimeout(() => killGroup("SIGKILL"), options.killGraceMs ?? 2000);
   }, step.timeoutMs);
+  let killed = false;
+  const onKill = () => {
+    killed = true;
+    killGroup("SIGTERM");
+    graceTimer ??= setTimeout(() => killGroup("SIGKILL"), options.killGraceMs ?? 2000);
+  };
+  if (options.killSignal?.aborted) onKill();
+  options.killSignal?.addEventListener("abort", onKill, { once: true });
   const writeLog = (bytes: Uint8Array) => {
     let offset = 0;
     while (offset < bytes.length) offset += log.writeSync(bytes.subarray(offset));
@@ -396,8 +406,10 @@ async function runProcess(
   const [status] = await Promise.all([child.status, copy(child.stdout), copy(child.stderr)]);
   clearTimeout(timer);
   if (graceTimer !== undefined) clearTimeout(graceTimer);
+  options.killSignal?.removeEventListener("abort", onKill);
   if (!timedOut) killGroup("SIGKILL"); // leftovers the step started in the background
   log.close();
+  if (killed && !timedOut) return failed("stopped: interrupted twice", status.code);
   if (timedOut) {
     return failed(
       `timed out after ${formatDuration(step.timeoutMs)} (process group killed)`,
