@@ -39,7 +39,7 @@ function diagnosticKey(d: Diagnostic): string {
  * cycle), or exactly one with `options.once` (returning its exit code).
  */
 export async function runDaemon(
-  options: DaemonOptions & { readonly historyPath?: string | null },
+  options: DaemonOptions,
   pipeline: DaemonPipeline,
   emit: DaemonEventSink,
 ): Promise<number> {
@@ -83,7 +83,7 @@ class Daemon {
   #skippedNow = new Set<string>();
 
   constructor(
-    readonly options: DaemonOptions & { readonly historyPath?: string | null },
+    readonly options: DaemonOptions,
     readonly pipeline: DaemonPipeline,
     readonly emit: DaemonEventSink,
   ) {

@@ -39,6 +39,8 @@ export interface DaemonOptions {
   readonly debounceMs?: number;
   /** Watch the directory with Deno.watchFs (default: when not `once`). */
   readonly watch?: boolean;
+  /** Where the repair budget's history persists (null: in memory only). */
+  readonly historyPath?: string | null;
   /** Stops the loop after the current cycle (SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
 }

@@ -7,6 +7,7 @@
  * assertion runner. Renders the daemon's events as human lines on stderr or
  * as NDJSON on stdout. See docs/DAEMON.md.
  */
+import { join } from "node:path";
 import type { AssertionResult } from "../../assert/mod.ts";
 import type { Config } from "../../config/mod.ts";
 import {
@@ -334,7 +335,7 @@ export const daemonCommand: Command = {
           autoFix: flags.autoFix,
           maxRepairs: flags.maxRepairs,
           signal: controller.signal,
-          historyPath: `${dir}/.clockwork/daemon-repairs.json`,
+          historyPath: join(dir, ".clockwork", "daemon-repairs.json"),
         },
         pipelineFor(ctx, dir),
         emit,
