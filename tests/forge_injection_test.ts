@@ -110,12 +110,47 @@ Deno.test("forge: hostile values in every field run nothing unintended", async (
   }
 });
 
-Deno.test("forge: hostile mode, owner and env names are diagnostics, not commands", () => {
+Deno.test("forge: hostile mode, lang, interpreter and env names are diagnostics, not commands", () => {
   const h = hostile("/tmp/never");
   const plan = testPlan([
     testResource("file", "mode", { path: "/tmp/x/a", content: "", mode: h }),
+    testResource("directory", "mode", { path: "/tmp/x/d", mode: h }),
     testResource("command", "env", { run: "true", env: { [h]: "x", CW_RUN: "override" } }),
+    testResource("task", "lang", { script: "true", lang: h }),
   ]);
   const compiled = compileBundle(plan, { rootDir: "/tmp/x" });
-  assert.deepEqual(compiled.diagnostics.map((d) => d.code), ["CW4002", "CW4002", "CW4002"]);
+  assert.deepEqual(compiled.diagnostics.map((d) => d.code), [
+    "CW4002",
+    "CW4002",
+    "CW4002",
+    "CW4002",
+    "CW4003",
+  ]);
+  const interpreter = testPlan([
+    testResource("command", "i", { run: "true", interpreter: [h, "-c"] }),
+  ]);
+  const bundle = compileBundle(interpreter, { rootDir: "/tmp/x" }).value;
+  assert.ok(
+    validateBundle(bundle, interpreter, "/tmp/x/.clockwork/build").some((d) => d.code === "CW4011"),
+  );
+});
+
+Deno.test("forge: hostile owner and group fail the step without running anything", async () => {
+  const root = await Deno.makeTempDir({ prefix: "cw-inject-" });
+  const plan = testPlan([
+    testResource("file", "owner", { path: join(root, "f"), content: "x", owner: hostileName }),
+    testResource("directory", "group", { path: join(root, "d"), group: hostileName }),
+  ]);
+  const buildDir = join(root, ".clockwork/build");
+  const bundle = compileBundle(plan, { rootDir: root }).value;
+  writeBundle(bundle, buildDir);
+  const result = await runBundle(bundle, { buildDir, logDir: join(root, "logs"), sandbox: "none" });
+  assert.equal(result.failed.length, 2);
+  for (const f of result.failed) assert.match(f.message!, /unknown (user|group)/);
+  assert.equal(result.spawnCount, 0);
+  for (const m of [join(root, "M"), join(buildDir, "M")]) assert.throws(() => Deno.statSync(m));
+  assert.throws(
+    () => Deno.statSync(join(root, "f")),
+    "a file with an unknown owner was left behind",
+  );
 });
