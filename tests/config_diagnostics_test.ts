@@ -432,3 +432,12 @@ Deno.test("required_version is checked against the running Clockwork", async () 
   equal(config!.settings.ai?.provider, "none");
   equal(config!.settings.state?.path, "s.json");
 });
+
+Deno.test("a resource referring to itself is diagnosed", async () => {
+  await expectOne(
+    { "main.cw": 'resource "file" "a" {\n  path = "a"\n  content = file.a.path\n}\n' },
+    "CW2011",
+    /Self-referential resource file\.a/,
+    "3:13",
+  );
+});

@@ -1054,7 +1054,12 @@ class Lowering {
       for (const ref of referencesOf(expr)) {
         const target = this.resolveRef(ref, scope, allow);
         if (target === "bad") this.badExprs.add(expr);
-        else if (target) { for (const t of target) this.addEdge(node, t); }
+        else if (target?.includes(node)) {
+          this.diags.push(error("CW2011", `Self-referential ${node.kind} ${node.id}`, ref.range, {
+            detail: "a declaration cannot refer to its own value",
+          }));
+          this.badExprs.add(expr);
+        } else if (target) { for (const t of target) this.addEdge(node, t); }
       }
     }
   }
