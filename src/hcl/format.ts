@@ -20,7 +20,7 @@
  */
 import type { Body, Expression } from "./ast.ts";
 import type { Diagnostic } from "./diagnostics.ts";
-import { lex, type TokenType } from "./lexer.ts";
+import { scan, T, tokenName, type TokenType } from "./lexer.ts";
 import { parse } from "./parser.ts";
 import { codePointLength } from "./source.ts";
 
@@ -50,7 +50,7 @@ export function format(
     return { text: source, diagnostics: parsed.diagnostics };
   }
   try {
-    const lines = splitLines(prepareTokens(source, filename, parsed.body));
+    const lines = splitLines(prepareTokens(source, parsed.body));
     formatIndent(lines);
     formatSpaces(lines);
     formatCells(lines);
@@ -97,71 +97,99 @@ function isLineComment(t: FmtToken): boolean {
  * `module "cache"`), and an attribute value that is a lone interpolation
  * (`"${var.x}"`) is unwrapped to the bare expression.
  */
-function prepareTokens(source: string, filename: string, body: Body): FmtToken[] {
-  const tokens = lex(source, filename).tokens;
-  const labels = new Set<number>();
+/** The lexer's tokens in struct-of-arrays form (no object per token). */
+interface Tokens {
+  readonly types: Uint8Array;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly count: number;
+}
+
+/** Per-token rewrite flags. */
+const DROP = 1;
+const OPEN_PAREN_BEFORE = 2;
+const CLOSE_PAREN_AFTER = 4;
+const LABEL = 8;
+const REPLACED = 16;
+
+function prepareTokens(source: string, body: Body): FmtToken[] {
+  const tokens: Tokens = scan(source, true);
+  const { types, starts, ends, count } = tokens;
+  const labels: number[] = [];
   const attributes: Expression[] = [];
   const typeExprs: Expression[] = [];
   collectRewrites(body, labels, attributes, typeExprs, 0);
-  const dropped = new Set<number>();
-  const wrapped = new Map<number, "(" | ")">();
+  const flags = new Uint8Array(count);
   const replaced = new Map<number, FmtToken[]>();
-  for (const expr of typeExprs) planTypeRewrite(source, tokens, expr, dropped, replaced);
-  if (attributes.length > 0) {
-    let t = 0;
-    for (const expr of attributes) {
-      while (t < tokens.length && tokens[t].start < expr.range.start) t++;
-      let end = t;
-      while (end < tokens.length && tokens[end].end <= expr.range.end) end++;
-      planUnwrap(tokens, t, end, dropped, wrapped);
-    }
+  for (const offset of labels) {
+    const i = firstTokenAt(tokens, offset);
+    if (i < count && starts[i] === offset && types[i] === T.Ident) flags[i] |= LABEL;
   }
-  const rewriting = dropped.size > 0 || replaced.size > 0;
+  for (const expr of typeExprs) planTypeRewrite(source, tokens, expr, flags, replaced);
+  let t = 0;
+  for (const expr of attributes) {
+    while (t < count && starts[t] < expr.range.start) t++;
+    let end = t;
+    while (end < count && ends[end] <= expr.range.end) end++;
+    planUnwrap(tokens, t, end, flags);
+  }
   const out: FmtToken[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const tok = tokens[i];
-    if (tok.type === "EOF") break;
-    if (rewriting) {
-      const replacement = replaced.get(tok.start);
-      if (replacement) {
-        out.push(...replacement);
+  for (let i = 0; i < count; i++) {
+    const type = types[i];
+    if (type === T.EOF) break;
+    const f = flags[i];
+    if (f !== 0) {
+      if (f & REPLACED) {
+        out.push(...replaced.get(i)!);
         continue;
       }
-      if (dropped.has(tok.start)) continue;
-      if (wrapped.get(tok.start) === "(") out.push({ type: "OParen", text: "(", spaces: 0 });
+      if (f & DROP) continue;
+      if (f & OPEN_PAREN_BEFORE) out.push({ type: "OParen", text: "(", spaces: 0 });
     }
-    if (tok.type === "OHeredoc") {
+    const start = starts[i];
+    if (type === T.OHeredoc) {
       // The whole heredoc, markers included, is copied as written.
       let j = i;
-      while (j + 1 < tokens.length && tokens[j].type !== "CHeredoc") j++;
-      const closed = tokens[j].type === "CHeredoc";
+      while (j + 1 < count && types[j] !== T.CHeredoc) j++;
+      const closed = types[j] === T.CHeredoc;
       out.push({
         type: "Heredoc",
-        text: source.slice(tok.start, closed ? tokens[j].end : tokens[j].start),
+        text: source.slice(start, closed ? ends[j] : starts[j]),
         spaces: 0,
       });
       i = closed ? j : j - 1;
-    } else if (tok.type === "Ident" && labels.has(tok.start)) {
-      out.push({
-        type: "Label",
-        text: JSON.stringify(source.slice(tok.start, tok.end)),
-        spaces: 0,
-      });
+    } else if (f & LABEL) {
+      out.push({ type: "Label", text: JSON.stringify(source.slice(start, ends[i])), spaces: 0 });
+    } else if (type === T.Newline) {
+      out.push(NEWLINE);
     } else {
-      let text = source.slice(tok.start, tok.end);
-      if (tok.type === "Comment" && !text.startsWith("/*")) text = text.replace(/[ \t\r\n]+$/, "");
-      out.push({ type: tok.type, text, spaces: 0 });
+      let text = source.slice(start, ends[i]);
+      if (type === T.Comment && !text.startsWith("/*")) text = text.replace(/[ \t\r\n]+$/, "");
+      out.push({ type: tokenName(type), text, spaces: 0 });
     }
-    if (rewriting && wrapped.get(tok.end) === ")") {
-      out.push({ type: "CParen", text: ")", spaces: 0 });
-    }
+    if (f & CLOSE_PAREN_AFTER) out.push({ type: "CParen", text: ")", spaces: 0 });
   }
   return out;
 }
 
+/** Index of the first token starting at or after `offset` (binary search). */
+function firstTokenAt(tokens: Tokens, offset: number): number {
+  let lo = 0;
+  let hi = tokens.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens.starts[mid] < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Newlines only split lines and are never written as tokens, so one object serves all. */
+const NEWLINE: FmtToken = { type: "Newline", text: "\n", spaces: 0 };
+
 function collectRewrites(
   body: Body,
-  labels: Set<number>,
+  labels: number[],
   attributes: Expression[],
   typeExprs: Expression[],
   depth: number,
@@ -173,7 +201,7 @@ function collectRewrites(
       else if (item.expr.kind === "Template" && !item.expr.heredoc) attributes.push(item.expr);
       continue;
     }
-    for (const label of item.labels) if (!label.quoted) labels.add(label.range.start);
+    for (const label of item.labels) if (!label.quoted) labels.push(label.range.start);
     const isVariable = depth === 0 && item.type === "variable";
     collectRewrites(item.body, labels, attributes, typeExprs, depth + 1, isVariable);
   }
@@ -186,15 +214,18 @@ function collectRewrites(
  */
 function planTypeRewrite(
   source: string,
-  tokens: readonly { type: TokenType; start: number; end: number }[],
+  tokens: Tokens,
   expr: Expression,
-  dropped: Set<number>,
+  flags: Uint8Array,
   replaced: Map<number, FmtToken[]>,
 ): void {
-  const inner: { type: TokenType; start: number; end: number }[] = [];
-  for (const t of tokens) {
-    if (t.start >= expr.range.start && t.end <= expr.range.end) inner.push(t);
-    else if (t.start >= expr.range.end) break;
+  const inner: { type: TokenType; start: number; end: number; index: number }[] = [];
+  for (let i = firstTokenAt(tokens, expr.range.start); i < tokens.count; i++) {
+    const start = tokens.starts[i];
+    if (start >= expr.range.end) break;
+    if (tokens.ends[i] <= expr.range.end) {
+      inner.push({ type: tokenName(tokens.types[i]), start, end: tokens.ends[i], index: i });
+    }
   }
   const tok = (type: TokenType, text: string): FmtToken => ({ type, text, spaces: 0 });
   const call = (name: string, arg: string) => [
@@ -206,7 +237,8 @@ function planTypeRewrite(
   if (inner.length === 1 && inner[0].type === "Ident") {
     const name = source.slice(inner[0].start, inner[0].end);
     if (name === "list" || name === "map" || name === "set") {
-      replaced.set(inner[0].start, call(name, "any"));
+      replaced.set(inner[0].index, call(name, "any"));
+      flags[inner[0].index] |= REPLACED;
     }
     return;
   }
@@ -223,9 +255,10 @@ function planTypeRewrite(
     ? call(legacy, "string")
     : undefined;
   if (!replacement) return;
-  replaced.set(inner[0].start, replacement);
-  dropped.add(inner[1].start);
-  dropped.add(inner[2].start);
+  replaced.set(inner[0].index, replacement);
+  flags[inner[0].index] |= REPLACED;
+  flags[inner[1].index] |= DROP;
+  flags[inner[2].index] |= DROP;
 }
 
 /**
@@ -233,45 +266,43 @@ function planTypeRewrite(
  * interpolation and no literal text at the top level; a multi-line
  * expression is wrapped in parentheses so it still parses.
  */
-function planUnwrap(
-  tokens: readonly { type: TokenType; start: number; end: number }[],
-  from: number,
-  to: number,
-  dropped: Set<number>,
-  wrapped: Map<number, "(" | ")">,
-): void {
+function planUnwrap(tokens: Tokens, from: number, to: number, flags: Uint8Array): void {
   if (to - from < 5) return;
+  const types = tokens.types;
   if (
-    tokens[from].type !== "OQuote" || tokens[from + 1].type !== "TemplateInterp" ||
-    tokens[to - 2].type !== "TemplateSeqEnd" || tokens[to - 1].type !== "CQuote"
+    types[from] !== T.OQuote || types[from + 1] !== T.TemplateInterp ||
+    types[to - 2] !== T.TemplateSeqEnd || types[to - 1] !== T.CQuote
   ) {
     return;
   }
   let quotes = 0;
   for (let i = from + 2; i < to - 2; i++) {
-    const type = tokens[i].type;
-    if (type === "OQuote") quotes++;
-    else if (type === "CQuote") quotes--;
+    const type = types[i];
+    if (type === T.OQuote) quotes++;
+    else if (type === T.CQuote) quotes--;
     else if (quotes > 0) continue;
-    else if (type === "TemplateInterp" || type === "TemplateSeqEnd" || type === "QuotedLit") {
+    else if (type === T.TemplateInterp || type === T.TemplateSeqEnd || type === T.QuotedLit) {
       return;
     }
   }
   let first = from + 2;
   let last = to - 3;
-  for (const i of [from, from + 1, to - 2, to - 1]) dropped.add(tokens[i].start);
-  while (first <= last && tokens[first].type === "Newline") dropped.add(tokens[first++].start);
-  while (last >= first && tokens[last].type === "Newline") dropped.add(tokens[last--].start);
+  flags[from] |= DROP;
+  flags[from + 1] |= DROP;
+  flags[to - 2] |= DROP;
+  flags[to - 1] |= DROP;
+  while (first <= last && types[first] === T.Newline) flags[first++] |= DROP;
+  while (last >= first && types[last] === T.Newline) flags[last--] |= DROP;
   if (first > last) return;
   let multiLine = false;
-  for (let i = first; i <= last; i++) if (tokens[i].type === "Newline") multiLine = true;
-  const parenthesised = tokens[first].type === "OParen" && tokens[last].type === "CParen";
+  for (let i = first; i <= last; i++) if (types[i] === T.Newline) multiLine = true;
+  const parenthesised = types[first] === T.OParen && types[last] === T.CParen;
   if (multiLine && !parenthesised) {
-    wrapped.set(tokens[first].start, "(");
-    wrapped.set(tokens[last].end, ")");
+    flags[first] |= OPEN_PAREN_BEFORE;
+    flags[last] |= CLOSE_PAREN_AFTER;
   } else {
     // `"${"${x}"}"` unwraps twice, so formatting stays idempotent.
-    planUnwrap(tokens, first, last + 1, dropped, wrapped);
+    planUnwrap(tokens, first, last + 1, flags);
   }
 }
 
@@ -412,23 +443,21 @@ function alignChains(
 
 const SPACES: string[] = Array.from({ length: 64 }, (_, n) => " ".repeat(n));
 
-function renderCell(cell: FmtToken[] | undefined, out: string[]): void {
-  if (!cell) return;
+function renderCell(cell: FmtToken[] | undefined): string {
+  let out = "";
+  if (!cell) return out;
   for (const t of cell) {
-    if (t.spaces > 0) out.push(SPACES[t.spaces] ?? " ".repeat(t.spaces));
-    out.push(t.text);
+    out += t.spaces > 0 ? (SPACES[t.spaces] ?? " ".repeat(t.spaces)) + t.text : t.text;
   }
+  return out;
 }
 
 function render(lines: Line[]): string {
-  const out: string[] = [];
+  let out = "";
   for (const line of lines) {
-    renderCell(line.lead, out);
-    renderCell(line.assign, out);
-    renderCell(line.comment, out);
-    out.push("\n");
+    out += renderCell(line.lead) + renderCell(line.assign) + renderCell(line.comment) + "\n";
   }
-  return out.join("");
+  return out;
 }
 
 const NEGATION_CONTEXT = new Set<string>([
