@@ -169,3 +169,13 @@ Deno.test("verifyWrittenBundle: a symlinked build directory escape is caught", a
   assert.deepEqual(verifyWrittenBundle(bundle, build), []);
   assert.ok(Deno.statSync(join(outside, "scripts")).isDirectory);
 });
+
+Deno.test("validate: setuid and setgid modes on files and directories are refused", () => {
+  for (const [type, mode] of [["file", "4755"], ["directory", "2775"], ["file", "6644"]]) {
+    const plan = testPlan([testResource(type, "x", { path: "/srv/site/x", content: "", mode })]);
+    const bundle = compileBundle(plan, { rootDir: root }).value;
+    assert.ok(codes(bundle, plan).includes("CW4023"), `${type} ${mode}`);
+  }
+  const sticky = testPlan([testResource("directory", "t", { path: "/srv/site/t", mode: "1777" })]);
+  assert.deepEqual(codes(compileBundle(sticky, { rootDir: root }).value, sticky), []);
+});

@@ -131,6 +131,15 @@ export function validateBundle(bundle: Bundle, plan: Plan, buildDir: string): Di
       }
     }
     for (const op of step.inProcess ?? []) {
+      const modeText = "mode" in op && typeof op.mode === "string" ? op.mode : "0";
+      if (parseInt(modeText, 8) & 0o6000) {
+        diagnostics.push(
+          problem("CW4023", `Step ${step.id} would set the setuid/setgid bit (mode ${modeText})`, {
+            address: step.address,
+            detail: "privilege changes are refused; use a mode without 4000/2000",
+          }),
+        );
+      }
       if (op.op === "write_file" && !artifactsByPath.has(op.artifact)) {
         diagnostics.push(
           problem("CW4012", `Step ${step.id} writes from a missing artifact ${op.artifact}`),
