@@ -291,3 +291,15 @@ Deno.test("exec: killSignal (a second Ctrl-C) stops running steps at once", asyn
   assert.equal(result.failed.length, 1);
   assert.match(result.failed[0].message!, /interrupted twice/);
 });
+
+systemTest("exec: a grant whose nearest existing parent is too broad is refused, not widened", [
+  "bwrap",
+], async () => {
+  const { root } = await setup();
+  const result = await compileAndRun(root, [
+    testResource("command", "wide", { run: "true", creates: "/cw-no-such-top-dir/new/file" }),
+  ], { sandbox: "bwrap" });
+  assert.equal(result.failed.length, 1);
+  assert.match(result.failed[0].message!, /too broad to grant/);
+  assert.match(Deno.readTextFileSync(result.failed[0].logPath!), /too broad/);
+});
