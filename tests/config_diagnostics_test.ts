@@ -441,3 +441,16 @@ Deno.test("a resource referring to itself is diagnosed", async () => {
     "3:13",
   );
 });
+
+Deno.test("a reference to an attribute a resource type does not have suggests one", async () => {
+  await expectOne(
+    {
+      "main.cw":
+        'resource "file" "a" {\n  count = 2\n  path = "a${count.index}"\n  content = ""\n}\noutput "o" { value = file.a[0].contnet }\n',
+    },
+    "CW2007",
+    /Unsupported attribute "contnet" of file\.a/,
+    "6:22",
+    /Did you mean "content"\?/,
+  );
+});

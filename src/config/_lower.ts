@@ -83,6 +83,8 @@ interface Node {
   resourceDeps?: ReadonlySet<Node>;
   /** Resource instance addresses, known once a resource node is evaluated. */
   instances?: string[];
+  /** How a resource is repeated, which decides where its attribute names sit in a reference. */
+  repeat?: "count" | "for_each" | null;
   evaluate(): void;
 }
 
@@ -963,6 +965,7 @@ class Lowering {
       () =>
         this.evaluateResource(node, scope, block, type, name, spec, attrs, assertBlocks, lifecycle),
     );
+    node.repeat = forEachAttr ? "for_each" : countAttr ? "count" : null;
     scope.resources.set(`${type}.${name}`, node);
     this.pending.push(() => {
       const allow = { each: !!forEachAttr, count: !!countAttr };
@@ -1190,7 +1193,20 @@ class Lowering {
             );
           }
           const node = scope.resources.get(`${ref.root}.${name}`);
-          if (node) return [node];
+          if (node) {
+            const attr = ref.path[node.repeat ? 2 : 1];
+            const args = Object.keys(RESOURCE_TYPES[ref.root].args);
+            if (typeof attr === "string" && !args.includes(attr)) {
+              return this.undeclared(
+                ref,
+                `Unsupported attribute "${attr}" of ${ref.root}.${name}`,
+                `a ${ref.root} resource has the attributes ${args.join(", ")}.${
+                  didYouMean(attr, args)
+                }`,
+              );
+            }
+            return [node];
+          }
           const sameType = [...scope.resources.keys()].filter((k) => k.startsWith(`${ref.root}.`))
             .map((k) => k.slice(ref.root.length + 1));
           return this.undeclared(
