@@ -214,7 +214,8 @@ export async function runPlan(
   }
 
   const base = state ?? emptyState();
-  const outputs = plan.destroy ? {} : knownOutputs(plan);
+  // A full destroy clears outputs; a targeted one leaves the others' outputs alone.
+  const outputs = plan.destroy ? (plan.targets.length ? base.outputs : {}) : knownOutputs(plan);
   if (plan.steps.length === 0) {
     const digest = plan.destroy ? base.configDigest : plan.configDigest;
     const outputsChanged = JSON.stringify(outputs) !== JSON.stringify(base.outputs);
