@@ -58,6 +58,10 @@ function readBytes(path: string, call: CallInfo, argIndex: number): Uint8Array {
   }
 }
 
+export function fileBytes(path: string, call: CallInfo): Uint8Array {
+  return readBytes(path, call, 0);
+}
+
 export function readText(path: string, call: CallInfo, argIndex: number): string {
   const text = decodeUtf8(readBytes(path, call, argIndex));
   if (text === undefined) {

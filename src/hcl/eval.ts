@@ -870,6 +870,9 @@ class Evaluator {
     if (name === "try" || name === "can") {
       return name === "try" ? this.tryCall(e) : this.canCall(e);
     }
+    // Every other function's result is re-marked when an argument was
+    // sensitive; removing the mark is the one thing nonsensitive exists for.
+    if (name === "nonsensitive") return this.nonsensitive(e);
     const fn = ownFunction(this.fns, name);
     if (fn === undefined) {
       for (const arg of e.args) this.eval(arg);
@@ -938,6 +941,17 @@ class Evaluator {
         e.range,
       );
     }
+  }
+
+  nonsensitive(e: CallExpr): Value {
+    if (e.args.length !== 1 || e.expandFinal) {
+      return this.error(
+        EvalCodes.functionCall,
+        `Invalid function call: Function "nonsensitive" expects exactly 1 argument, got ${e.args.length}.`,
+        e.range,
+      );
+    }
+    return deepUnmark(this.eval(e.args[0]));
   }
 
   /** Evaluates `e` with its own diagnostics list, for try() and can(). */

@@ -6,7 +6,7 @@
  * only make them known names.
  */
 import type { HclFunction } from "./eval.ts";
-import { UNKNOWN, type Value, type ValueObject } from "./value.ts";
+import { Sensitive, UNKNOWN, type Value, type ValueObject } from "./value.ts";
 import {
   compareStrings,
   convertToBool,
@@ -34,9 +34,11 @@ import {
   base64Decode,
   base64Encode,
   decodeUtf8,
+  hexToBytes,
   jsonDecode,
   jsonEncode,
   md5Hex,
+  sha1Hex,
   sha256Hex,
   utf8,
   yamlEncode,
@@ -45,6 +47,7 @@ import { yamlDecode } from "./_fn_yaml.ts";
 import {
   baseName,
   dirName,
+  fileBytes,
   fileExists,
   fileSha256,
   readText,
@@ -540,7 +543,150 @@ const fns: Record<string, HclFunction> = {
   ),
   basename: define("basename", { params: ["path"] }, (a) => baseName(str(a, 0, "path"))),
   dirname: define("dirname", { params: ["path"] }, (a) => dirName(str(a, 0, "path"))),
+
+  // Further Terraform functions users reach for.
+  compact: define(
+    "compact",
+    { params: ["list"] },
+    (a) => list(a, 0, "list").filter((v) => v !== null && v !== ""),
+  ),
+  coalescelist: define("coalescelist", { params: [], variadic: "vals" }, (a) => {
+    for (let i = 0; i < a.length; i++) if (list(a, i, "vals").length > 0) return a[i];
+    return fail("no non-empty list arguments");
+  }),
+  chunklist: define("chunklist", { params: ["list", "size"] }, (a) => {
+    const items = list(a, 0, "list");
+    const size = int(a, 1, "size");
+    if (size < 0) fail("the size argument must be positive", 1);
+    if (size === 0) return [items];
+    const out: Value[] = [];
+    for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+    return out;
+  }),
+  one: define("one", { params: ["list"], unknownElements: true }, (a) => {
+    const items = list(a, 0, "list");
+    if (items.length > 1) {
+      fail(`must be a list with no more than one element, got ${items.length}`, 0);
+    }
+    return items.length === 0 ? null : items[0];
+  }),
+  alltrue: define(
+    "alltrue",
+    { params: ["list"] },
+    (a) => list(a, 0, "list").every((v, i) => boolElement(v, i)),
+  ),
+  anytrue: define(
+    "anytrue",
+    { params: ["list"] },
+    (a) => list(a, 0, "list").some((v, i) => boolElement(v, i)),
+  ),
+  sum: define("sum", { params: ["list"] }, (a) => {
+    const items = list(a, 0, "list");
+    if (items.length === 0) fail("cannot sum an empty list", 0);
+    let total = 0;
+    items.forEach((v, i) => {
+      const n = v === null ? undefined : convertToNumber(v);
+      if (n === undefined) fail(`element ${i} is ${describeType(v)}; number required`, 0);
+      total += n;
+    });
+    return total;
+  }),
+  setunion: define("setunion", { params: ["first_set"], variadic: "other_sets" }, (a) => {
+    const all: Value[] = [];
+    for (let i = 0; i < a.length; i++) all.push(...list(a, i, "sets"));
+    return toSet(all, 0);
+  }),
+  setintersection: define(
+    "setintersection",
+    { params: ["first_set"], variadic: "other_sets" },
+    (a) => {
+      const sets = a.map((_, i) => list(a, i, "sets"));
+      return toSet(
+        sets[0].filter((v) => sets.every((s) => s.some((x) => valuesEqual(x, v) === true))),
+        0,
+      );
+    },
+  ),
+  setsubtract: define("setsubtract", { params: ["a", "b"] }, (a) => {
+    const other = list(a, 1, "b");
+    return toSet(list(a, 0, "a").filter((v) => !other.some((x) => valuesEqual(x, v) === true)), 0);
+  }),
+  formatlist: define("formatlist", { params: ["format"], variadic: "args" }, (a) => {
+    const spec = str(a, 0, "format");
+    let length = -1;
+    for (let i = 1; i < a.length; i++) {
+      if (!Array.isArray(a[i])) continue;
+      const n = (a[i] as Value[]).length;
+      if (length >= 0 && n !== length) fail(`all list arguments must have the same length`, i);
+      length = n;
+    }
+    if (length < 0) length = 1;
+    const out: Value[] = [];
+    for (let j = 0; j < length; j++) {
+      const row = a.map((v, i) => (i > 0 && Array.isArray(v) ? v[j] : v));
+      out.push(formatString(spec, row));
+    }
+    return out;
+  }),
+  strrev: define(
+    "strrev",
+    { params: ["str"] },
+    (a) => graphemes(str(a, 0, "str")).reverse().join(""),
+  ),
+  strcontains: define(
+    "strcontains",
+    { params: ["str", "substr"] },
+    (a) => str(a, 0, "str").includes(str(a, 1, "substr")),
+  ),
+  pow: define("pow", { params: ["num", "power"] }, (a) => num(a, 0, "num") ** num(a, 1, "power")),
+  signum: define("signum", { params: ["num"] }, (a) => Math.sign(num(a, 0, "num"))),
+  parseint: define("parseint", { params: ["number", "base"] }, (a) => {
+    const text = str(a, 0, "number");
+    const base = int(a, 1, "base");
+    if (base < 2 || base > 62) fail("base must be a whole number between 2 and 62 inclusive", 1);
+    const digits = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const body = text.replace(/^[+-]/, "");
+    let value = 0;
+    for (const c of body) {
+      const d = base <= 36 ? digits.indexOf(c.toLowerCase()) : digits.indexOf(c);
+      if (d < 0 || d >= base) {
+        fail(`cannot parse ${JSON.stringify(text)} as a base ${base} integer`, 0);
+      }
+      value = value * base + d;
+    }
+    if (body === "") fail(`cannot parse ${JSON.stringify(text)} as a base ${base} integer`, 0);
+    return text.startsWith("-") ? -value : value;
+  }),
+  urlencode: define(
+    "urlencode",
+    { params: ["str"] },
+    (a) =>
+      encodeURIComponent(str(a, 0, "str")).replace(
+        /[!'()*]/g,
+        (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase(),
+      ).replace(/%20/g, "+"),
+  ),
+  sha1: define("sha1", { params: ["str"] }, (a) => sha1Hex(utf8(str(a, 0, "str")))),
+  base64sha256: define(
+    "base64sha256",
+    { params: ["str"] },
+    (a) => base64Encode(hexToBytes(sha256Hex(utf8(str(a, 0, "str"))))),
+  ),
+  filebase64: define(
+    "filebase64",
+    { params: ["path"] },
+    (a, call) => base64Encode(fileBytes(str(a, 0, "path"), call)),
+  ),
+  sensitive: define("sensitive", { params: ["value"] }, (a) => new Sensitive(a[0])),
+  nonsensitive: () => fail("nonsensitive is evaluated by the expression evaluator"),
 };
+
+function boolElement(v: Value, i: number): boolean {
+  if (v === null) return fail(`element ${i} is null`, 0);
+  const b = convertToBool(v);
+  if (b === undefined) fail(`element ${i} is ${describeType(v)}; bool required`, 0);
+  return b;
+}
 
 export const standardFunctions: Readonly<Record<string, HclFunction>> = Object.freeze(
   Object.assign(Object.create(null), fns),

@@ -142,6 +142,31 @@ const ok: [string, Value][] = [
   [`startswith("hello", "he")`, true],
   [`endswith("hello", "he")`, false],
   [`try(m.zz, "d")`, "d"],
+  [`compact(["a", "", null, "b"])`, ["a", "b"]],
+  [`coalescelist([], [1], [2])`, [1]],
+  [`chunklist([1, 2, 3], 2)`, [[1, 2], [3]]],
+  [`one([])`, null],
+  [`one(["x"])`, "x"],
+  [`alltrue([true, "true"])`, true],
+  [`anytrue([false, false])`, false],
+  [`sum([1, 2.5, "3"])`, 6.5],
+  [`setunion(["b"], ["a", "b"])`, ["a", "b"]],
+  [`setintersection(["a", "b"], ["b", "c"])`, ["b"]],
+  [`setsubtract(["a", "b"], ["b"])`, ["a"]],
+  [`formatlist("%s=%d", ["a", "b"], [1, 2])`, ["a=1", "b=2"]],
+  [`formatlist("x-%s", "y")`, ["x-y"]],
+  [`strrev("abc👍🏽")`, "👍🏽cba"],
+  [`strcontains("hello", "ell")`, true],
+  [`pow(2, 10)`, 1024],
+  [`signum(-3)`, -1],
+  [`parseint("ff", 16)`, 255],
+  [`parseint("-101", 2)`, -5],
+  [`urlencode("a b&c=d/é")`, "a+b%26c%3Dd%2F%C3%A9"],
+  [`sha1("hello")`, "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"],
+  [`base64sha256("hello")`, "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="],
+  [`filebase64("hello.txt")`, "aGVsbG8K"],
+  [`nonsensitive(s)`, "secret"],
+  [`sensitive("x")`, new Sensitive("x")],
   [`can(m.a)`, true],
 ];
 
@@ -216,6 +241,28 @@ const bad: [string, string, string?][] = [
   [`regexall("(", "abc")`, "invalid regular expression", `"("`],
   [`startswith(1)`, "Not enough"],
   [`endswith([], "a")`, "string required"],
+  [`compact("x")`, "list required"],
+  [`coalescelist([], [])`, "no non-empty list"],
+  [`chunklist([1], -1)`, "must be positive", "-1"],
+  [`one([1, 2])`, "no more than one element"],
+  [`alltrue([1])`, "bool required"],
+  [`anytrue([null])`, "element 0 is null"],
+  [`sum([])`, "empty list"],
+  [`setunion("a")`, "list required"],
+  [`setintersection(1)`, "list required"],
+  [`setsubtract([1], "x")`, "list required", `"x"`],
+  [`formatlist("%s", ["a"], ["b", "c"])`, "same length", `["b", "c"]`],
+  [`strrev(1, 2)`, "Too many"],
+  [`strcontains([], "a")`, "string required"],
+  [`pow("x", 2)`, "a number is required"],
+  [`signum([])`, "number required"],
+  [`parseint("12z", 10)`, "cannot parse"],
+  [`urlencode({})`, "string required"],
+  [`sha1([])`, "string required"],
+  [`base64sha256({})`, "string required"],
+  [`filebase64("missing.txt")`, "no file exists"],
+  [`sensitive()`, "Not enough"],
+  [`nonsensitive(1, 2)`, "exactly 1 argument"],
 ];
 
 Deno.test("every standard function has a passing case and an error case", () => {
@@ -247,6 +294,13 @@ for (const [src, fragment, subject] of bad) {
     if (subject !== undefined) assertEquals(src.slice(d.subject!.start, d.subject!.end), subject);
   });
 }
+
+Deno.test("sensitive() marks and nonsensitive() unmarks", () => {
+  assert(isSensitive(run(`sensitive("x")`).value));
+  assert(isSensitive(run(`upper(sensitive("x"))`).value));
+  const plain = run(`nonsensitive(upper(s))`).value;
+  assertEquals(plain, "SECRET");
+});
 
 Deno.test("function results derived from sensitive arguments stay sensitive", () => {
   const res = run(`upper(s)`);
