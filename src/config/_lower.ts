@@ -1606,7 +1606,8 @@ class Lowering {
     const attributes: Record<string, unknown> = {};
     const visible: ValueObject = Object.create(null);
     const sensitive: string[] = [];
-    for (const argName of Object.keys(spec.args)) visible[argName] = null;
+    const shape = typeShape(type, spec);
+    for (const argName of shape.names) visible[argName] = null;
     let description: string | null = null;
     let host: string | null = null;
     let timeoutMs = DEFAULT_TIMEOUT_MS;
@@ -1664,10 +1665,10 @@ class Lowering {
       attributes[attr.name] = value;
       visible[attr.name] = plain.sensitive ? new Sensitive(value as Value) : value as Value;
     }
-    for (const [argName, argSpec] of Object.entries(spec.args)) {
-      if (argSpec.default !== undefined && attributes[argName] === undefined) {
-        attributes[argName] = argSpec.default;
-        visible[argName] = argSpec.default as Value;
+    for (const [argName, value] of shape.defaults) {
+      if (attributes[argName] === undefined) {
+        attributes[argName] = value;
+        visible[argName] = value as Value;
       }
     }
     if (type === "file" && typeof attributes.source === "string") {
@@ -1687,9 +1688,11 @@ class Lowering {
       if (type === "task" && attributes.script === undefined) aiFields.push("script");
     }
     for (const f of aiFields) visible[f] = UNKNOWN;
-    const asserts = assertBlocks.flatMap((a) =>
-      this.buildAssert(a, variables, scope, address, type, attributes) ?? []
-    );
+    const asserts: Assertion[] = [];
+    for (const a of assertBlocks) {
+      const built = this.buildAssert(a, variables, scope, address, type, attributes);
+      if (built) asserts.push(built);
+    }
     sensitive.sort();
     const instance: ResourceInstance = {
       address,
@@ -1891,6 +1894,23 @@ function instanceAddresses(nodes: ReadonlySet<Node> | undefined): string[] {
   const all = new Set<string>();
   for (const r of nodes) for (const a of r.instances ?? []) all.add(a);
   return sortAddresses([...all], (a) => a);
+}
+
+const shapes = new Map<string, { names: string[]; defaults: [string, unknown][] }>();
+
+/** Argument names and defaults of a resource type, computed once. */
+function typeShape(type: string, spec: ResourceTypeSpec) {
+  let shape = shapes.get(type);
+  if (!shape) {
+    shape = {
+      names: Object.keys(spec.args),
+      defaults: Object.entries(spec.args).flatMap(([name, arg]) =>
+        arg.default === undefined ? [] : [[name, arg.default] as [string, unknown]]
+      ),
+    };
+    shapes.set(type, shape);
+  }
+  return shape;
 }
 
 const allowedByType = new Map<string, string[]>();
