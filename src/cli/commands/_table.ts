@@ -10,12 +10,6 @@ import { stubs } from "./_stubs.ts";
 
 export type LoadCommand = () => Promise<Command>;
 
-function stub(name: string): LoadCommand {
-  const command = stubs.get(name);
-  if (!command) throw new Error(`no stub for "${name}"`);
-  return () => Promise.resolve(command);
-}
-
 export const commandTable: Readonly<Record<string, LoadCommand>> = {
   init: () => import("./init.ts").then((m) => m.initCommand),
   validate: () => import("./validate.ts").then((m) => m.validateCommand),
@@ -32,7 +26,7 @@ export const commandTable: Readonly<Record<string, LoadCommand>> = {
   "force-unlock": () => import("./force_unlock.ts").then((m) => m.forceUnlockCommand),
   output: () => import("./output.ts").then((m) => m.outputCommand),
   graph: () => import("./graph.ts").then((m) => m.graphCommand),
-  daemon: stub("daemon"),
+  daemon: () => import("./daemon.ts").then((m) => m.daemonCommand),
   "plugin add": () => import("./plugin.ts").then((m) => m.pluginAddCommand),
   "plugin list": () => import("./plugin.ts").then((m) => m.pluginListCommand),
   "plugin remove": () => import("./plugin.ts").then((m) => m.pluginRemoveCommand),
