@@ -677,6 +677,40 @@ const fns: Record<string, HclFunction> = {
     { params: ["path"] },
     (a, call) => base64Encode(fileBytes(str(a, 0, "path"), call)),
   ),
+  chomp: define("chomp", { params: ["str"] }, (a) => str(a, 0, "str").replace(/(\r?\n)+$/, "")),
+  indent: define("indent", { params: ["spaces", "str"] }, (a) => {
+    const n = int(a, 0, "spaces");
+    if (n < 0) fail("spaces must not be negative", 0);
+    return str(a, 1, "str").replace(/\n/g, "\n" + " ".repeat(n));
+  }),
+  log: define("log", { params: ["num", "base"] }, (a) => {
+    const x = num(a, 0, "num");
+    const base = num(a, 1, "base");
+    return Math.log(x) / Math.log(base);
+  }),
+  transpose: define("transpose", { params: ["values"] }, (a) => {
+    const m = mapArg(a, 0, "values");
+    const out = newObject();
+    for (const k of sortedKeys(m)) {
+      const items = m[k];
+      if (!Array.isArray(items)) fail(`the value for "${k}" is not a list of strings`, 0);
+      for (const item of items) {
+        const s = item === null ? undefined : convertToString(item);
+        if (s === undefined) fail(`the value for "${k}" is not a list of strings`, 0);
+        const existing = out[s];
+        if (Array.isArray(existing)) existing.push(k);
+        else out[s] = [k];
+      }
+    }
+    return out;
+  }),
+  matchkeys: define("matchkeys", { params: ["values", "keys", "searchset"] }, (a) => {
+    const values = list(a, 0, "values");
+    const keys = list(a, 1, "keys");
+    const search = list(a, 2, "searchset");
+    if (values.length !== keys.length) fail("length of keys and values should be equal", 1);
+    return values.filter((_, i) => search.some((x) => valuesEqual(x, keys[i]) === true));
+  }),
   sensitive: define("sensitive", { params: ["value"] }, (a) => new Sensitive(a[0])),
   nonsensitive: () => fail("nonsensitive is evaluated by the expression evaluator"),
 };

@@ -167,6 +167,11 @@ const ok: [string, Value][] = [
   [`filebase64("hello.txt")`, "aGVsbG8K"],
   [`nonsensitive(s)`, "secret"],
   [`sensitive("x")`, new Sensitive("x")],
+  [`chomp("x\\n\\r\\n")`, "x"],
+  [`indent(2, "a\\nb")`, "a\n  b"],
+  [`log(8, 2)`, 3],
+  [`transpose({a = ["1", "2"], b = ["2"]})`, o({ "1": ["a"], "2": ["a", "b"] })],
+  [`matchkeys(["i1", "i2", "i3"], ["a", "b", "a"], ["a"])`, ["i1", "i3"]],
   [`can(m.a)`, true],
 ];
 
@@ -262,6 +267,11 @@ const bad: [string, string, string?][] = [
   [`base64sha256({})`, "string required"],
   [`filebase64("missing.txt")`, "no file exists"],
   [`sensitive()`, "Not enough"],
+  [`chomp([])`, "string required"],
+  [`indent(-1, "x")`, "must not be negative", "-1"],
+  [`log("x", 2)`, "a number is required"],
+  [`transpose({a = "x"})`, "not a list of strings"],
+  [`matchkeys([1], [1, 2], [1])`, "should be equal", "[1, 2]"],
   [`nonsensitive(1, 2)`, "exactly 1 argument"],
 ];
 
