@@ -162,12 +162,16 @@ class Parser {
   lines: SourceFile | undefined;
   /** Set when nesting exceeds MAX_DEPTH: the rest of the file is skipped without more errors. */
   halted = false;
+  readonly count: number;
+  /** For each opening/closing bracket token, its partner (-1 if none); built on the first error. */
+  matches: Int32Array | undefined;
   readonly interned: (string | undefined)[] = new Array(INTERN_SIZE);
   readonly nameIndex = new WeakMap<(Attribute | Block)[], Map<string, Attribute>>();
 
   constructor(readonly src: string, readonly filename: string) {
     const s: Scanned = scan(src, false);
     this.types = s.types;
+    this.count = s.count;
     this.starts = s.starts;
     this.ends = s.ends;
   }
@@ -395,31 +399,19 @@ class Parser {
       while (types[this.pos] !== T.EOF) this.pos++;
       return;
     }
-    let braces = 0;
-    let others = 0;
+    // Skip bracketed groups whole, using the file's bracket matching, so
+    // recovery costs only the length of the item and stays linear overall.
+    const match = this.matches ??= matchBrackets(types, this.count);
     for (let i = itemStart;; i++) {
       const t = types[i];
-      if (t === T.EOF) break;
-      if (t === T.Newline) {
-        if (braces <= 0 && others <= 0) {
-          this.pos = i;
-          return;
-        }
-      } else if (t === T.OBrace) braces++;
-      else if (t === T.CBrace) {
-        if (braces === 0) {
-          if (others === 0) {
-            this.pos = i;
-            return;
-          }
-          break;
-        }
-        braces--;
-      } else if (
-        t === T.OBrack || t === T.OParen || t === T.TemplateInterp || t === T.TemplateControl
-      ) others++;
-      else if (t === T.CBrack || t === T.CParen || t === T.TemplateSeqEnd) {
-        if (others > 0) others--;
+      // At the item's own level, a `}` can only close the enclosing body.
+      if (t === T.EOF || t === T.Newline || t === T.CBrace) {
+        this.pos = i;
+        return;
+      }
+      if (OPENER[t] !== 0) {
+        if (match[i] < 0) break;
+        i = match[i];
       }
     }
     // Brackets never balance: an unclosed bracket. Resume at the start of the
@@ -430,7 +422,7 @@ class Parser {
         return;
       }
     }
-    braces = 0;
+    let braces = 0;
     for (let i = Math.max(errorAt, itemStart + 1);; i++) {
       const t = types[i];
       if (t === T.EOF || (t === T.Newline && braces <= 0)) {
@@ -1363,6 +1355,44 @@ function decodeHeredoc(src: string, start: number, end: number): string {
   const s = src.slice(start, end);
   if (s.indexOf("{") < 0) return s;
   return s.replace(/\$\$\{/g, "$${").replace(/%%\{/g, "%{");
+}
+
+/** Opening token kinds, mapped to the kind that closes them (0: not an opener). */
+const OPENER = new Uint8Array(64);
+OPENER[T.OBrace] = T.CBrace;
+OPENER[T.OBrack] = T.CBrack;
+OPENER[T.OParen] = T.CParen;
+OPENER[T.TemplateInterp] = T.TemplateSeqEnd;
+OPENER[T.TemplateControl] = T.TemplateSeqEnd;
+const CLOSER = new Uint8Array(64);
+CLOSER[T.CBrace] =
+  CLOSER[T.CBrack] =
+  CLOSER[T.CParen] =
+  CLOSER[T.TemplateSeqEnd] =
+    1;
+
+/**
+ * Pairs brackets with a stack. A closer that does not match the innermost
+ * opener closes the nearest matching one further out (the ones between stay
+ * unmatched) or, if there is none, stays unmatched itself.
+ */
+function matchBrackets(types: Uint8Array, count: number): Int32Array {
+  const match = new Int32Array(count).fill(-1);
+  const stack = new Int32Array(count);
+  let depth = 0;
+  for (let i = 0; i < count; i++) {
+    const t = types[i];
+    if (OPENER[t] !== 0) stack[depth++] = i;
+    else if (CLOSER[t] !== 0) {
+      let k = depth - 1;
+      while (k >= 0 && OPENER[types[stack[k]]] !== t) k--;
+      if (k < 0) continue;
+      match[i] = stack[k];
+      match[stack[k]] = i;
+      depth = k;
+    }
+  }
+  return match;
 }
 
 /** What the template helpers need from the parser. */

@@ -170,6 +170,17 @@ Deno.test("parser: hostile inputs are diagnostics, not crashes or hangs", () => 
   }
 });
 
+Deno.test("parser: recovery stays linear on many broken lines", () => {
+  const lines = 30000;
+  for (const line of ["a = [\n", "a = f(\n", 'a = "${\n', 'a = "\n', "a = 1 2\n", "b {\n"]) {
+    const src = line.repeat(lines);
+    const t = performance.now();
+    const r = parse(src, "t.cw");
+    assert.ok(r.diagnostics.length > 0 && r.diagnostics.length <= 51);
+    assert.ok(performance.now() - t < 5000, `${JSON.stringify(line)} took too long`);
+  }
+});
+
 Deno.test("parser: a flood of broken lines is capped", () => {
   const r = parse("{\n".repeat(5000), "t.cw");
   assert.equal(r.diagnostics.length, 51);
