@@ -1,0 +1,107 @@
+/**
+ * Acceptance: the execution sandbox (DESIGN.md, issue 5). With bubblewrap every
+ * subprocess sees a read-only filesystem except `.clockwork/build/` and the
+ * paths its resource declares, and no network unless it needs it.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runCli } from "../support/cli.ts";
+import { startHttpServer } from "../support/http.ts";
+import { systemTest } from "../support/system.ts";
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+systemTest(
+  "sandbox: command and task steps cannot write outside their grant",
+  ["bwrap"],
+  async () => {
+    const outside = await Deno.makeTempDir({ prefix: "cw-acc-outside-" });
+    const home = Deno.env.get("HOME") ?? "/root";
+    const homeMarker = join(home, `cw-acc-${crypto.randomUUID()}`);
+    try {
+      const r = await runCli(["apply", "--auto-approve"], {
+        files: {
+          "main.cw": `
+resource "directory" "granted" {
+  path = "\${path.root}/granted"
+}
+resource "command" "sh" {
+  run     = "echo x > ${outside}/sh; echo x > ${homeMarker}; echo x > \${path.root}/escape; touch \${path.root}/granted/ok"
+  cwd     = directory.granted.path
+}
+resource "task" "py" {
+  lang   = "python3"
+  script = "open('${outside}/py', 'w').write('x')"
+}
+`,
+        },
+      });
+      assert.equal(r.code, 1, "the python task's write outside its grant must fail it");
+      assert.ok(r.stderr.includes("task.py"), r.stderr);
+      assert.ok(exists(join(r.dir, "granted/ok")), "a write inside the grant works");
+      assert.deepEqual([...Deno.readDirSync(outside)].map((e) => e.name), []);
+      assert.ok(!exists(homeMarker), "a step wrote into $HOME");
+      assert.ok(!exists(join(r.dir, "escape")), "a step wrote beside its grant");
+    } finally {
+      await Deno.remove(outside, { recursive: true });
+      await Deno.remove(homeMarker).catch(() => {});
+    }
+  },
+);
+
+systemTest("sandbox: a step has no network unless it asks for it", ["bwrap"], async () => {
+  const server = startHttpServer(() => new Response("hi"));
+  try {
+    const r = await runCli(["apply", "--auto-approve"], {
+      files: {
+        "main.cw": `
+resource "command" "net" {
+  run         = "exec 3<>/dev/tcp/127.0.0.1/${server.port} && echo connected"
+  interpreter = ["bash", "-c"]
+}
+`,
+      },
+    });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const logDir = join(r.dir, ".clockwork/logs");
+    const logs = [...Deno.readDirSync(logDir)].flatMap((run) =>
+      [...Deno.readDirSync(join(logDir, run.name))].map((f) =>
+        Deno.readTextFileSync(join(logDir, run.name, f.name))
+      )
+    );
+    assert.ok(!logs.join("").includes("connected"), logs.join("\n"));
+  } finally {
+    await server.close();
+  }
+});
+
+// BROKEN at review time: the sandbox mounts a private tmpfs on /tmp, so an
+// undeclared write to /tmp "succeeds" inside the step, apply reports the
+// resource created, and the file never exists. DESIGN.md promises a read-only
+// filesystem outside the grant: the write must fail (or, if allowed, land).
+systemTest(
+  "sandbox [currently broken]: an undeclared write to /tmp is never reported as success while nothing was written",
+  ["bwrap"],
+  async () => {
+    const target = join("/tmp", `cw-acc-undeclared-${crypto.randomUUID()}`);
+    try {
+      const r = await runCli(["apply", "--auto-approve"], {
+        files: { "main.cw": `resource "command" "w" {\n  run = "echo hi > ${target}"\n}\n` },
+      });
+      const landed = exists(target);
+      assert.ok(
+        r.code !== 0 || landed,
+        `apply exited ${r.code} ("created") but ${target} does not exist:\n${r.stdout}`,
+      );
+    } finally {
+      await Deno.remove(target).catch(() => {});
+    }
+  },
+);
