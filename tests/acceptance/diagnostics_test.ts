@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { runCli } from "../support/cli.ts";
 
 const CRASH =
-  /Stack backtrace|Uncaught|    at (file|ext|node):|TypeError|RangeError|ReferenceError/;
+  /Stack backtrace|Uncaught| {4}at (file|ext|node):|TypeError|RangeError|ReferenceError/;
 
 /** [name, main.cw, a fragment the diagnostic must contain, the line the caret points at]. */
 const malformed: [string, string, string, number][] = [
