@@ -7,12 +7,14 @@
  *
  * Usage: deno run -A scripts/gen-hcl-reference.ts
  */
-import { generateConfig } from "../src/hcl/_parse_gen.ts";
+import { generateConfig, mutateConfig, rng } from "../src/hcl/_parse_gen.ts";
 
 const FIXTURES = new URL("../tests/fixtures/hcl/", import.meta.url);
 const CASES = new URL("cases/", FIXTURES);
 export const GENERATED_SEEDS = Array.from({ length: 40 }, (_, i) => i + 1);
 export const GENERATED_BLOCKS = 12;
+/** Seeded small edits of the cases and generated files: mostly invalid input. */
+export const MUTATED_COUNT = 600;
 
 export interface Verdict {
   ok: boolean;
@@ -20,7 +22,7 @@ export interface Verdict {
   error?: string;
 }
 
-/** Every input of the corpus by name: the hand-written cases, then generated files. */
+/** Every input of the corpus by name: the hand-written cases, generated files, mutations. */
 export function corpus(): Map<string, string> {
   const inputs = new Map<string, string>();
   const names = [...Deno.readDirSync(CASES)].map((e) => e.name).filter((n) => n.endsWith(".hcl"))
@@ -28,6 +30,12 @@ export function corpus(): Map<string, string> {
   for (const name of names) inputs.set(name, Deno.readTextFileSync(new URL(name, CASES)));
   for (const seed of GENERATED_SEEDS) {
     inputs.set(`generated-${seed}`, generateConfig(seed, GENERATED_BLOCKS));
+  }
+  const bases = [...inputs.values()];
+  const next = rng(3);
+  for (let i = 0; i < MUTATED_COUNT; i++) {
+    const base = bases[Math.floor(next() * bases.length)];
+    inputs.set(`mutated-${i}`, mutateConfig(base, next));
   }
   return inputs;
 }

@@ -27,6 +27,7 @@ Deno.test("differential: corpus has at least 150 hand-written cases and generate
   const names = [...corpus().keys()];
   assert.ok(names.filter((n) => n.endsWith(".hcl")).length >= 150);
   assert.ok(names.filter((n) => n.startsWith("generated-")).length >= 20);
+  assert.ok(names.filter((n) => n.startsWith("mutated-")).length >= 500);
   for (const n of names) assert.ok(reference[n], `no reference result for ${n}; rerun the script`);
 });
 
@@ -55,6 +56,6 @@ Deno.test("differential: verdicts and hcl2json output equal HashiCorp's", () => 
       failures.push(`${name}: verdict differs from hcl2-parser too`);
     }
   }
-  assert.ok(compared > 200);
+  assert.ok(compared > 1000);
   assert.deepEqual(failures, []);
 });

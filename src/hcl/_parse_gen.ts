@@ -150,3 +150,66 @@ export function generateConfig(seed: number, blocks: number): string {
   }
   return out.join("\n");
 }
+
+const MUTATION_SNIPPETS = [
+  "{",
+  "}",
+  "[",
+  "]",
+  "(",
+  ")",
+  '"',
+  "${",
+  "%{",
+  "~}",
+  "}",
+  "\n",
+  "<<EOT\n",
+  "<<-EOT\n",
+  "EOT\n",
+  "=",
+  ":",
+  "?",
+  "...",
+  ".",
+  ".*",
+  "[*]",
+  ",",
+  "#",
+  "//",
+  "\\",
+  "$${",
+  "for ",
+  "in ",
+  "if ",
+  "endif",
+  "else",
+  "-",
+  "!",
+  "é",
+  "0",
+  "=>",
+  "~",
+];
+
+/**
+ * `text` with 1–3 small edits (a deletion or an inserted syntax fragment),
+ * never splitting a surrogate pair, for differential and fuzz testing.
+ */
+export function mutateConfig(text: string, next: () => number): string {
+  let s = text;
+  const edits = 1 + Math.floor(next() * 3);
+  for (let k = 0; k < edits; k++) {
+    let at = Math.floor(next() * (s.length + 1));
+    if (at > 0 && at < s.length && s.charCodeAt(at) >= 0xdc00 && s.charCodeAt(at) <= 0xdfff) at--;
+    if (next() < 0.3) {
+      let end = at + 1 + Math.floor(next() * 3);
+      if (end < s.length && s.charCodeAt(end) >= 0xdc00 && s.charCodeAt(end) <= 0xdfff) end++;
+      s = s.slice(0, at) + s.slice(end);
+    } else {
+      s = s.slice(0, at) + MUTATION_SNIPPETS[Math.floor(next() * MUTATION_SNIPPETS.length)] +
+        s.slice(at);
+    }
+  }
+  return s;
+}
