@@ -25,8 +25,6 @@ export type RawPart =
     value: string;
     start: number;
     end: number;
-    stripStart: boolean;
-    stripEnd: boolean;
   }
   | (SeqBase & { kind: "interp"; expr: Expression })
   | (SeqBase & { kind: "if"; expr: Expression; keywordRange: Range })

@@ -751,7 +751,6 @@ class Parser {
   }
 
   postfix(expr: Expression): Expression {
-    const types = this.types;
     for (;;) {
       const t = this.cur();
       if (t === T.Dot) {
@@ -812,7 +811,6 @@ class Parser {
         expr = this.indexStep(expr);
         continue;
       }
-      void types;
       return expr;
     }
   }
@@ -1137,7 +1135,7 @@ class Parser {
     const open = this.pos++;
     const saved = this.nl;
     this.enter();
-    const raw = this.templateParts(true, open);
+    const raw = this.templateParts(true);
     const types = this.types;
     if (types[this.pos] !== T.CQuote) {
       const at = this.pos;
@@ -1188,7 +1186,7 @@ class Parser {
     const openText = this.text(open);
     const indented = openText.charCodeAt(2) === 45;
     const marker = openText.slice(indented ? 3 : 2).replace(/\r?\n$/, "");
-    const raw = this.templateParts(false, open);
+    const raw = this.templateParts(false);
     if (this.types[this.pos] !== T.CHeredoc) {
       this.fail(
         "CW1004",
@@ -1212,7 +1210,7 @@ class Parser {
   }
 
   /** Flat template parts up to (not including) the closing token. */
-  templateParts(quoted: boolean, open: number): RawPart[] {
+  templateParts(quoted: boolean): RawPart[] {
     const types = this.types;
     const parts: RawPart[] = [];
     for (;;) {
@@ -1224,7 +1222,7 @@ class Parser {
         const value = quoted
           ? decodeQuoted(this.src, start, end, this)
           : decodeHeredoc(this.src, start, end);
-        parts.push({ kind: "lit", value, start, end, stripStart: false, stripEnd: false });
+        parts.push({ kind: "lit", value, start, end });
         this.pos++;
         continue;
       }
@@ -1232,7 +1230,6 @@ class Parser {
         parts.push(this.sequence(i, t === T.TemplateInterp));
         continue;
       }
-      void open;
       return parts;
     }
   }
