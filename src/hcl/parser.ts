@@ -896,12 +896,14 @@ class Parser {
   call(nameIndex: number): Expression {
     const types = this.types;
     let nameEnd = this.ends[nameIndex];
+    let name = this.ident(nameIndex);
     while (types[this.pos] === T.DoubleColon) {
       this.pos++;
       if (types[this.pos] !== T.Ident) this.unexpected("a function name after `::`");
+      // Spaces around `::` are allowed; the name is normalised without them.
+      name += "::" + this.ident(this.pos);
       nameEnd = this.ends[this.pos++];
     }
-    const name = this.src.slice(this.starts[nameIndex], nameEnd);
     if (types[this.pos] !== T.OParen) this.unexpected("`(` and the function's arguments");
     const open = this.pos++;
     const saved = this.nl;

@@ -71,6 +71,7 @@ Deno.test("parser: traversals, legacy index and both splat styles", () => {
 Deno.test("parser: calls with expansion and provider namespaces", () => {
   assert.equal(shape(expr("f(1, x...)")), "f(1, x...)");
   assert.equal(shape(expr("provider::ns::fn()")), "provider::ns::fn()");
+  assert.equal(shape(expr("provider :: ns ::fn()")), "provider::ns::fn()");
   assert.equal(shape(expr("f(\n  1,\n  2,\n)")), "f(1, 2)");
 });
 
