@@ -31,6 +31,7 @@ import {
   runApplyAssertions as runResourceAssertions,
 } from "./commands/assert.ts";
 import { approve, type EventWriter, eventWriter, formatValue, progress } from "./views/mod.ts";
+import { RemoteRunners } from "./runners.ts";
 
 export const DEFAULT_PARALLELISM = 10;
 
@@ -286,10 +287,16 @@ export async function runPlan(
   let running = 0;
   const started = performance.now();
   let result;
+  using remote = new RemoteRunners(
+    options.rootDir,
+    options.config?.hosts ?? [],
+    sensitiveValues(options.config, plan),
+  );
   try {
     result = await runBundle(compiled.value, {
       buildDir,
       logDir,
+      runRemote: remote.run,
       parallelism: options.parallelism,
       signal: controller.signal,
       killSignal: killer.signal,

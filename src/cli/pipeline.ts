@@ -11,6 +11,7 @@ import { loadState, type Observation, type State } from "../state/mod.ts";
 import { observe } from "../exec/mod.ts";
 import type { CommandContext } from "./commands/_types.ts";
 import { completeWithAi, settingsFor } from "./ai.ts";
+import { REMOTE_OBSERVABLE, RemoteRunners } from "./runners.ts";
 
 export interface LoadedConfiguration {
   /** Absent when the directory could not be read at all. */
@@ -140,9 +141,22 @@ export async function makePlan(
   let observations: Observation[] | null = null;
   if (options.refresh !== false && state && !options.destroy) {
     const items = state.resources
-      .filter((r) => OBSERVABLE.has(r.type))
+      .filter((r) => OBSERVABLE.has(r.type) && !r.host)
       .map((r) => ({ address: r.address, type: r.type, attributes: r.attributes }));
     observations = items.length ? await observe(items, { baseDir: config.rootDir }) : [];
+    // Resources on a `host` are observed there, through the host's runner plugin.
+    const remote = state.resources
+      .filter((r) => r.host && REMOTE_OBSERVABLE.has(r.type))
+      .map((r) => ({ address: r.address, type: r.type, attributes: r.attributes, host: r.host! }));
+    if (remote.length) {
+      using runners = new RemoteRunners(config.rootDir, config.hosts);
+      const seen = await runners.observe(remote);
+      diagnostics.push(...seen.diagnostics);
+      if (seen.diagnostics.some((d) => d.severity === "error")) {
+        return { plan: undefined, state, diagnostics };
+      }
+      observations.push(...seen.observations);
+    }
   }
   const planned = planDiff(config, state, {
     destroy: options.destroy,

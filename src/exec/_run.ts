@@ -83,7 +83,8 @@ export function safeStepName(id: string): string {
 export async function runBundle(bundle: Bundle, options: RunOptions): Promise<RunResult> {
   const diagnostics: Diagnostic[] = [];
   const wantSandbox = options.sandbox ?? "auto";
-  const needsProcess = bundle.steps.some((s) => s.inProcess === null);
+  // Remote steps run through their runner plugin: the local sandbox is not theirs.
+  const needsProcess = bundle.steps.some((s) => s.inProcess === null && s.host === null);
   const probe = wantSandbox !== "none" && needsProcess && bwrapAvailable()
     ? await bwrapWorks()
     : null;

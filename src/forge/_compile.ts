@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import type { Diagnostic } from "../hcl/mod.ts";
 import type { Change, Plan } from "../plan/mod.ts";
 import { TEMPLATES } from "./_templates.ts";
+import { remoteStep } from "./_remote.ts";
 import type { Artifact, Bundle, BundleStep } from "./types.ts";
 
 export const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
@@ -60,8 +61,7 @@ export function compileBundle(
       baseDir: change.resource?.moduleDir ?? options.rootDir,
     });
     diagnostics.push(...result.diagnostics);
-    artifacts.push(...result.artifacts);
-    steps.push({
+    const compiled: BundleStep = {
       id: step.id,
       address: step.address,
       action: step.action,
@@ -69,8 +69,19 @@ export function compileBundle(
       ...result.step,
       timeoutMs: change.resource?.timeoutMs || DEFAULT_TIMEOUT_MS,
       dependsOn: [...step.dependsOn],
-      host: change.resource?.host ?? change.prior?.host ?? null,
-    });
+      // A delete runs where the resource was made.
+      host: (isDelete && change.prior ? change.prior.host : change.resource?.host) ?? null,
+    };
+    if (compiled.host === null) {
+      artifacts.push(...result.artifacts);
+      steps.push(compiled);
+      continue;
+    }
+    // Off this machine the build directory does not exist: the step carries its scripts.
+    const remote = remoteStep(compiled, result.artifacts);
+    diagnostics.push(...remote.diagnostics);
+    artifacts.push(...remote.artifacts);
+    steps.push(remote.step);
   }
   const bundle: Bundle = {
     format_version: "1",

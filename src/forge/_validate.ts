@@ -7,6 +7,7 @@ import { basename, isAbsolute, normalize, resolve } from "node:path";
 import type { Diagnostic } from "../hcl/mod.ts";
 import type { Plan } from "../plan/mod.ts";
 import { scanArtifact } from "./_scan.ts";
+import { REMOTE_DATA_SCRIPTS, remoteStepProblems } from "./_remote.ts";
 import { BASE_RUNTIMES, TEMPLATES } from "./_templates.ts";
 import type { Artifact, Bundle } from "./types.ts";
 
@@ -98,7 +99,10 @@ export function validateBundle(bundle: Bundle, plan: Plan, buildDir: string): Di
       const programs = [step.argv[0]];
       for (let i = 0; i + 1 < step.argv.length; i++) {
         const a = artifactsByPath.get(step.argv[i]);
-        if (a?.origin === "template") programs.push(step.argv[i + 1]);
+        // The remote file/directory scripts take data arguments, not a program.
+        if (a?.origin === "template" && !REMOTE_DATA_SCRIPTS.has(a.content)) {
+          programs.push(step.argv[i + 1]);
+        }
       }
       for (const program of programs) {
         if (!allowed.has(basename(program))) {
@@ -130,6 +134,7 @@ export function validateBundle(bundle: Bundle, plan: Plan, buildDir: string): Di
         );
       }
     }
+    diagnostics.push(...remoteStepProblems(step, artifactsByPath));
     for (const op of step.inProcess ?? []) {
       const modeText = "mode" in op && typeof op.mode === "string" ? op.mode : "0";
       if (parseInt(modeText, 8) & 0o6000) {

@@ -23,4 +23,10 @@ export {
   TEMPLATES,
 } from "./_templates.ts";
 export { COMMAND_SCRIPT } from "./_template_command.ts";
+export {
+  REMOTE_MKDIR_SCRIPT,
+  REMOTE_MODE_PREFIX,
+  REMOTE_REMOVE_SCRIPT,
+  REMOTE_WRITE_FILE_SCRIPT,
+} from "./_remote.ts";
 export { TASK_GUARD_SCRIPT } from "./_template_task.ts";

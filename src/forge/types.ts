@@ -74,6 +74,8 @@ export const BundleStepSchema = v.object({
   inProcess: v.nullable(v.array(InProcessOpSchema)),
   /** Host the step runs on; null is the local machine. */
   host: v.nullable(v.string()),
+  /** Remote steps only: the artifact whose text is the step's stdin (file content). */
+  stdinArtifact: v.optional(v.string()),
 });
 export type BundleStep = v.InferOutput<typeof BundleStepSchema>;
 

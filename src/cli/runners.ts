@@ -1,0 +1,294 @@
+/**
+ * Steps and observations on remote hosts: each `host` block gets its own
+ * PluginHost running the block's runner plugin (`ssh` → the built-in
+ * `runner-ssh`; any other name → the installed runner plugin of that name)
+ * with the block as its settings and a grant derived from it: for ssh,
+ * `run: ssh` plus read on `identity_file` and `known_hosts_file`.
+ *
+ * Remote steps get no bwrap sandbox (the confinement is the remote account's
+ * rights); they get the step's scrubbed environment on top of the remote
+ * login environment, and the step timeout, enforced locally and remotely.
+ */
+import { join, resolve } from "node:path";
+import type { Host } from "../config/mod.ts";
+import { type Observation, type ObserveItem, safeStepName, type StepResult } from "../exec/mod.ts";
+import {
+  type Bundle,
+  type BundleStep,
+  REMOTE_MKDIR_SCRIPT,
+  REMOTE_MODE_PREFIX,
+  REMOTE_WRITE_FILE_SCRIPT,
+} from "../forge/mod.ts";
+import type { Diagnostic } from "../hcl/mod.ts";
+import { PluginHost } from "../plugins/host/mod.ts";
+import { normalizePermissions, type PluginClient, PluginError } from "../plugins/protocol/mod.ts";
+import { BUILTIN_PLUGINS, type EmbeddedPlugin } from "../../plugins/builtins.ts";
+
+/** Types a runner plugin can observe. */
+export const REMOTE_OBSERVABLE: ReadonlySet<string> = new Set(["file", "directory"]);
+
+/** The plugin a host block's `runner` names: a built-in `runner-NAME`, else the plugin NAME. */
+export function runnerPluginName(runner: string): string {
+  const builtin = `runner-${runner}`;
+  return BUILTIN_PLUGINS.some((p) => p.manifest.name === builtin) ? builtin : runner;
+}
+
+/** The built-ins with runner-ssh granted exactly the files this host block names. */
+function builtinsFor(plugin: string, host: Host, rootDir: string): EmbeddedPlugin[] {
+  if (plugin !== "runner-ssh") return [...BUILTIN_PLUGINS];
+  const read = ["identity_file", "known_hosts_file"]
+    .map((key) => host.attributes[key])
+    .filter((v): v is string => typeof v === "string" && v !== "")
+    .map((path) => resolve(rootDir, path));
+  return BUILTIN_PLUGINS.map((p) => {
+    if (p.manifest.name !== plugin) return p;
+    const permissions = { ...normalizePermissions(p.manifest.permissions), read };
+    return { ...p, manifest: { ...p.manifest, permissions } };
+  });
+}
+
+/** `user@address:port` for messages. */
+function describeHost(host: Host): string {
+  const a = host.attributes;
+  if (typeof a.address !== "string") return JSON.stringify(host.name);
+  const user = typeof a.user === "string" && a.user ? `${a.user}@` : "";
+  const port = a.port === undefined || a.port === null ? "" : `:${a.port}`;
+  return `${JSON.stringify(host.name)} (${user}${a.address}${port})`;
+}
+
+function messageOf(e: unknown): string {
+  if (e instanceof PluginError) return e.message.replace(/^plugin "[^"]+": /, "");
+  return e instanceof Error ? e.message : String(e);
+}
+
+interface Connection {
+  readonly host: Host;
+  readonly plugins: PluginHost;
+  readonly client: PluginClient<"runner">;
+}
+
+export interface RemoteObserveItem extends ObserveItem {
+  readonly host: string;
+}
+
+export class RemoteRunners {
+  readonly #rootDir: string;
+  readonly #hosts: Map<string, Host>;
+  readonly #redact: readonly string[];
+  readonly #open = new Map<string, Promise<Connection | { error: string }>>();
+
+  constructor(rootDir: string, hosts: readonly Host[], redact: readonly string[] = []) {
+    this.#rootDir = rootDir;
+    this.#hosts = new Map(hosts.map((h) => [h.name, h]));
+    this.#redact = redact.filter((s) => s.length >= 3);
+  }
+
+  /** One PluginHost per host block, started on first use. */
+  #connect(name: string): Promise<Connection | { error: string }> {
+    let opened = this.#open.get(name);
+    if (!opened) {
+      opened = this.#start(name);
+      this.#open.set(name, opened);
+    }
+    return opened;
+  }
+
+  async #start(name: string): Promise<Connection | { error: string }> {
+    const host = this.#hosts.get(name);
+    if (!host) {
+      return { error: `host ${JSON.stringify(name)} is not declared in the configuration` };
+    }
+    const plugin = runnerPluginName(host.runner);
+    const opened = await PluginHost.open({
+      configDir: this.#rootDir,
+      builtins: builtinsFor(plugin, host, this.#rootDir),
+      settings: { [plugin]: host.attributes },
+    });
+    const lockError = opened.diagnostics.find((d) => d.severity === "error");
+    if (lockError) {
+      opened.value.close();
+      return { error: `host ${JSON.stringify(name)}: ${lockError.summary}` };
+    }
+    try {
+      return { host, plugins: opened.value, client: opened.value.runner(plugin) };
+    } catch (e) {
+      opened.value.close();
+      return { error: `host ${JSON.stringify(name)}: runner ${messageOf(e)}` };
+    }
+  }
+
+  /** `runRemote` for runBundle: one step through its host's runner plugin. */
+  readonly run = async (
+    step: BundleStep,
+    context: { readonly bundle: Bundle; readonly logDir: string },
+  ): Promise<StepResult> => {
+    const started = performance.now();
+    const result = (status: "ok" | "failed", fields: Partial<StepResult>): StepResult => ({
+      step,
+      status,
+      durationMs: performance.now() - started,
+      logPath: null,
+      exitCode: null,
+      timedOut: false,
+      message: null,
+      observed: null,
+      spawned: true,
+      ...fields,
+    });
+    const connection = await this.#connect(step.host!);
+    if ("error" in connection) return result("failed", { message: connection.error });
+    const where = describeHost(connection.host);
+    const stdinArtifact = step.stdinArtifact === undefined
+      ? undefined
+      : context.bundle.artifacts.find((a) => a.path === step.stdinArtifact);
+    if (step.stdinArtifact !== undefined && !stdinArtifact) {
+      return result("failed", { message: `missing artifact ${step.stdinArtifact}` });
+    }
+    let answer;
+    try {
+      answer = await connection.client.execute({
+        step: {
+          id: step.id,
+          argv: step.argv,
+          env: step.env,
+          cwd: step.cwd ?? "",
+          timeoutMs: step.timeoutMs,
+          ...(stdinArtifact ? { stdin: stdinArtifact.content } : {}),
+        },
+      });
+    } catch (e) {
+      return result("failed", { message: `host ${where}: ${messageOf(e)}` });
+    }
+    const logPath = this.#writeLog(context.logDir, step, answer.stdout, answer.stderr);
+    const base = { logPath, exitCode: answer.exitCode, durationMs: answer.durationMs };
+    if (answer.timedOut) {
+      return result("failed", {
+        ...base,
+        timedOut: true,
+        message: `timed out after ${step.timeoutMs / 1000}s on host ${where}`,
+      });
+    }
+    if (answer.exitCode === 255 && connection.host.runner === "ssh") {
+      const reason = answer.stderr.trim().split("\n").at(-1) ?? "";
+      return result("failed", {
+        ...base,
+        message: `host ${where} is unreachable: ${this.#scrub(reason) || "ssh exited with 255"}`,
+      });
+    }
+    if (answer.exitCode !== 0) {
+      return result("failed", {
+        ...base,
+        message: `exited with code ${answer.exitCode} on host ${where}`,
+      });
+    }
+    return result("ok", { ...base, observed: observedAfter(step, answer.stdout, stdinArtifact) });
+  };
+
+  #scrub(text: string): string {
+    for (const secret of this.#redact) text = text.replaceAll(secret, "(sensitive)");
+    return text;
+  }
+
+  #writeLog(logDir: string, step: BundleStep, stdout: string, stderr: string): string | null {
+    const path = join(logDir, `${safeStepName(step.id)}.log`);
+    try {
+      Deno.mkdirSync(logDir, { recursive: true, mode: 0o700 });
+      Deno.writeTextFileSync(path, this.#scrub(stdout + stderr), { mode: 0o600 });
+      return path;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Observes remote `file`/`directory` items, one request per host. An item
+   * that cannot be observed gives an error diagnostic naming its host.
+   */
+  async observe(
+    items: readonly RemoteObserveItem[],
+  ): Promise<{ observations: Observation[]; diagnostics: Diagnostic[] }> {
+    const byHost = new Map<string, RemoteObserveItem[]>();
+    for (const item of items) {
+      if (!REMOTE_OBSERVABLE.has(item.type)) continue;
+      if (!byHost.has(item.host)) byHost.set(item.host, []);
+      byHost.get(item.host)!.push(item);
+    }
+    const observations: Observation[] = [];
+    const diagnostics: Diagnostic[] = [];
+    const failed = (item: RemoteObserveItem, why: string) =>
+      diagnostics.push({
+        severity: "error",
+        code: "CW3010",
+        summary: `Cannot observe ${item.address} on host ${JSON.stringify(item.host)}`,
+        detail: this.#scrub(why),
+        address: item.address,
+        notes: ["check that the host is reachable (`ssh` with the host block's settings)"],
+      });
+    await Promise.all([...byHost].map(async ([name, list]) => {
+      const connection = await this.#connect(name);
+      if ("error" in connection) {
+        // A host block that is gone: nothing to compare against, plan from the record.
+        if (!this.#hosts.has(name)) return;
+        return list.forEach((item) => failed(item, connection.error));
+      }
+      let answer;
+      try {
+        answer = await connection.client.observe({
+          resources: list.map((i) => ({
+            address: i.address,
+            type: i.type,
+            attributes: { ...i.attributes },
+          })),
+        });
+      } catch (e) {
+        return list.forEach((item) => failed(item, messageOf(e)));
+      }
+      for (const item of list) {
+        const seen = answer.observations[item.address];
+        if (!seen) failed(item, "the runner did not answer for it");
+        else if (seen.error !== undefined) failed(item, seen.error);
+        else {
+          observations.push({
+            address: item.address,
+            exists: seen.exists,
+            attributes: seen.attributes,
+          });
+        }
+      }
+    }));
+    return { observations, diagnostics };
+  }
+
+  close(): void {
+    for (const opened of this.#open.values()) {
+      opened.then((c) => "plugins" in c && c.plugins.close(), () => {});
+    }
+    this.#open.clear();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** What state records as `observed` after a remote file/directory step (as the local ops do). */
+function observedAfter(
+  step: BundleStep,
+  stdout: string,
+  stdinArtifact: { readonly content: string; readonly sha256: string } | undefined,
+): Record<string, unknown> | null {
+  const script = step.argv[2];
+  if (script !== REMOTE_WRITE_FILE_SCRIPT && script !== REMOTE_MKDIR_SCRIPT) return null;
+  const line = stdout.split("\n").findLast((l) => l.startsWith(REMOTE_MODE_PREFIX));
+  const bits = line === undefined ? NaN : parseInt(line.slice(REMOTE_MODE_PREFIX.length), 8);
+  const mode = Number.isNaN(bits)
+    ? {}
+    : { mode: "0" + (bits & 0o7777).toString(8).padStart(3, "0") };
+  if (script === REMOTE_MKDIR_SCRIPT) return mode;
+  const content = stdinArtifact?.content ?? "";
+  return {
+    ...(stdinArtifact ? { sha256: stdinArtifact.sha256 } : {}),
+    ...mode,
+    size: new TextEncoder().encode(content).length,
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * Resources on a `host` (runner "ssh") through the real CLI against a real
+ * sshd on 127.0.0.1. The sshd runs as the current user, so the "remote"
+ * paths are local temporary paths the test can look at.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { cli, lines, project } from "./apply_support_test.ts";
+import { startSshd, type TestSshd } from "./support/sshd.ts";
+import { systemTest } from "./support/system.ts";
+
+function hostBlock(sshd: TestSshd, port = sshd.port): string {
+  return `
+host "web1" {
+  runner                   = "ssh"
+  address                  = "${sshd.host}"
+  port                     = ${port}
+  user                     = ${JSON.stringify(sshd.user)}
+  identity_file            = ${JSON.stringify(sshd.identityFile)}
+  known_hosts_file         = ${JSON.stringify(sshd.knownHostsFile)}
+  strict_host_key_checking = "yes"
+}
+`;
+}
+
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+const logRuns = (dir: string) => {
+  try {
+    return [...Deno.readDirSync(join(dir, ".clockwork/logs"))].length;
+  } catch {
+    return 0;
+  }
+};
+
+systemTest("remote host over ssh: apply, no-op, drift repair, destroy", ["sshd"], async (t) => {
+  const sshd = await startSshd();
+  const remote = await Deno.makeTempDir({ prefix: "cw-remote-" });
+  const site = join(remote, "site");
+  const index = join(site, "index.html");
+  const counter = join(remote, "counter.txt");
+  const config = (port?: number) =>
+    hostBlock(sshd, port) + `
+resource "directory" "site" {
+  host = host.web1
+  path = "${site}"
+  mode = "0750"
+}
+resource "file" "index" {
+  host    = host.web1
+  path    = "\${directory.site.path}/index.html"
+  content = "<h1>hello</h1>\\n"
+  mode    = "0640"
+}
+resource "command" "count" {
+  host       = host.web1
+  run        = "echo ran >> ${counter}"
+  depends_on = [file.index]
+}
+`;
+  const dir = await project({ "main.cw": config() });
+  try {
+    await t.step("apply creates the directory, the file and runs the command once", async () => {
+      const first = await cli(dir, ["apply", "--auto-approve"]);
+      assert.equal(first.code, 0, first.stderr + first.stdout + sshd.log());
+      assert.match(first.stdout, /Apply complete! Resources: 3 created/);
+      assert.equal(await Deno.readTextFile(index), "<h1>hello</h1>\n");
+      assert.equal((await Deno.stat(index)).mode! & 0o777, 0o640);
+      assert.equal((await Deno.stat(site)).mode! & 0o777, 0o750);
+      assert.equal(await Deno.readTextFile(counter), "ran\n");
+      const state = JSON.parse(await Deno.readTextFile(join(dir, ".clockwork/state.json")));
+      const file = state.resources.find((r: { address: string }) => r.address === "file.index");
+      assert.equal(file.host, "web1");
+      assert.equal(file.observed.mode, "0640");
+    });
+
+    await t.step("a second apply observes over ssh and runs no step", async () => {
+      const runs = logRuns(dir);
+      const second = await cli(dir, ["--json", "apply", "--auto-approve"]);
+      assert.equal(second.code, 0, second.stderr);
+      assert.deepEqual(lines(second.stdout).map((e) => e.type), ["plan", "summary"]);
+      assert.equal(await Deno.readTextFile(counter), "ran\n");
+      assert.equal(logRuns(dir), runs, "a step ran");
+    });
+
+    await t.step(
+      "a file changed behind Clockwork's back is drift, and apply repairs it",
+      async () => {
+        await Deno.writeTextFile(index, "defaced\n");
+        await Deno.chmod(site, 0o700);
+        const plan = await cli(dir, ["plan"]);
+        assert.match(plan.stdout, /file\.index/);
+        assert.match(plan.stdout, /modified outside Clockwork/);
+        assert.match(plan.stdout, /directory\.site/);
+        const repair = await cli(dir, ["apply", "--auto-approve"]);
+        assert.equal(repair.code, 0, repair.stderr + repair.stdout);
+        assert.equal(await Deno.readTextFile(index), "<h1>hello</h1>\n");
+        assert.equal((await Deno.stat(site)).mode! & 0o777, 0o750);
+        assert.equal(await Deno.readTextFile(counter), "ran\n", "the command ran again");
+      },
+    );
+
+    await t.step("an unreachable host stops planning with its name; state is kept", async () => {
+      const before = await Deno.readTextFile(join(dir, ".clockwork/state.json"));
+      await Deno.writeTextFile(join(dir, "main.cw"), config(closedPort()));
+      const apply = await cli(dir, ["apply", "--auto-approve"]);
+      assert.equal(apply.code, 1, apply.stdout);
+      assert.match(apply.stderr, /CW3010/);
+      assert.match(apply.stderr, /host "web1"/);
+      assert.match(apply.stderr, /refused/);
+      assert.doesNotMatch(apply.stderr, /^\s+at /m);
+      assert.equal(await Deno.readTextFile(join(dir, ".clockwork/state.json")), before);
+      await Deno.writeTextFile(join(dir, "main.cw"), config());
+    });
+
+    await t.step("destroy removes them on the host", async () => {
+      const destroy = await cli(dir, ["destroy", "--auto-approve"]);
+      assert.equal(destroy.code, 0, destroy.stderr + destroy.stdout);
+      await assert.rejects(Deno.stat(index), Deno.errors.NotFound);
+      await assert.rejects(Deno.stat(site), Deno.errors.NotFound);
+      const state = JSON.parse(await Deno.readTextFile(join(dir, ".clockwork/state.json")));
+      assert.deepEqual(state.resources, []);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(remote, { recursive: true });
+    await sshd.stop();
+  }
+});
+
+systemTest("remote host over ssh: hostile values arrive verbatim, nothing is injected", [
+  "sshd",
+], async () => {
+  const sshd = await startSshd();
+  const remote = await Deno.makeTempDir({ prefix: "cw-remote-" });
+  const marker = join(remote, "pwned");
+  const hostile =
+    `it's "q" \\ $(touch ${marker}) \`touch ${marker}\` ; touch ${marker}\nline2 $HOME *\n`;
+  // A path with a quote, $(…), a backtick, a space and a newline in it.
+  const strangeDir = join(remote, `d'ir $(touch ${marker}) \`x\`\nz`);
+  const hcl = (s: string) => JSON.stringify(s).replaceAll("${", "$${");
+  const out = join(remote, "env-out");
+  const dir = await project({
+    "main.cw": hostBlock(sshd) + `
+resource "file" "hostile" {
+  host    = host.web1
+  path    = ${hcl(join(strangeDir, "f'$(x).txt"))}
+  content = ${hcl(hostile)}
+}
+resource "command" "env" {
+  host = host.web1
+  run  = ${hcl(`printf '%s' "$HOSTILE" > '${out}'`)}
+  env  = { HOSTILE = ${hcl(hostile)} }
+}
+`,
+  });
+  try {
+    const apply = await cli(dir, ["apply", "--auto-approve"]);
+    assert.equal(apply.code, 0, apply.stderr + apply.stdout + sshd.log());
+    assert.equal(await Deno.readTextFile(join(strangeDir, "f'$(x).txt")), hostile);
+    assert.equal(await Deno.readTextFile(out), hostile);
+    await assert.rejects(Deno.stat(marker), Deno.errors.NotFound);
+    const again = await cli(dir, ["--json", "apply", "--auto-approve"]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(lines(again.stdout).map((e) => e.type), ["plan", "summary"]);
+    const destroy = await cli(dir, ["destroy", "--auto-approve"]);
+    assert.equal(destroy.code, 0, destroy.stderr + destroy.stdout);
+    await assert.rejects(Deno.stat(join(strangeDir, "f'$(x).txt")), Deno.errors.NotFound);
+    await assert.rejects(Deno.stat(marker), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(remote, { recursive: true });
+    await sshd.stop();
+  }
+});
+
+systemTest("remote host over ssh: a first apply to an unreachable host fails naming it", [
+  "sshd",
+], async () => {
+  const sshd = await startSshd();
+  const remote = await Deno.makeTempDir({ prefix: "cw-remote-" });
+  const dir = await project({
+    "main.cw": hostBlock(sshd, closedPort()) + `
+resource "file" "f" {
+  host    = host.web1
+  path    = "${join(remote, "f.txt")}"
+  content = "x"
+}
+`,
+  });
+  try {
+    const apply = await cli(dir, ["apply", "--auto-approve"]);
+    assert.equal(apply.code, 1, apply.stdout);
+    assert.match(apply.stderr, /CW5100/);
+    assert.match(apply.stderr, /host "web1" \(.*127\.0\.0\.1:\d+\) is unreachable: .*refused/);
+    assert.doesNotMatch(apply.stderr, /^\s+at /m);
+    const state = JSON.parse(await Deno.readTextFile(join(dir, ".clockwork/state.json")));
+    assert.deepEqual(state.resources, []);
+    await assert.rejects(Deno.stat(join(remote, "f.txt")), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(remote, { recursive: true });
+    await sshd.stop();
+  }
+});
