@@ -49,8 +49,7 @@ function peakRssMb(): number {
 }
 
 /** Variables for every root the generator uses, so evaluation does real work. */
-async function evalContext() {
-  const { isObject: _ } = await import("../src/hcl/mod.ts");
+function evalContext() {
   const o = (x: Record<string, unknown>) => Object.assign(Object.create(null), x);
   const words = [
     "web",
@@ -106,7 +105,7 @@ async function main() {
   const withReference = !Deno.args.includes("--no-reference");
   const { parse, toHcl2Json, evaluate } = await import("../src/hcl/mod.ts");
   const { scan } = await import("../src/hcl/lexer.ts");
-  const ctx = await evalContext();
+  const ctx = evalContext();
   const rows: string[] = [];
   let referenceGaveUp = !withReference;
   const ratioAt: Record<number, number> = {};
