@@ -178,6 +178,14 @@ export function loadConfig(options: LoadOptions): LoadResult {
   return new Lowering(options).run();
 }
 
+
+/** Settings each built-in state backend reads besides `backend` and `path` (docs/BACKENDS.md). */
+const STATE_BACKEND_ARGUMENTS: Readonly<Record<string, readonly string[]>> = {
+  file: ["lock_path"],
+  sqlite: ["workspace"],
+  postgres: ["url", "schema", "table", "workspace"],
+};
+
 class Lowering {
   readonly diags: Diagnostic[] = [];
   readonly sources: SourceFile[] = [];
@@ -208,7 +216,7 @@ class Lowering {
     if (!root) return { config: undefined, diagnostics: this.diags, sources: this.sources };
     this.root = root;
     this.resolveRootVariables();
-    this.linkAll(root);
+    for (const link of this.pending) link();
     this.evaluateAll();
     return this.finish();
   }
@@ -599,10 +607,20 @@ class Lowering {
           );
         }
       } else {
-        this.unknownArguments(a, ["backend", "path"], "a state block");
+        const backend = this.constantString(a.get("backend"), this.rootDir);
+        // Built-in backends take known settings; a plugin's name takes whatever it reads.
+        const known = STATE_BACKEND_ARGUMENTS[backend ?? "file"];
+        if (known) this.unknownArguments(a, ["backend", "path", ...known], "a state block");
+        const options: Record<string, string> = {};
+        for (const name of a.keys()) {
+          if (name === "backend" || name === "path") continue;
+          const value = this.constantString(a.get(name), this.rootDir);
+          if (value !== null) options[name] = value;
+        }
         settings.state = {
-          backend: this.constantString(a.get("backend"), this.rootDir),
+          backend,
           path: this.constantString(a.get("path"), this.rootDir),
+          options,
         };
       }
     }
@@ -1036,10 +1054,6 @@ class Lowering {
   }
 
   // ---------------------------------------------------------------- references
-
-  linkAll(_root: ModuleScope): void {
-    for (const step of this.pending) step();
-  }
 
   addEdge(from: Node, to: Node): void {
     if (from === to || from.deps.has(to)) return;
@@ -1475,7 +1489,7 @@ class Lowering {
         return "failed" as const;
       };
       if (isUnknown(raw)) {
-        return badExprHandled(this, forEachAttr.expr)
+        return this.badExprs.has(forEachAttr.expr)
           ? "failed"
           : fail("the value is not known until apply");
       }
@@ -1511,7 +1525,7 @@ class Lowering {
         return "failed" as const;
       };
       if (isUnknown(raw)) {
-        return badExprHandled(this, countAttr.expr)
+        return this.badExprs.has(countAttr.expr)
           ? "failed"
           : fail("the value is not known until apply");
       }
@@ -1875,10 +1889,6 @@ class Lowering {
     };
     return { config, diagnostics: orderDiagnostics(this.diags), sources: this.sources };
   }
-}
-
-function badExprHandled(lowering: Lowering, expr: Expression): boolean {
-  return lowering.badExprs.has(expr);
 }
 
 const NO_NODES: ReadonlySet<Node> = new Set();

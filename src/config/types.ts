@@ -112,6 +112,8 @@ export const ClockworkSettingsSchema = v.object({
   state: v.nullable(v.object({
     backend: v.nullable(v.string()),
     path: v.nullable(v.string()),
+    /** The block's other attributes, passed to the state plugin as its settings. */
+    options: v.optional(v.record(v.string(), v.string())),
   })),
 });
 export type ClockworkSettings = v.InferOutput<typeof ClockworkSettingsSchema>;
