@@ -11,7 +11,7 @@ import { loadState, type Observation, type State } from "../state/mod.ts";
 import { observe } from "../exec/mod.ts";
 import type { CommandContext } from "./commands/_types.ts";
 import { completeWithAi, settingsFor } from "./ai.ts";
-import { REMOTE_OBSERVABLE, RemoteRunners } from "./runners.ts";
+import { REMOTE_OBSERVABLE, RemoteRunners, sensitiveStrings } from "./runners.ts";
 
 export interface LoadedConfiguration {
   /** Absent when the directory could not be read at all. */
@@ -149,7 +149,7 @@ export async function makePlan(
       .filter((r) => r.host && REMOTE_OBSERVABLE.has(r.type))
       .map((r) => ({ address: r.address, type: r.type, attributes: r.attributes, host: r.host! }));
     if (remote.length) {
-      using runners = new RemoteRunners(config.rootDir, config.hosts);
+      using runners = new RemoteRunners(config.rootDir, config.hosts, sensitiveStrings(config));
       const seen = await runners.observe(remote);
       diagnostics.push(...seen.diagnostics);
       if (seen.diagnostics.some((d) => d.severity === "error")) {

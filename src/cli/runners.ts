@@ -10,7 +10,7 @@
  * login environment, and the step timeout, enforced locally and remotely.
  */
 import { join, resolve } from "node:path";
-import type { Host } from "../config/mod.ts";
+import type { Config, Host } from "../config/mod.ts";
 import { type Observation, type ObserveItem, safeStepName, type StepResult } from "../exec/mod.ts";
 import {
   type Bundle,
@@ -27,10 +27,14 @@ import { BUILTIN_PLUGINS, type EmbeddedPlugin } from "../../plugins/builtins.ts"
 /** Types a runner plugin can observe. */
 export const REMOTE_OBSERVABLE: ReadonlySet<string> = new Set(["file", "directory"]);
 
-/** The plugin a host block's `runner` names: a built-in `runner-NAME`, else the plugin NAME. */
-export function runnerPluginName(runner: string): string {
-  const builtin = `runner-${runner}`;
-  return BUILTIN_PLUGINS.some((p) => p.manifest.name === builtin) ? builtin : runner;
+/**
+ * The plugin a host block's `runner` names: `runner-NAME` when there is one
+ * (built-in or installed), else the plugin NAME itself.
+ */
+export function runnerPluginName(runner: string, plugins?: PluginHost): string {
+  const prefixed = `runner-${runner}`;
+  if (plugins) return plugins.get(prefixed) ? prefixed : runner;
+  return BUILTIN_PLUGINS.some((p) => p.manifest.name === prefixed) ? prefixed : runner;
 }
 
 /** The built-ins with runner-ssh granted exactly the files this host block names. */
@@ -45,6 +49,18 @@ function builtinsFor(plugin: string, host: Host, rootDir: string): EmbeddedPlugi
     const permissions = { ...normalizePermissions(p.manifest.permissions), read };
     return { ...p, manifest: { ...p.manifest, permissions } };
   });
+}
+
+/** The strings of sensitive variables: kept out of messages about hosts. */
+export function sensitiveStrings(config: Config): string[] {
+  const out: string[] = [];
+  const collect = (value: unknown) => {
+    if (typeof value === "string") out.push(value);
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (value && typeof value === "object") Object.values(value).forEach(collect);
+  };
+  for (const v of Object.values(config.variables)) if (v.sensitive) collect(v.value);
+  return out;
 }
 
 /** `user@address:port` for messages. */
@@ -98,12 +114,17 @@ export class RemoteRunners {
     if (!host) {
       return { error: `host ${JSON.stringify(name)} is not declared in the configuration` };
     }
-    const plugin = runnerPluginName(host.runner);
     const opened = await PluginHost.open({
       configDir: this.#rootDir,
-      builtins: builtinsFor(plugin, host, this.#rootDir),
-      settings: { [plugin]: host.attributes },
+      builtins: builtinsFor(runnerPluginName(host.runner), host, this.#rootDir),
+      // A whole batch of observations is one request (runner-ssh allows it 60 s).
+      requestTimeoutMs: 70_000,
+      settings: {
+        [`runner-${host.runner}`]: host.attributes,
+        [host.runner]: host.attributes,
+      },
     });
+    const plugin = runnerPluginName(host.runner, opened.value);
     const lockError = opened.diagnostics.find((d) => d.severity === "error");
     if (lockError) {
       opened.value.close();
@@ -157,7 +178,7 @@ export class RemoteRunners {
         },
       });
     } catch (e) {
-      return result("failed", { message: `host ${where}: ${messageOf(e)}` });
+      return result("failed", { message: this.#scrub(`host ${where}: ${messageOf(e)}`) });
     }
     const logPath = this.#writeLog(context.logDir, step, answer.stdout, answer.stderr);
     const base = { logPath, exitCode: answer.exitCode, durationMs: answer.durationMs };
@@ -165,20 +186,20 @@ export class RemoteRunners {
       return result("failed", {
         ...base,
         timedOut: true,
-        message: `timed out after ${step.timeoutMs / 1000}s on host ${where}`,
+        message: this.#scrub(`timed out after ${step.timeoutMs / 1000}s on host ${where}`),
       });
     }
     if (answer.exitCode === 255 && connection.host.runner === "ssh") {
       const reason = answer.stderr.trim().split("\n").at(-1) ?? "";
       return result("failed", {
         ...base,
-        message: `host ${where} is unreachable: ${this.#scrub(reason) || "ssh exited with 255"}`,
+        message: this.#scrub(`host ${where} is unreachable: ${reason || "ssh exited with 255"}`),
       });
     }
     if (answer.exitCode !== 0) {
       return result("failed", {
         ...base,
-        message: `exited with code ${answer.exitCode} on host ${where}`,
+        message: this.#scrub(`exited with code ${answer.exitCode} on host ${where}`),
       });
     }
     return result("ok", { ...base, observed: observedAfter(step, answer.stdout, stdinArtifact) });

