@@ -178,7 +178,6 @@ export function loadConfig(options: LoadOptions): LoadResult {
   return new Lowering(options).run();
 }
 
-
 /** Settings each built-in state backend reads besides `backend` and `path` (docs/BACKENDS.md). */
 const STATE_BACKEND_ARGUMENTS: Readonly<Record<string, readonly string[]>> = {
   file: ["lock_path"],
