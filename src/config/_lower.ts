@@ -77,7 +77,12 @@ interface Node {
   /** Shown in cycle messages: `file.a`, `local.x`, `module.m.var.y`. */
   readonly id: string;
   readonly range: Range;
-  readonly deps: Set<Node>;
+  /** What this node refers to, without repeats. */
+  readonly deps: Node[];
+  /** Index over `deps` once it grows, so adding an edge stays O(1). */
+  depSet?: Set<Node>;
+  /** Dependencies not evaluated yet, while evaluating. */
+  waiting: number;
   readonly dependents: Node[];
   /** Resources reached through this node (directly or through locals, variables, outputs). */
   resourceDeps?: ReadonlySet<Node>;
@@ -632,7 +637,7 @@ class Lowering {
   readonly pending: (() => void)[] = [];
 
   addNode(kind: NodeKind, id: string, range: Range, evaluate: () => void): Node {
-    const node: Node = { kind, id, range, deps: new Set(), dependents: [], evaluate };
+    const node: Node = { kind, id, range, deps: [], dependents: [], waiting: 0, evaluate };
     this.nodes.push(node);
     return node;
   }
@@ -1055,8 +1060,16 @@ class Lowering {
   // ---------------------------------------------------------------- references
 
   addEdge(from: Node, to: Node): void {
-    if (from === to || from.deps.has(to)) return;
-    from.deps.add(to);
+    if (from === to) return;
+    const deps = from.deps;
+    if (from.depSet) {
+      if (from.depSet.has(to)) return;
+      from.depSet.add(to);
+    } else {
+      if (deps.includes(to)) return;
+      if (deps.length >= 16) from.depSet = new Set([...deps, to]);
+    }
+    deps.push(to);
     to.dependents.push(from);
   }
 
@@ -1278,9 +1291,8 @@ class Lowering {
   // ---------------------------------------------------------------- evaluation
 
   evaluateAll(): void {
-    const indegree = new Map<Node, number>();
-    for (const n of this.nodes) indegree.set(n, n.deps.size);
-    const queue: Node[] = this.nodes.filter((n) => n.deps.size === 0);
+    for (const n of this.nodes) n.waiting = n.deps.length;
+    const queue: Node[] = this.nodes.filter((n) => n.deps.length === 0);
     let done = 0;
     for (let i = 0; i < queue.length; i++) {
       const node = queue[i];
@@ -1288,16 +1300,14 @@ class Lowering {
       this.collectResourceDeps(node);
       node.evaluate();
       for (const d of node.dependents) {
-        const left = indegree.get(d)! - 1;
-        indegree.set(d, left);
-        if (left === 0) queue.push(d);
+        if (--d.waiting === 0) queue.push(d);
       }
     }
-    if (done < this.nodes.length) this.reportCycles(this.nodes.filter((n) => indegree.get(n)! > 0));
+    if (done < this.nodes.length) this.reportCycles(this.nodes.filter((n) => n.waiting > 0));
   }
 
   collectResourceDeps(node: Node): void {
-    if (node.deps.size === 0) {
+    if (node.deps.length === 0) {
       node.resourceDeps = NO_NODES;
       return;
     }
