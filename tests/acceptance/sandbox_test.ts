@@ -105,3 +105,47 @@ systemTest(
     }
   },
 );
+
+// BROKEN at review time: the delete step of a `command` is not granted the path
+// its `creates` names, so the canonical `run = "touch X"`, `creates = "X"`,
+// `destroy = "rm X"` fails on destroy ("Read-only file system", or "No such file"
+// under /tmp) and X stays behind. Same for a `task` with `creates` + `destroy`.
+Deno.test("destroy [currently broken]: a command's and a task's destroy may remove what their creates declares", async () => {
+  const r = await runCli(["apply", "--auto-approve"], {
+    files: {
+      "main.cw": `
+resource "directory" "d" {
+  path = "\${path.root}/d"
+}
+resource "command" "c" {
+  run        = "touch \${path.root}/d/c-marker"
+  creates    = "\${path.root}/d/c-marker"
+  destroy    = "rm \${path.root}/d/c-marker"
+  depends_on = [directory.d]
+}
+resource "task" "t" {
+  lang       = "sh"
+  script     = "touch \${path.root}/d/t-marker"
+  creates    = "\${path.root}/d/t-marker"
+  destroy    = "rm \${path.root}/d/t-marker"
+  depends_on = [directory.d]
+}
+`,
+    },
+  });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.ok(exists(join(r.dir, "d/c-marker")) && exists(join(r.dir, "d/t-marker")));
+  const destroy = await runCli([
+    "destroy",
+    "--auto-approve",
+    "--target",
+    "command.c",
+    "--target",
+    "task.t",
+  ], {
+    cwd: r.dir,
+  });
+  assert.equal(destroy.code, 0, destroy.stdout + destroy.stderr);
+  assert.ok(!exists(join(r.dir, "d/c-marker")), "command.c's destroy did not remove its file");
+  assert.ok(!exists(join(r.dir, "d/t-marker")), "task.t's destroy did not remove its file");
+});
