@@ -149,3 +149,27 @@ resource "task" "t" {
   assert.ok(!exists(join(r.dir, "d/c-marker")), "command.c's destroy did not remove its file");
   assert.ok(!exists(join(r.dir, "d/t-marker")), "task.t's destroy did not remove its file");
 });
+
+// BROKEN at review time: the security scan refuses a task that writes an
+// undeclared path and advises "declare the path in `writes`", but the
+// configuration rejects `writes` (CW2004 Unsupported argument), so the advice
+// cannot be followed.
+Deno.test("scan [currently broken]: the advice to declare `writes` can be followed", async () => {
+  const target = "${path.root}/elsewhere/out.txt";
+  const refused = await runCli(["compile"], {
+    files: {
+      "main.cw":
+        `resource "task" "t" {\n  lang   = "bash"\n  script = "echo x > /etc/cw-acceptance-never"\n}\n`,
+    },
+  });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /CW4022/);
+  assert.match(refused.stderr, /`writes`/);
+  const followed = await runCli(["validate"], {
+    files: {
+      "main.cw":
+        `resource "task" "t" {\n  lang   = "bash"\n  script = "echo x > ${target}"\n  writes = ["${target}"]\n}\n`,
+    },
+  });
+  assert.equal(followed.code, 0, followed.stderr);
+});
