@@ -1,9 +1,13 @@
 /**
  * The file state backend: one document in a file under the configuration
- * directory, written atomically (temp file, fsync, rename) with the previous
- * version kept as `<file>.backup`, and a lock file naming its holder.
+ * directory, replaced atomically (temp file, fsync, rename) with the previous
+ * version kept as `<file>.backup`; an append-only journal beside it
+ * (`<stem>.journal`, one record per line, fsynced per `append`); and a lock
+ * file naming its holder. Every file is mode 0600.
+ *
  * Settings: `path` (default `.clockwork/state.json`), `lock_path` (default
- * `.clockwork/state.lock`), both relative to the configuration directory.
+ * `<stem>.lock` beside the state), both relative to the configuration
+ * directory. The program grants read/write on the state file's directory.
  */
 import {
   definePlugin,
@@ -12,28 +16,51 @@ import {
   RequestError,
 } from "../../src/plugins/protocol/mod.ts";
 
-function setting(context: PluginContext, key: string, fallback: string): string {
-  const value = context.settings[key];
+function absolute(context: PluginContext, value: unknown, fallback: string): string {
   const relative = typeof value === "string" && value !== "" ? value : fallback;
   return relative.startsWith("/") ? relative : `${context.configDir}/${relative}`;
 }
 
-const statePath = (c: PluginContext) => setting(c, "path", ".clockwork/state.json");
-const lockPath = (c: PluginContext) => setting(c, "lock_path", ".clockwork/state.lock");
+const statePath = (c: PluginContext) => absolute(c, c.settings.path, ".clockwork/state.json");
+const stemOf = (path: string) => path.endsWith(".json") ? path.slice(0, -5) : path;
+const journalPath = (c: PluginContext) => `${stemOf(statePath(c))}.journal`;
+const lockPath = (c: PluginContext) =>
+  absolute(c, c.settings.lock_path, `${stemOf(statePath(c))}.lock`);
 const parentOf = (path: string) => path.slice(0, path.lastIndexOf("/")) || "/";
 
-async function readOrNull(path: string): Promise<string | null> {
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function readOrNull(path: string): Uint8Array | null {
   try {
-    return await Deno.readTextFile(path);
+    return Deno.readFileSync(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;
   }
 }
 
+function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+}
+
+function syncDirectory(dir: string): void {
+  try {
+    using handle = Deno.openSync(dir, { read: true });
+    handle.syncSync();
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic.
+  }
+}
+
+/**
+ * Asynchronous on purpose: a Worker stopped for a timeout stops at an await,
+ * so a document write cut short never reaches the rename.
+ */
 async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  const file = await Deno.open(temp, { write: true, createNew: true });
+  const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
   try {
     let written = 0;
     while (written < bytes.length) written += await file.write(bytes.subarray(written));
@@ -48,68 +75,137 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
 }
 
 /** Temp files left by a write that was killed half-way (the state itself is intact). */
-async function removeStaleTemps(path: string): Promise<void> {
+function removeStaleTemps(path: string): void {
   const dir = parentOf(path);
   const base = path.slice(dir.length + 1);
-  for await (const entry of Deno.readDir(dir)) {
+  for (const entry of Deno.readDirSync(dir)) {
     const name = entry.name;
-    const ours = name.startsWith(`${base}.`) && name.endsWith(".tmp");
-    if (entry.isFile && ours) await Deno.remove(`${dir}/${name}`).catch(() => {});
+    if (entry.isFile && name.startsWith(`${base}.`) && name.endsWith(".tmp")) {
+      try {
+        Deno.removeSync(`${dir}/${name}`);
+      } catch { /* gone already */ }
+    }
   }
 }
 
-async function readHolder(path: string): Promise<LockInfo | null> {
-  const text = await readOrNull(path);
-  if (text === null) return null;
+/** Replaces the document, keeping the previous one as `.backup`. */
+async function replaceDocument(path: string, content: string): Promise<number> {
+  Deno.mkdirSync(parentOf(path), { recursive: true });
+  removeStaleTemps(path);
+  const previous = readOrNull(path);
+  if (previous) await writeAtomic(`${path}.backup`, previous);
+  const bytes = encoder.encode(content);
+  await writeAtomic(path, bytes);
+  syncDirectory(parentOf(path));
+  return bytes.length;
+}
+
+/** Lock files written before lock ids existed carry `started` instead of `time`. */
+function readHolder(path: string): LockInfo | null {
+  const bytes = readOrNull(path);
+  if (bytes === null) return null;
   try {
-    return JSON.parse(text) as LockInfo;
+    const info = JSON.parse(decoder.decode(bytes));
+    return {
+      id: String(info.id ?? ""),
+      pid: Number(info.pid) || 0,
+      host: String(info.host ?? ""),
+      time: String(info.time ?? info.started ?? ""),
+      command: String(info.command ?? ""),
+    };
   } catch {
     return { id: "", pid: 0, host: "", time: "", command: `unreadable lock file ${path}` };
   }
 }
 
+/** The journal stays open between appends: one write and one fdatasync per call. */
+let journal: { path: string; file: Deno.FsFile } | null = null;
+
+function closeJournal(): void {
+  journal?.file.close();
+  journal = null;
+}
+
+function openJournal(path: string): Deno.FsFile {
+  if (journal?.path === path) return journal.file;
+  closeJournal();
+  Deno.mkdirSync(parentOf(path), { recursive: true });
+  let created = false;
+  try {
+    Deno.statSync(path);
+  } catch {
+    created = true;
+  }
+  const file = Deno.openSync(path, { append: true, create: true, mode: 0o600 });
+  // A new file's directory entry must be durable too, or the journal can vanish.
+  if (created) syncDirectory(parentOf(path));
+  journal = { path, file };
+  return file;
+}
+
 definePlugin({
   kind: "state",
   handlers: {
-    async read(_params, context) {
-      return { content: await readOrNull(statePath(context)) };
+    read(_params, context) {
+      const bytes = readOrNull(statePath(context));
+      return { content: bytes === null ? null : decoder.decode(bytes) };
     },
 
     async write({ content }, context) {
-      const path = statePath(context);
-      await Deno.mkdir(parentOf(path), { recursive: true });
-      await removeStaleTemps(path);
-      const previous = await Deno.readFile(path).catch((e) => {
-        if (e instanceof Deno.errors.NotFound) return null;
-        throw e;
-      });
-      if (previous) await writeAtomic(`${path}.backup`, previous);
-      const bytes = new TextEncoder().encode(content);
-      await writeAtomic(path, bytes);
-      return { bytes: bytes.length };
+      return { bytes: await replaceDocument(statePath(context), content) };
     },
 
-    async lock({ info }, context) {
-      const path = lockPath(context);
-      await Deno.mkdir(parentOf(path), { recursive: true });
+    append({ records }, context) {
+      if (records.length === 0) return { count: 0 };
+      const file = openJournal(journalPath(context));
+      writeAll(file, encoder.encode(records.join("\n") + "\n"));
+      file.syncDataSync();
+      return { count: records.length };
+    },
+
+    readJournal(_params, context) {
+      const bytes = readOrNull(journalPath(context));
+      if (bytes === null) return { records: [] };
+      const text = decoder.decode(bytes);
+      const lines = text.split("\n");
+      // Whatever follows the last newline was cut off mid-append.
+      const tail = lines.pop()!;
+      return { records: lines.filter((l) => l !== ""), torn: tail !== "" };
+    },
+
+    async compact({ content }, context) {
+      const bytes = await replaceDocument(statePath(context), content);
+      closeJournal();
       try {
-        const file = await Deno.open(path, { write: true, createNew: true });
+        Deno.removeSync(journalPath(context));
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+      return { bytes };
+    },
+
+    lock({ info }, context) {
+      const path = lockPath(context);
+      Deno.mkdirSync(parentOf(path), { recursive: true });
+      try {
+        const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
         try {
-          await file.write(new TextEncoder().encode(JSON.stringify(info) + "\n"));
-          await file.sync();
+          // `started` keeps the file readable by tools that knew the older format.
+          writeAll(file, encoder.encode(JSON.stringify({ ...info, started: info.time }) + "\n"));
+          file.syncSync();
         } finally {
           file.close();
         }
         return { acquired: true };
       } catch (e) {
         if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-        return { acquired: false, holder: await readHolder(path) };
+        return { acquired: false, holder: readHolder(path) };
       }
     },
 
-    async unlock({ id, force }, context) {
+    unlock({ id, force }, context) {
       const path = lockPath(context);
-      const holder = await readHolder(path);
+      const holder = readHolder(path);
       if (holder === null) return { released: false };
       if (holder.id !== id && !force) {
         throw new RequestError(
@@ -117,7 +213,8 @@ definePlugin({
           `the lock is held by ${holder.command} (pid ${holder.pid} on ${holder.host} since ${holder.time})`,
         );
       }
-      await Deno.remove(path);
+      closeJournal();
+      Deno.removeSync(path);
       return { released: true };
     },
   },

@@ -8,7 +8,9 @@
  * `sslmode=disable|prefer|require`), `schema` ("public"), `table`
  * ("clockwork_state"; the lock rows live in `<table>_lock`), `workspace`
  * ("default"). The connection is opened on first use and kept while the
- * plugin runs, since the advisory lock lives as long as it.
+ * plugin runs, since the advisory lock lives as long as it. The journal of
+ * finished steps is `<table>_journal`, one row per record; compaction stores
+ * the document and deletes those rows in one statement.
  */
 import {
   definePlugin,
@@ -22,6 +24,7 @@ interface Target {
   readonly options: PgOptions;
   readonly table: string;
   readonly lockTable: string;
+  readonly journalTable: string;
   readonly workspace: string;
 }
 
@@ -67,6 +70,7 @@ function targetOf(context: PluginContext): Target {
     },
     table: `"${schema}"."${table}"`,
     lockTable: `"${schema}"."${table}_lock"`,
+    journalTable: `"${schema}"."${table}_journal"`,
     workspace,
   };
 }
@@ -102,6 +106,8 @@ async function ensureTables(pg: PgConnection, target: Target): Promise<void> {
     `CREATE TABLE IF NOT EXISTS ${target.lockTable} (workspace text PRIMARY KEY, id text NOT NULL, ` +
     `pid integer NOT NULL, host text NOT NULL, time text NOT NULL, command text NOT NULL, ` +
     `session_pid integer NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${target.journalTable} (seq bigserial PRIMARY KEY, ` +
+    `workspace text NOT NULL, record text NOT NULL)`,
   ];
   for (const sql of statements) {
     try {
@@ -144,6 +150,38 @@ async function holderOf(pg: PgConnection, target: Target): Promise<LockInfo | nu
   };
 }
 
+/**
+ * Stores a document; with `clearJournal` the journal rows go in the same
+ * statement (so the same transaction), only when the document was stored.
+ */
+async function store(
+  pg: PgConnection,
+  target: Target,
+  content: string,
+  clearJournal: boolean,
+): Promise<number> {
+  const { serial, lineage } = documentVersion(content);
+  // A document older than the stored one of the same lineage is a lost update.
+  const upsert = `INSERT INTO ${target.table} AS t (workspace, lineage, serial, content) ` +
+    `VALUES ($1, $2, COALESCE($3::bigint, 1), $4) ON CONFLICT (workspace) DO UPDATE SET ` +
+    `lineage = EXCLUDED.lineage, serial = COALESCE($3::bigint, t.serial + 1), ` +
+    `content = EXCLUDED.content, updated_at = now() ` +
+    `WHERE $3::bigint IS NULL OR t.lineage IS DISTINCT FROM $2 OR t.serial <= $3::bigint ` +
+    `RETURNING serial`;
+  const sql = clearJournal
+    ? `WITH stored AS (${upsert}), cleared AS (DELETE FROM ${target.journalTable} ` +
+      `WHERE workspace = $1 AND EXISTS (SELECT 1 FROM stored)) SELECT serial FROM stored`
+    : upsert;
+  const { rows } = await pg.query(sql, [target.workspace, lineage, serial, content]);
+  if (rows.length === 0) {
+    throw new RequestError(
+      "conflict",
+      `the stored state of workspace "${target.workspace}" is newer than serial ${serial}`,
+    );
+  }
+  return new TextEncoder().encode(content).length;
+}
+
 definePlugin({
   kind: "state",
   handlers: {
@@ -158,25 +196,35 @@ definePlugin({
 
     async write({ content }, context) {
       const target = targetOf(context);
+      return { bytes: await store(await connect(target), target, content, false) };
+    },
+
+    async append({ records }, context) {
+      if (records.length === 0) return { count: 0 };
+      const target = targetOf(context);
       const pg = await connect(target);
-      const { serial, lineage } = documentVersion(content);
-      // A document older than the stored one of the same lineage is a lost update.
-      const { rows } = await pg.query(
-        `INSERT INTO ${target.table} AS t (workspace, lineage, serial, content) ` +
-          `VALUES ($1, $2, COALESCE($3::bigint, 1), $4) ON CONFLICT (workspace) DO UPDATE SET ` +
-          `lineage = EXCLUDED.lineage, serial = COALESCE($3::bigint, t.serial + 1), ` +
-          `content = EXCLUDED.content, updated_at = now() ` +
-          `WHERE $3::bigint IS NULL OR t.lineage IS DISTINCT FROM $2 OR t.serial <= $3::bigint ` +
-          `RETURNING serial`,
-        [target.workspace, lineage, serial, content],
+      // Records are single lines, so one newline-joined parameter carries them all, in order.
+      await pg.query(
+        `INSERT INTO ${target.journalTable} (workspace, record) SELECT $1, r ` +
+          `FROM unnest(string_to_array($2, chr(10))) WITH ORDINALITY AS u(r, n) ORDER BY n`,
+        [target.workspace, records.join("\n")],
       );
-      if (rows.length === 0) {
-        throw new RequestError(
-          "conflict",
-          `the stored state of workspace "${target.workspace}" is newer than serial ${serial}`,
-        );
-      }
-      return { bytes: new TextEncoder().encode(content).length };
+      return { count: records.length };
+    },
+
+    async readJournal(_params, context) {
+      const target = targetOf(context);
+      const pg = await connect(target);
+      const { rows } = await pg.query(
+        `SELECT record FROM ${target.journalTable} WHERE workspace = $1 ORDER BY seq`,
+        [target.workspace],
+      );
+      return { records: rows.map((row) => row[0] ?? "") };
+    },
+
+    async compact({ content }, context) {
+      const target = targetOf(context);
+      return { bytes: await store(await connect(target), target, content, true) };
     },
 
     async lock({ info }, context) {

@@ -11,6 +11,10 @@
  * plugin host refuses any bundle containing `import`, and `deno bundle` keeps
  * `node:sqlite` as an import; see docs/BACKENDS.md.
  *
+ * The journal of finished steps is table `clockwork_journal`: one row per
+ * record, appended in one transaction per request (durable at COMMIT) and
+ * removed in the same transaction that stores the compacted document.
+ *
  * Settings: `path` (default `.clockwork/state.db`, relative to the
  * configuration directory) and `workspace` ("default").
  */
@@ -54,6 +58,8 @@ function fromHex(hex: string): string {
 const SCHEMA = `CREATE TABLE IF NOT EXISTS clockwork_state (
   workspace TEXT PRIMARY KEY, lineage TEXT, serial INTEGER NOT NULL, content TEXT NOT NULL,
   updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS clockwork_journal (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, workspace TEXT NOT NULL, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS clockwork_lock (
   workspace TEXT PRIMARY KEY, id TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
   time TEXT NOT NULL, command TEXT NOT NULL);
@@ -110,6 +116,42 @@ function holderOf(row: Row | undefined): LockInfo | null {
   };
 }
 
+/**
+ * Stores a document; with `clearJournal` the journal goes in the same
+ * transaction, only when the document was stored (a refused stale write keeps it).
+ */
+async function store(target: Target, content: string, clearJournal: boolean): Promise<number> {
+  const { serial, lineage } = documentVersion(content);
+  const serialSql = serial === null ? "NULL" : String(serial);
+  const workspace = sqlText(target.workspace);
+  // changes() is the upsert's row count: a refused stale write keeps the journal.
+  const clear = clearJournal
+    ? `DELETE FROM clockwork_journal WHERE workspace = ${workspace} AND changes() > 0;\n`
+    : "";
+  // A document older than the stored one of the same lineage is a lost update.
+  const rows = await sqlite(
+    target,
+    `BEGIN IMMEDIATE;
+INSERT INTO clockwork_state AS t (workspace, lineage, serial, content, updated_at)
+VALUES (${sqlText(target.workspace)}, ${sqlText(lineage)}, COALESCE(${serialSql}, 1),
+  ${sqlText(content)}, strftime('%Y-%m-%dT%H:%M:%fZ'))
+ON CONFLICT (workspace) DO UPDATE SET lineage = excluded.lineage,
+  serial = COALESCE(${serialSql}, t.serial + 1), content = excluded.content,
+  updated_at = excluded.updated_at
+WHERE ${serialSql} IS NULL OR t.lineage IS NOT excluded.lineage OR t.serial <= ${serialSql}
+RETURNING serial;
+${clear}COMMIT;
+`,
+  );
+  if (rows.length === 0) {
+    throw new RequestError(
+      "conflict",
+      `the stored state of workspace "${target.workspace}" is newer than serial ${serial}`,
+    );
+  }
+  return encoder.encode(content).length;
+}
+
 definePlugin({
   kind: "state",
   handlers: {
@@ -124,31 +166,33 @@ definePlugin({
     },
 
     async write({ content }, context) {
+      return { bytes: await store(targetOf(context), content, false) };
+    },
+
+    async append({ records }, context) {
+      if (records.length === 0) return { count: 0 };
       const target = targetOf(context);
-      const { serial, lineage } = documentVersion(content);
-      const serialSql = serial === null ? "NULL" : String(serial);
-      // A document older than the stored one of the same lineage is a lost update.
+      const workspace = sqlText(target.workspace);
+      const values = records.map((r) => `(${workspace}, ${sqlText(r)})`).join(",\n");
+      await sqlite(
+        target,
+        `BEGIN IMMEDIATE;\nINSERT INTO clockwork_journal (workspace, record) VALUES\n${values};\nCOMMIT;\n`,
+      );
+      return { count: records.length };
+    },
+
+    async readJournal(_params, context) {
+      const target = targetOf(context);
       const rows = await sqlite(
         target,
-        `BEGIN IMMEDIATE;
-INSERT INTO clockwork_state AS t (workspace, lineage, serial, content, updated_at)
-VALUES (${sqlText(target.workspace)}, ${sqlText(lineage)}, COALESCE(${serialSql}, 1),
-  ${sqlText(content)}, strftime('%Y-%m-%dT%H:%M:%fZ'))
-ON CONFLICT (workspace) DO UPDATE SET lineage = excluded.lineage,
-  serial = COALESCE(${serialSql}, t.serial + 1), content = excluded.content,
-  updated_at = excluded.updated_at
-WHERE ${serialSql} IS NULL OR t.lineage IS NOT excluded.lineage OR t.serial <= ${serialSql}
-RETURNING serial;
-COMMIT;
-`,
+        `SELECT hex(CAST(record AS BLOB)) AS record FROM clockwork_journal ` +
+          `WHERE workspace = ${sqlText(target.workspace)} ORDER BY seq;\n`,
       );
-      if (rows.length === 0) {
-        throw new RequestError(
-          "conflict",
-          `the stored state of workspace "${target.workspace}" is newer than serial ${serial}`,
-        );
-      }
-      return { bytes: encoder.encode(content).length };
+      return { records: rows.map((row) => fromHex(String(row.record))) };
+    },
+
+    async compact({ content }, context) {
+      return { bytes: await store(targetOf(context), content, true) };
     },
 
     async lock({ info }, context) {

@@ -19,12 +19,13 @@ import {
   applyJournal,
   digestAttributes,
   emptyState,
-  FileStateBackend,
   hostName,
   type JournalEntry,
   type State,
   type StateResource,
+  type StateStore,
 } from "../state/mod.ts";
+import { type StateSettings, withStateStore } from "./state_backend.ts";
 import type { CommandContext } from "./commands/_types.ts";
 import {
   renderAssertionResults,
@@ -63,47 +64,44 @@ export function parseParallelism(ctx: CommandContext): number | null {
 }
 
 /**
- * Holds `.clockwork/state.lock` while `run` works. A journal left by a
- * killed run is compacted into state.json first, so every run starts from
- * one clean document.
+ * Holds the state lock (through the configured state plugin) while `run`
+ * works. A journal left by a killed run is compacted first, so every run
+ * starts from one clean document. `settings` is the configuration's
+ * `state {}` block (a bare string is a file backend path).
  */
 export async function withStateLock(
   ctx: CommandContext,
   rootDir: string,
-  statePath: string | null,
+  settings: StateSettings | string | null,
   command: string,
-  run: (backend: FileStateBackend) => Promise<number>,
+  run: (backend: StateStore) => Promise<number>,
 ): Promise<number> {
-  const backend = new FileStateBackend(rootDir, statePath);
-  const locked = backend.lockSync({
-    pid: Deno.pid,
-    host: hostName(),
-    command: `clockwork ${command}`,
-    started: new Date().toISOString(),
-  });
-  if (locked.length) {
-    ctx.reportDiagnostics(locked);
-    return 1;
-  }
-  try {
-    if (journalExists(backend)) {
-      const recovered = backend.readSync();
-      ctx.reportDiagnostics(recovered.diagnostics);
-      if (recovered.value) backend.compact(recovered.value);
+  const state: StateSettings = settings !== null && typeof settings === "object"
+    ? settings
+    : { backend: null, path: settings };
+  return await withStateStore(rootDir, state, async (store) => {
+    const locked = await store.lock({
+      pid: Deno.pid,
+      host: hostName(),
+      command: `clockwork ${command}`,
+      started: new Date().toISOString(),
+    });
+    if (locked.length) {
+      ctx.reportDiagnostics(locked);
+      return 1;
     }
-    return await run(backend);
-  } finally {
-    backend.unlockSync();
-  }
-}
-
-function journalExists(backend: FileStateBackend): boolean {
-  try {
-    Deno.statSync(backend.paths.journal);
-    return true;
-  } catch {
-    return false;
-  }
+    try {
+      const recovered = await store.recover();
+      ctx.reportDiagnostics(recovered);
+      if (hasErrors(recovered)) return 1;
+      return await run(store);
+    } finally {
+      await store.unlock();
+    }
+  }, (diagnostics) => {
+    ctx.reportDiagnostics(diagnostics);
+    return 1;
+  });
 }
 
 /** What state records for a resource after its create/update step. */
@@ -128,26 +126,35 @@ export function stateResourceOf(
 }
 
 /**
- * Journal appends with group commit: entries recorded in the same turn of the
- * event loop share one write and one fsync; every caller's promise resolves
- * only once its entry is durable.
+ * Journal appends with group commit: entries recorded while an append is in
+ * flight go out together in the next one; every caller's promise resolves
+ * only once its entry is durable. The first failure is kept and ends the run.
  */
 class Recorder {
   #pending: JournalEntry[] = [];
-  #flush: Promise<void> | null = null;
+  #next: Promise<void> | null = null;
+  #inFlight: Promise<void> = Promise.resolve();
   readonly entries: JournalEntry[] = [];
-  constructor(private readonly backend: FileStateBackend) {}
+  failure: unknown = null;
+  constructor(private readonly backend: StateStore, private readonly onFailure: () => void) {}
 
   record(entry: JournalEntry): Promise<void> {
     this.#pending.push(entry);
     this.entries.push(entry);
-    this.#flush ??= Promise.resolve().then(() => {
+    this.#next ??= this.#inFlight.then(async () => {
       const batch = this.#pending;
       this.#pending = [];
-      this.#flush = null;
-      this.backend.appendJournal(batch);
+      this.#next = null;
+      if (this.failure !== null) return;
+      try {
+        await this.backend.appendJournal(batch);
+      } catch (e) {
+        this.failure = e;
+        this.onFailure();
+      }
     });
-    return this.#flush;
+    this.#inFlight = this.#next;
+    return this.#next;
   }
 }
 
@@ -198,7 +205,7 @@ const VERB = {
  */
 export async function runPlan(
   ctx: CommandContext,
-  backend: FileStateBackend,
+  backend: StateStore,
   plan: Plan,
   state: State | null,
   options: RunPlanOptions,
@@ -226,7 +233,16 @@ export async function runPlan(
       outputsChanged ||
       (state !== null && plan.targets.length === 0 && digest !== base.configDigest)
     ) {
-      backend.compact({ ...base, serial: base.serial + 1, outputs, configDigest: digest });
+      const written = await backend.compact({
+        ...base,
+        serial: base.serial + 1,
+        outputs,
+        configDigest: digest,
+      });
+      if (hasErrors(written)) {
+        ctx.reportDiagnostics(written);
+        return 1;
+      }
     }
     summarize(ctx, events, options.command, plan, [], false);
     if (!events && options.command === "apply" && outputsChanged) printOutputs(ctx, outputs);
@@ -257,12 +273,13 @@ export async function runPlan(
   }
 
   backend.beginJournal(base);
-  const recorder = new Recorder(backend);
+  const controller = new AbortController();
+  // A step that cannot be recorded must not be followed by more: stop starting steps.
+  const recorder = new Recorder(backend, () => controller.abort());
   const changes = new Map(plan.changes.map((c) => [c.address, c]));
   const runId = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z") + "-" +
     crypto.randomUUID().slice(0, 8);
   const logDir = join(options.rootDir, ".clockwork", "logs", runId);
-  const controller = new AbortController();
   const killer = new AbortController();
   const onInterrupt = () => {
     if (!controller.signal.aborted) {
@@ -332,9 +349,20 @@ export async function runPlan(
   ctx.reportDiagnostics(result.diagnostics);
 
   const success = result.failed.length === 0 && !result.interrupted &&
-    !hasErrors(result.diagnostics);
+    !hasErrors(result.diagnostics) && recorder.failure === null;
+  if (recorder.failure !== null) {
+    ctx.reportDiagnostics([{
+      severity: "error",
+      code: "CW5044",
+      summary: `Cannot record finished steps in state (${backend.name})`,
+      detail: recorder.failure instanceof Error
+        ? recorder.failure.message
+        : String(recorder.failure),
+      notes: ["no new steps were started; the state is written below as far as it is known"],
+    }]);
+  }
   const after = applyJournal(base, recorder.entries);
-  backend.compact({
+  const compacted = await backend.compact({
     ...after,
     serial: base.serial + 1,
     outputs: success ? outputs : base.outputs,
@@ -342,6 +370,7 @@ export async function runPlan(
       ? (plan.destroy ? null : plan.configDigest)
       : base.configDigest,
   });
+  ctx.reportDiagnostics(compacted);
 
   for (const failed of result.failed) {
     ctx.reportDiagnostics([{

@@ -7,10 +7,11 @@ import { resolve } from "node:path";
 import { type Config, loadConfig } from "../config/mod.ts";
 import { type Diagnostic, type SourceFile } from "../hcl/mod.ts";
 import { makePlan as planDiff, type Plan } from "../plan/mod.ts";
-import { loadState, type Observation, type State } from "../state/mod.ts";
+import type { Observation, State } from "../state/mod.ts";
 import { observe } from "../exec/mod.ts";
 import type { CommandContext } from "./commands/_types.ts";
 import { completeWithAi, settingsFor } from "./ai.ts";
+import { readStateOf, stateSettingsOf } from "./state_backend.ts";
 import { REMOTE_OBSERVABLE, RemoteRunners, sensitiveStrings } from "./runners.ts";
 
 export interface LoadedConfiguration {
@@ -60,9 +61,11 @@ export interface PlanResult {
 /** Types whose live state can be observed; others are planned from the record alone. */
 const OBSERVABLE = new Set(["file", "directory", "container"]);
 
-/** Reads the recorded state of a configuration (the file backend; `clockwork { state { path } }` honoured). */
-export function readState(config: Config): { value: State | null; diagnostics: Diagnostic[] } {
-  return loadState(config.rootDir, { path: config.settings.state?.path ?? null });
+/** Reads the recorded state of a configuration through its state backend plugin. */
+export function readState(
+  config: Config,
+): Promise<{ value: State | null; diagnostics: Diagnostic[] }> {
+  return readStateOf(config.rootDir, stateSettingsOf(config));
 }
 
 /**
@@ -131,7 +134,7 @@ export async function makePlan(
   let state: State | null;
   if (options.state !== undefined) state = options.state;
   else {
-    const loaded = readState(config);
+    const loaded = await readState(config);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.value === null && loaded.diagnostics.some((d) => d.severity === "error")) {
       return { plan: undefined, state: null, diagnostics };

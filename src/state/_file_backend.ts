@@ -59,8 +59,18 @@ export interface StateBackend {
   unlock(): Promise<void>;
 }
 
-const RECOVER_NOTES = (paths: StatePaths) => [
-  `the previous version is kept as ${paths.backup}; restore it with: cp ${paths.backup} ${paths.state}`,
+/** Where a state document lives, for messages: a file (with its backup) or a backend's description. */
+export interface StateLocation {
+  readonly state: string;
+  readonly backup: string | null;
+}
+
+const RECOVER_NOTES = (paths: StateLocation) => [
+  ...(paths.backup
+    ? [
+      `the previous version is kept as ${paths.backup}; restore it with: cp ${paths.backup} ${paths.state}`,
+    ]
+    : ["restore the stored document from a backup of the backend"]),
   "or fetch a good copy from wherever you keep one and put it in place (`clockwork state pull` prints the current state)",
 ];
 
@@ -87,7 +97,7 @@ export function serializeState(state: State): string {
 /** Parses and verifies a state document; errors say how to recover. */
 export function parseStateDocument(
   text: string,
-  paths: StatePaths,
+  paths: StateLocation,
 ): { value: State | null; diagnostics: Diagnostic[] } {
   let doc: unknown;
   try {
@@ -144,8 +154,13 @@ export function parseStateDocument(
   return { value: parsed.output as State, diagnostics: [] };
 }
 
+/** One journal record: the entry with a checksum over its canonical JSON (one line). */
+export function journalRecord(entry: Record<string, unknown>): string {
+  return JSON.stringify({ ...entry, checksum: sha256Hex(canonicalJson(entry)) });
+}
+
 function journalLine(entry: Record<string, unknown>): string {
-  return JSON.stringify({ ...entry, checksum: sha256Hex(canonicalJson(entry)) }) + "\n";
+  return journalRecord(entry) + "\n";
 }
 
 /** Applies journal entries in order to a copy of `base`. */
@@ -163,7 +178,7 @@ export function compareAddress(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-interface JournalRead {
+export interface JournalRead {
   entries: JournalEntry[];
   lineage: string | null;
   baseSerial: number;
@@ -174,10 +189,13 @@ interface JournalRead {
 function readJournal(path: string): JournalRead | null {
   const bytes = readOptional(path);
   if (bytes === null) return null;
-  const lines = decoder.decode(bytes).split("\n");
+  return parseJournal(decoder.decode(bytes).split("\n"));
+}
+
+/** Journal records in order: the first that is unreadable or fails its checksum ends it (torn). */
+export function parseJournal(lines: readonly string[]): JournalRead {
   const out: JournalRead = { entries: [], lineage: null, baseSerial: 0, torn: false };
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
+  for (const line of lines) {
     if (line === "") continue;
     let record: Record<string, unknown>;
     try {
@@ -412,7 +430,7 @@ export class FileStateBackend implements StateBackend {
     }
     const holder = readLockInfo(this.paths.lock) ??
       { pid: 0, host: "unknown", command: "unknown", started: "unknown" };
-    return [lockedDiagnostic(holder, this.paths)];
+    return [lockedDiagnostic(holder, this.paths.lock)];
   }
 
   unlock(): Promise<void> {
@@ -462,7 +480,8 @@ export class FileStateBackend implements StateBackend {
   }
 }
 
-function lockedDiagnostic(holder: LockInfo, paths: StatePaths): Diagnostic {
+/** A refused lock, naming the holder; `lock` describes where the lock lives. */
+export function lockedDiagnostic(holder: LockInfo, lock: string): Diagnostic {
   const who =
     `pid ${holder.pid} on ${holder.host} (\`${holder.command}\`, started ${holder.started})`;
   if (lockHolderDead(holder)) {
@@ -471,7 +490,7 @@ function lockedDiagnostic(holder: LockInfo, paths: StatePaths): Diagnostic {
       `The state lock was left by a process that is no longer running: ${who}`,
       undefined,
       {
-        detail: `${paths.lock} remains from a run that died`,
+        detail: `${lock} remains from a run that died`,
         notes: [
           "check that no other run is active, then remove the lock with `clockwork force-unlock`",
         ],
@@ -479,6 +498,6 @@ function lockedDiagnostic(holder: LockInfo, paths: StatePaths): Diagnostic {
     );
   }
   return error("CW5010", `The state is locked by ${who}`, undefined, {
-    detail: `another run holds ${paths.lock}; wait for it to finish`,
+    detail: `another run holds ${lock}; wait for it to finish`,
   });
 }

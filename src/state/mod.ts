@@ -1,6 +1,8 @@
 /**
- * Public surface of src/state: the State schema, the file backend (default),
- * and `loadState` for readers such as the planner.
+ * Public surface of src/state: the State schema, `StateStore` (the state
+ * model over any state backend plugin: the program's only way to state), and
+ * the in-process file format helpers (`loadState`, `FileStateBackend`) that
+ * tests and tools use to look at a file state directly.
  */
 import type { Diagnostic } from "../hcl/mod.ts";
 import { FileStateBackend } from "./_file_backend.ts";
@@ -16,16 +18,20 @@ export {
   FileStateBackend,
   hostName,
   type JournalEntry,
+  journalRecord,
   lockHolderDead,
   type LockInfo,
   newLineage,
+  parseJournal,
   parseStateDocument,
   readLockInfo,
   serializeState,
   type StateBackend,
+  type StateLocation,
   type StatePaths,
   statePaths,
 } from "./_file_backend.ts";
+export { type StatePlugin, StateStore, type StateStoreOptions } from "./_store.ts";
 
 export interface LoadStateOptions {
   /** state.json location, relative to rootDir unless absolute (default `.clockwork/state.json`). */

@@ -4,6 +4,7 @@ import { checkPlanFileFresh, isPlanFile, type Plan, readPlanFile } from "../../p
 import type { State } from "../../state/mod.ts";
 import { parseParallelism, runPlan, withStateLock } from "../apply_pipeline.ts";
 import { loadConfiguration, makePlan, readState } from "../pipeline.ts";
+import { stateSettingsOf } from "../state_backend.ts";
 import type { Command, CommandContext, OptionSpec } from "./_types.ts";
 
 export const targetOption: OptionSpec = {
@@ -56,7 +57,7 @@ export const applyCommand: Command = {
     return await withStateLock(
       ctx,
       dir,
-      config.settings.state?.path ?? null,
+      stateSettingsOf(config),
       "apply",
       async (backend) => {
         let plan: Plan | undefined;
@@ -65,7 +66,7 @@ export const applyCommand: Command = {
           const read = readPlanFile(planFile);
           ctx.reportDiagnostics(read.diagnostics);
           if (!read.value) return 1;
-          const current = readState(config);
+          const current = await readState(config);
           ctx.reportDiagnostics(current.diagnostics);
           if (current.diagnostics.some((d) => d.severity === "error")) return 1;
           const stale = checkPlanFileFresh(read.value, config, current.value);

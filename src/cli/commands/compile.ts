@@ -9,6 +9,7 @@ import {
 } from "../../forge/mod.ts";
 import { withStateLock } from "../apply_pipeline.ts";
 import { loadConfiguration, makePlan } from "../pipeline.ts";
+import { stateSettingsOf } from "../state_backend.ts";
 import { jsonOut } from "../views/mod.ts";
 import type { Command } from "./_types.ts";
 
@@ -30,7 +31,7 @@ export const compileCommand: Command = {
     return await withStateLock(
       ctx,
       dir,
-      config.settings.state?.path ?? null,
+      stateSettingsOf(config),
       "compile",
       async () => {
         const planned = await makePlan(ctx, config, {});

@@ -7,7 +7,7 @@
  * assertion runner. Renders the daemon's events as human lines on stderr or
  * as NDJSON on stdout. See docs/DAEMON.md.
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { AssertionResult } from "../../assert/mod.ts";
 import type { Config } from "../../config/mod.ts";
 import {
@@ -23,6 +23,7 @@ import type { Diagnostic } from "../../hcl/mod.ts";
 import { lockHolderDead, readLockInfo, statePaths } from "../../state/mod.ts";
 import { DEFAULT_PARALLELISM, runPlan, withStateLock } from "../apply_pipeline.ts";
 import { configDir, loadConfiguration, makePlan, readState } from "../pipeline.ts";
+import { statePluginName, stateSettingsOf } from "../state_backend.ts";
 import { eventWriter, painter } from "../views/mod.ts";
 import { runApplyAssertions } from "./assert.ts";
 import type { Command, CommandContext, Io } from "./_types.ts";
@@ -72,8 +73,18 @@ function parseFlags(ctx: CommandContext): Flags | null {
   return { intervalMs, autoFix: rawPolicy as AutoFixPolicy, maxRepairs: Number(rawMax) };
 }
 
+/**
+ * Who holds the state lock, before planning a cycle. The pipeline asks
+ * synchronously, so only the file backend's lock file can be looked at here;
+ * with another backend a held lock shows when the repair takes it (busy).
+ */
 function lockHolder(config: Config): string | null {
-  const info = readLockInfo(statePaths(config.rootDir, config.settings.state?.path).lock);
+  const settings = stateSettingsOf(config);
+  if (statePluginName(settings.backend) !== "state-file") return null;
+  const lockPath = typeof settings.options?.lock_path === "string"
+    ? resolve(config.rootDir, settings.options.lock_path)
+    : statePaths(config.rootDir, settings.path).lock;
+  const info = readLockInfo(lockPath);
   if (!info) return null;
   const who = `pid ${info.pid} on ${info.host} (${info.command}, since ${info.started})`;
   return lockHolderDead(info)
@@ -139,14 +150,14 @@ async function applyPlan(
   const code = await withStateLock(
     innerCtx,
     dir,
-    config.settings.state?.path ?? null,
+    stateSettingsOf(config),
     "daemon",
     async (backend) => {
       entered = true;
       ctx.reportDiagnostics(beforeLock.splice(0));
       // The plan was made without the lock: if a run finished in between, its
       // state must not be overwritten by a repair planned against the old one.
-      const current = readState(config);
+      const current = await readState(config);
       if (
         (current.value?.lineage ?? null) !== (state?.lineage ?? null) ||
         (current.value?.serial ?? 0) !== (state?.serial ?? 0)

@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { parseParallelism, runPlan, withStateLock } from "../apply_pipeline.ts";
 import { loadConfiguration, makePlan } from "../pipeline.ts";
+import { stateSettingsOf } from "../state_backend.ts";
 import { autoApproveOption, targetOption, targetsOf } from "./apply.ts";
 import type { Command } from "./_types.ts";
 
@@ -34,7 +35,7 @@ export const destroyCommand: Command = {
     return await withStateLock(
       ctx,
       dir,
-      config.settings.state?.path ?? null,
+      stateSettingsOf(config),
       "destroy",
       async (backend) => {
         const planned = await makePlan(ctx, config, { destroy: true, targets: targetsOf(ctx) });

@@ -1,7 +1,7 @@
 /** `clockwork output [NAME] [--json|--raw]`: outputs recorded by the last apply. */
 import { formatValue, jsonOut, SENSITIVE_TEXT, toJsonValue } from "../views/mod.ts";
 import type { Command } from "./_types.ts";
-import { readStateFor } from "./state.ts";
+import { readStateFor, withBackend } from "./state.ts";
 
 export const outputCommand: Command = {
   name: "output",
@@ -12,67 +12,69 @@ export const outputCommand: Command = {
   },
   positionals: { min: 0, max: 1, names: "[NAME]" },
   run(ctx) {
-    const state = readStateFor(ctx);
-    if (typeof state === "number") return Promise.resolve(state);
-    const name = ctx.positionals[0];
-    const shown = (o: { value: unknown; sensitive: boolean }) =>
-      o.sensitive ? SENSITIVE_TEXT : toJsonValue(o.value);
-    if (name === undefined) {
+    return withBackend(ctx, async (store) => {
+      const state = await readStateFor(ctx, store);
+      if (typeof state === "number") return state;
+      const name = ctx.positionals[0];
+      const shown = (o: { value: unknown; sensitive: boolean }) =>
+        o.sensitive ? SENSITIVE_TEXT : toJsonValue(o.value);
+      if (name === undefined) {
+        if (ctx.values.raw === true) {
+          ctx.reportDiagnostics([{
+            severity: "error",
+            code: "CW9201",
+            summary: "--raw needs an output NAME",
+          }]);
+          return Promise.resolve(1);
+        }
+        const names = Object.keys(state.outputs).sort();
+        if (ctx.globals.json) {
+          const outputs: Record<string, unknown> = {};
+          for (const n of names) {
+            outputs[n] = { value: shown(state.outputs[n]), sensitive: state.outputs[n].sensitive };
+          }
+          jsonOut(ctx.io, { outputs });
+        } else {
+          for (const n of names) {
+            const o = state.outputs[n];
+            ctx.io.stdout(`${n} = ${o.sensitive ? SENSITIVE_TEXT : formatValue(o.value)}\n`);
+          }
+        }
+        return Promise.resolve(0);
+      }
+      const output = state.outputs[name];
+      if (!output) {
+        ctx.reportDiagnostics([{
+          severity: "error",
+          code: "CW5022",
+          summary: `No output named ${JSON.stringify(name)}`,
+          detail: Object.keys(state.outputs).length
+            ? `recorded outputs: ${Object.keys(state.outputs).sort().join(", ")}`
+            : "the state records no outputs; run `clockwork apply` first",
+        }]);
+        return Promise.resolve(1);
+      }
       if (ctx.values.raw === true) {
-        ctx.reportDiagnostics([{
-          severity: "error",
-          code: "CW9201",
-          summary: "--raw needs an output NAME",
-        }]);
-        return Promise.resolve(1);
+        const value = output.value;
+        if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+          ctx.reportDiagnostics([{
+            severity: "error",
+            code: "CW9202",
+            summary: `Output ${JSON.stringify(name)} is not a string, number or bool`,
+            detail: "--raw prints only primitive values; use --json for the others",
+          }]);
+          return Promise.resolve(1);
+        }
+        // --raw is an explicit request for the value itself, so it is printed even when sensitive.
+        ctx.io.stdout(String(value));
+        return Promise.resolve(0);
       }
-      const names = Object.keys(state.outputs).sort();
       if (ctx.globals.json) {
-        const outputs: Record<string, unknown> = {};
-        for (const n of names) {
-          outputs[n] = { value: shown(state.outputs[n]), sensitive: state.outputs[n].sensitive };
-        }
-        jsonOut(ctx.io, { outputs });
+        jsonOut(ctx.io, { name, value: shown(output), sensitive: output.sensitive });
       } else {
-        for (const n of names) {
-          const o = state.outputs[n];
-          ctx.io.stdout(`${n} = ${o.sensitive ? SENSITIVE_TEXT : formatValue(o.value)}\n`);
-        }
+        ctx.io.stdout(`${output.sensitive ? SENSITIVE_TEXT : formatValue(output.value)}\n`);
       }
       return Promise.resolve(0);
-    }
-    const output = state.outputs[name];
-    if (!output) {
-      ctx.reportDiagnostics([{
-        severity: "error",
-        code: "CW5022",
-        summary: `No output named ${JSON.stringify(name)}`,
-        detail: Object.keys(state.outputs).length
-          ? `recorded outputs: ${Object.keys(state.outputs).sort().join(", ")}`
-          : "the state records no outputs; run `clockwork apply` first",
-      }]);
-      return Promise.resolve(1);
-    }
-    if (ctx.values.raw === true) {
-      const value = output.value;
-      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
-        ctx.reportDiagnostics([{
-          severity: "error",
-          code: "CW9202",
-          summary: `Output ${JSON.stringify(name)} is not a string, number or bool`,
-          detail: "--raw prints only primitive values; use --json for the others",
-        }]);
-        return Promise.resolve(1);
-      }
-      // --raw is an explicit request for the value itself, so it is printed even when sensitive.
-      ctx.io.stdout(String(value));
-      return Promise.resolve(0);
-    }
-    if (ctx.globals.json) {
-      jsonOut(ctx.io, { name, value: shown(output), sensitive: output.sensitive });
-    } else {
-      ctx.io.stdout(`${output.sensitive ? SENSITIVE_TEXT : formatValue(output.value)}\n`);
-    }
-    return Promise.resolve(0);
+    });
   },
 };

@@ -1,27 +1,22 @@
 /**
- * `clockwork state list|show|rm|pull`: read and edit recorded state. They use
- * the file backend at `.clockwork/state.json` under the working directory.
+ * `clockwork state list|show|rm|pull`: read and edit recorded state, through
+ * the state backend plugin the configuration in the working directory selects.
  */
 import { resolve } from "node:path";
 import { loadConfig } from "../../config/mod.ts";
-import {
-  FileStateBackend,
-  hostName,
-  serializeState,
-  type State,
-  type StateResource,
-} from "../../state/mod.ts";
+import { hostName, serializeState, type State, type StateResource } from "../../state/mod.ts";
+import type { StateStore } from "../../state/mod.ts";
+import { type StateSettings, stateSettingsOf, withStateStore } from "../state_backend.ts";
 import { formatValue, jsonOut, SENSITIVE_TEXT, toJsonValue } from "../views/mod.ts";
 import type { Command, CommandContext } from "./_types.ts";
 
 /**
- * The backend of the configuration in the working directory: its
- * `clockwork { state { path } }` when the configuration loads, else the
- * default `.clockwork/state.json` (state commands must work on a broken config).
+ * The state settings of the configuration in the working directory: its
+ * `clockwork { state { … } }` when the configuration loads, else the default
+ * file backend (state commands must work on a broken config).
  */
-export function backendFor(ctx: CommandContext): FileStateBackend {
+export function backendFor(ctx: CommandContext): { dir: string; settings: StateSettings } {
   const dir = resolve(ctx.cwd);
-  let path: string | null = null;
   try {
     const loaded = loadConfig({
       dir,
@@ -30,17 +25,29 @@ export function backendFor(ctx: CommandContext): FileStateBackend {
       env: ctx.env,
       cwd: ctx.cwd,
     });
-    path = loaded.config?.settings.state?.path ?? null;
+    return { dir, settings: stateSettingsOf(loaded.config) };
   } catch { /* no readable configuration: the default location */ }
-  return new FileStateBackend(dir, path);
+  return { dir, settings: stateSettingsOf(null) };
+}
+
+/** Runs `fn` with the working directory's state open; an exit code when it cannot be opened. */
+export function withBackend(
+  ctx: CommandContext,
+  fn: (store: StateStore) => Promise<number>,
+): Promise<number> {
+  const { dir, settings } = backendFor(ctx);
+  return withStateStore(dir, settings, fn, (diagnostics) => {
+    ctx.reportDiagnostics(diagnostics);
+    return 1;
+  });
 }
 
 /** The state the commands read, or an exit code after reporting why there is none. */
-export function readStateFor(
+export async function readStateFor(
   ctx: CommandContext,
-  backend: FileStateBackend = backendFor(ctx),
-): State | number {
-  const result = backend.readSync();
+  store: StateStore,
+): Promise<State | number> {
+  const result = await store.read();
   ctx.reportDiagnostics(result.diagnostics);
   if (result.diagnostics.some((d) => d.severity === "error")) return 1;
   return result.value ?? {
@@ -69,21 +76,23 @@ export const stateListCommand: Command = {
   usage: "clockwork state list",
   options: {},
   run(ctx) {
-    const state = readStateFor(ctx);
-    if (typeof state === "number") return Promise.resolve(state);
-    if (ctx.globals.json) {
-      jsonOut(ctx.io, {
-        resources: state.resources.map((r) => ({
-          address: r.address,
-          type: r.type,
-          attributes: redactedAttributes(r),
-        })),
-        diagnostics: ctx.takeJsonDiagnostics(),
-      });
-    } else {
-      for (const r of state.resources) ctx.io.stdout(`${r.address}\n`);
-    }
-    return Promise.resolve(0);
+    return withBackend(ctx, async (store) => {
+      const state = await readStateFor(ctx, store);
+      if (typeof state === "number") return state;
+      if (ctx.globals.json) {
+        jsonOut(ctx.io, {
+          resources: state.resources.map((r) => ({
+            address: r.address,
+            type: r.type,
+            attributes: redactedAttributes(r),
+          })),
+          diagnostics: ctx.takeJsonDiagnostics(),
+        });
+      } else {
+        for (const r of state.resources) ctx.io.stdout(`${r.address}\n`);
+      }
+      return Promise.resolve(0);
+    });
   },
 };
 
@@ -108,37 +117,39 @@ export const stateShowCommand: Command = {
   options: {},
   positionals: { min: 1, max: 1, names: "ADDR" },
   run(ctx) {
-    const state = readStateFor(ctx);
-    if (typeof state === "number") return Promise.resolve(state);
-    const resource = findResource(ctx, state, ctx.positionals[0]);
-    if (!resource) return Promise.resolve(1);
-    const attributes = redactedAttributes(resource);
-    if (ctx.globals.json) {
-      jsonOut(ctx.io, {
-        resource: {
-          address: resource.address,
-          type: resource.type,
-          attributes,
-          digest: resource.digest,
-          dependencies: resource.dependencies,
-          observed: resource.observed,
-          host: resource.host,
-        },
-      });
+    return withBackend(ctx, async (store) => {
+      const state = await readStateFor(ctx, store);
+      if (typeof state === "number") return Promise.resolve(state);
+      const resource = findResource(ctx, state, ctx.positionals[0]);
+      if (!resource) return Promise.resolve(1);
+      const attributes = redactedAttributes(resource);
+      if (ctx.globals.json) {
+        jsonOut(ctx.io, {
+          resource: {
+            address: resource.address,
+            type: resource.type,
+            attributes,
+            digest: resource.digest,
+            dependencies: resource.dependencies,
+            observed: resource.observed,
+            host: resource.host,
+          },
+        });
+        return Promise.resolve(0);
+      }
+      const width = Math.max(0, ...Object.keys(attributes).map((k) => k.length));
+      const lines = [`# ${resource.address}:`, `resource ${JSON.stringify(resource.type)} {`];
+      for (const [name, value] of Object.entries(attributes).sort(([a], [b]) => a < b ? -1 : 1)) {
+        const text = value === SENSITIVE_TEXT ? SENSITIVE_TEXT : formatValue(value);
+        lines.push(`  ${name.padEnd(width)} = ${text}`);
+      }
+      lines.push("}");
+      if (resource.dependencies.length) {
+        lines.push(`# depends on: ${resource.dependencies.join(", ")}`);
+      }
+      ctx.io.stdout(lines.join("\n") + "\n");
       return Promise.resolve(0);
-    }
-    const width = Math.max(0, ...Object.keys(attributes).map((k) => k.length));
-    const lines = [`# ${resource.address}:`, `resource ${JSON.stringify(resource.type)} {`];
-    for (const [name, value] of Object.entries(attributes).sort(([a], [b]) => a < b ? -1 : 1)) {
-      const text = value === SENSITIVE_TEXT ? SENSITIVE_TEXT : formatValue(value);
-      lines.push(`  ${name.padEnd(width)} = ${text}`);
-    }
-    lines.push("}");
-    if (resource.dependencies.length) {
-      lines.push(`# depends on: ${resource.dependencies.join(", ")}`);
-    }
-    ctx.io.stdout(lines.join("\n") + "\n");
-    return Promise.resolve(0);
+    });
   },
 };
 
@@ -149,33 +160,36 @@ export const stateRmCommand: Command = {
   options: {},
   positionals: { min: 1, max: 1, names: "ADDR" },
   run(ctx) {
-    const backend = backendFor(ctx);
-    const locked = backend.lockSync({
-      pid: Deno.pid,
-      host: hostName(),
-      command: "state rm",
-      started: new Date().toISOString(),
-    });
-    if (locked.length) {
-      ctx.reportDiagnostics(locked);
-      return Promise.resolve(1);
-    }
-    try {
-      const state = readStateFor(ctx, backend);
-      if (typeof state === "number") return Promise.resolve(state);
-      const address = ctx.positionals[0];
-      if (!findResource(ctx, state, address)) return Promise.resolve(1);
-      backend.compact({
-        ...state,
-        serial: state.serial + 1,
-        resources: state.resources.filter((r) => r.address !== address),
+    return withBackend(ctx, async (store) => {
+      const locked = await store.lock({
+        pid: Deno.pid,
+        host: hostName(),
+        command: "clockwork state rm",
+        started: new Date().toISOString(),
       });
-      if (ctx.globals.json) jsonOut(ctx.io, { removed: [address] });
-      else ctx.io.stdout(`Removed ${address} from state (nothing was destroyed)\n`);
-      return Promise.resolve(0);
-    } finally {
-      backend.unlockSync();
-    }
+      if (locked.length) {
+        ctx.reportDiagnostics(locked);
+        return 1;
+      }
+      try {
+        const state = await readStateFor(ctx, store);
+        if (typeof state === "number") return state;
+        const address = ctx.positionals[0];
+        if (!findResource(ctx, state, address)) return 1;
+        const written = await store.compact({
+          ...state,
+          serial: state.serial + 1,
+          resources: state.resources.filter((r) => r.address !== address),
+        });
+        ctx.reportDiagnostics(written);
+        if (written.length) return 1;
+        if (ctx.globals.json) jsonOut(ctx.io, { removed: [address] });
+        else ctx.io.stdout(`Removed ${address} from state (nothing was destroyed)\n`);
+        return 0;
+      } finally {
+        await store.unlock();
+      }
+    });
   },
 };
 
@@ -185,21 +199,22 @@ export const statePullCommand: Command = {
   usage: "clockwork state pull",
   options: {},
   run(ctx) {
-    const backend = backendFor(ctx);
-    const result = backend.readSync();
-    ctx.reportDiagnostics(result.diagnostics);
-    if (result.diagnostics.some((d) => d.severity === "error")) return Promise.resolve(1);
-    if (result.value === null) {
-      ctx.reportDiagnostics([{
-        severity: "error",
-        code: "CW5021",
-        summary: "There is no state yet",
-        detail: `${backend.paths.state} does not exist; run \`clockwork apply\` first`,
-      }]);
-      return Promise.resolve(1);
-    }
-    // The document exactly as the backend stores it (checksum included), journal replayed.
-    ctx.io.stdout(serializeState(result.value));
-    return Promise.resolve(0);
+    return withBackend(ctx, async (store) => {
+      const result = await store.read();
+      ctx.reportDiagnostics(result.diagnostics);
+      if (result.diagnostics.some((d) => d.severity === "error")) return 1;
+      if (result.value === null) {
+        ctx.reportDiagnostics([{
+          severity: "error",
+          code: "CW5021",
+          summary: "There is no state yet",
+          detail: `${store.location.state} holds no state; run \`clockwork apply\` first`,
+        }]);
+        return 1;
+      }
+      // The document as the backend stores it (checksum included), journal replayed.
+      ctx.io.stdout(serializeState(result.value));
+      return 0;
+    });
   },
 };

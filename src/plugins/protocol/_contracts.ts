@@ -34,6 +34,31 @@ export const StateUnlockParams = v.object({
 });
 export const StateUnlockResult = v.object({ released: v.boolean() });
 
+/**
+ * The journal: records of steps finished since the document was last
+ * compacted, so recording a step costs one small durable append instead of a
+ * rewrite of the whole document. Records are opaque single-line texts (the
+ * state layer puts a checksum in each); the backend keeps their order.
+ */
+const JournalRecord = v.pipe(v.string(), v.regex(/^[^\n]*$/, "must be one line"));
+/** Appends records in order; durable when it answers (one fsync or commit per call). */
+export const StateAppendParams = v.object({ records: v.array(JournalRecord) });
+export const StateAppendResult = v.object({ count: v.number() });
+export const StateReadJournalParams = v.object({});
+export const StateReadJournalResult = v.object({
+  records: v.array(v.string()),
+  /** A partly written last record (a crash mid-append) was dropped. */
+  torn: v.optional(v.boolean()),
+});
+/**
+ * Replaces the document and empties the journal as one step: afterwards
+ * `read` gives `content` and `readJournal` nothing. A backend that cannot do
+ * both atomically replaces the document first; the state layer recognizes a
+ * journal left behind by the serial it started from.
+ */
+export const StateCompactParams = v.object({ content: v.string() });
+export const StateCompactResult = v.object({ bytes: v.number() });
+
 // ── runner ──────────────────────────────────────────────────────────────────
 
 export const ObservedResourceSchema = v.object({
@@ -108,6 +133,9 @@ export const CONTRACTS = {
     write: { params: StateWriteParams, result: StateWriteResult },
     lock: { params: StateLockParams, result: StateLockResult },
     unlock: { params: StateUnlockParams, result: StateUnlockResult },
+    append: { params: StateAppendParams, result: StateAppendResult },
+    readJournal: { params: StateReadJournalParams, result: StateReadJournalResult },
+    compact: { params: StateCompactParams, result: StateCompactResult },
   },
   runner: {
     observe: { params: RunnerObserveParams, result: RunnerObserveResult },
