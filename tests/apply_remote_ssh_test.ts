@@ -143,7 +143,7 @@ systemTest("remote host over ssh: hostile values arrive verbatim, nothing is inj
     `it's "q" \\ $(touch ${marker}) \`touch ${marker}\` ; touch ${marker}\nline2 $HOME *\n`;
   // A path with a quote, $(…), a backtick, a space and a newline in it.
   const strangeDir = join(remote, `d'ir $(touch ${marker}) \`x\`\nz`);
-  const hcl = (s: string) => JSON.stringify(s).replaceAll("${", "$${");
+  const hcl = (s: string) => JSON.stringify(s).replaceAll("${", () => "$${");
   const out = join(remote, "env-out");
   const dir = await project({
     "main.cw": hostBlock(sshd) + `
@@ -151,6 +151,21 @@ resource "file" "hostile" {
   host    = host.web1
   path    = ${hcl(join(strangeDir, "f'$(x).txt"))}
   content = ${hcl(hostile)}
+}
+resource "task" "script" {
+  host    = host.web1
+  lang    = "bash"
+  script  = ${
+      hcl(`printf '%s|%s' "$0" "\${BASH_VERSION:+bash}" > '${join(remote, "task-out")}'
+`)
+    }
+  creates = ${hcl(join(remote, "task-out"))}
+}
+resource "file" "many" {
+  count   = 15
+  host    = host.web1
+  path    = "${join(remote, "many")}/\${count.index}.txt"
+  content = "n\${count.index}"
 }
 resource "command" "env" {
   host = host.web1
@@ -164,6 +179,15 @@ resource "command" "env" {
     assert.equal(apply.code, 0, apply.stderr + apply.stdout + sshd.log());
     assert.equal(await Deno.readTextFile(join(strangeDir, "f'$(x).txt")), hostile);
     assert.equal(await Deno.readTextFile(out), hostile);
+    // The task's script travelled inline to bash, its artifact path as $0.
+    assert.match(
+      await Deno.readTextFile(join(remote, "task-out")),
+      /^scripts\/task\.script\.create\.sh\|bash$/,
+    );
+    // 15 files at once stay within what one sshd accepts.
+    for (let i = 0; i < 15; i++) {
+      assert.equal(await Deno.readTextFile(join(remote, "many", `${i}.txt`)), `n${i}`);
+    }
     await assert.rejects(Deno.stat(marker), Deno.errors.NotFound);
     const again = await cli(dir, ["--json", "apply", "--auto-approve"]);
     assert.equal(again.code, 0, again.stderr);

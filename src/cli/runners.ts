@@ -77,10 +77,37 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * Connections one host gets at once: OpenSSH's sshd starts dropping
+ * unauthenticated connections beyond 10 (MaxStartups), so stay below it.
+ */
+const PER_HOST_CONCURRENCY = 8;
+
 interface Connection {
   readonly host: Host;
   readonly plugins: PluginHost;
   readonly client: PluginClient<"runner">;
+  readonly slots: Slots;
+}
+
+/** A counting semaphore. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(size: number) {
+    this.#free = size;
+  }
+  async use<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
 }
 
 export interface RemoteObserveItem extends ObserveItem {
@@ -131,7 +158,12 @@ export class RemoteRunners {
       return { error: `host ${JSON.stringify(name)}: ${lockError.summary}` };
     }
     try {
-      return { host, plugins: opened.value, client: opened.value.runner(plugin) };
+      return {
+        host,
+        plugins: opened.value,
+        client: opened.value.runner(plugin),
+        slots: new Slots(PER_HOST_CONCURRENCY),
+      };
     } catch (e) {
       opened.value.close();
       return { error: `host ${JSON.stringify(name)}: runner ${messageOf(e)}` };
@@ -167,16 +199,18 @@ export class RemoteRunners {
     }
     let answer;
     try {
-      answer = await connection.client.execute({
-        step: {
-          id: step.id,
-          argv: step.argv,
-          env: step.env,
-          cwd: step.cwd ?? "",
-          timeoutMs: step.timeoutMs,
-          ...(stdinArtifact ? { stdin: stdinArtifact.content } : {}),
-        },
-      });
+      answer = await connection.slots.use(() =>
+        connection.client.execute({
+          step: {
+            id: step.id,
+            argv: step.argv,
+            env: step.env,
+            cwd: step.cwd ?? "",
+            timeoutMs: step.timeoutMs,
+            ...(stdinArtifact ? { stdin: stdinArtifact.content } : {}),
+          },
+        })
+      );
     } catch (e) {
       return result("failed", { message: this.#scrub(`host ${where}: ${messageOf(e)}`) });
     }
@@ -254,13 +288,15 @@ export class RemoteRunners {
       }
       let answer;
       try {
-        answer = await connection.client.observe({
-          resources: list.map((i) => ({
-            address: i.address,
-            type: i.type,
-            attributes: { ...i.attributes },
-          })),
-        });
+        answer = await connection.slots.use(() =>
+          connection.client.observe({
+            resources: list.map((i) => ({
+              address: i.address,
+              type: i.type,
+              attributes: { ...i.attributes },
+            })),
+          })
+        );
       } catch (e) {
         return list.forEach((item) => failed(item, messageOf(e)));
       }
