@@ -1,0 +1,96 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { isSensitive, Sensitive, UNKNOWN, type Value } from "../hcl/mod.ts";
+import { convertValue, type HclType, typeToString } from "./_typesys.ts";
+import { satisfiesVersion } from "./_version.ts";
+import { compareAddresses, suggest } from "./_names.ts";
+
+const STRING: HclType = { kind: "string" };
+const NUMBER: HclType = { kind: "number" };
+const obj = (o: Record<string, Value>) => Object.assign(Object.create(null), o);
+
+function converted(value: Value, type: HclType): Value {
+  const r = convertValue(value, type);
+  if ("error" in r) throw new Error(r.error);
+  return r.value;
+}
+
+function failure(value: Value, type: HclType): string {
+  const r = convertValue(value, type);
+  ok("error" in r, `expected ${JSON.stringify(value)} not to convert to ${typeToString(type)}`);
+  return r.error;
+}
+
+Deno.test("primitive conversions follow HCL", () => {
+  equal(converted(8080, STRING), "8080");
+  equal(converted(true, STRING), "true");
+  equal(converted("42", NUMBER), 42);
+  equal(converted("true", { kind: "bool" }), true);
+  equal(failure("eighty", NUMBER), "number required, but got string");
+  equal(failure([1], STRING), "string required, but got tuple");
+  equal(converted(null, NUMBER), null);
+  equal(converted(UNKNOWN, NUMBER), UNKNOWN);
+});
+
+Deno.test("collections: lists, sets (deduplicated, sorted), maps, tuples", () => {
+  deepEqual(converted([1, 2], { kind: "list", element: STRING }), ["1", "2"]);
+  deepEqual(converted(["b", "a", "b"], { kind: "set", element: STRING }), ["a", "b"]);
+  deepEqual({ ...(converted(obj({ a: 1 }), { kind: "map", element: STRING }) as object) }, {
+    a: "1",
+  });
+  equal(
+    failure(["a"], { kind: "tuple", elements: [STRING, NUMBER] }),
+    "tuple of 2 elements required, but got 1",
+  );
+  equal(failure(["x"], { kind: "list", element: NUMBER }), "[0]: number required, but got string");
+});
+
+Deno.test("objects: required, optional with defaults, unexpected attributes", () => {
+  const type: HclType = {
+    kind: "object",
+    attributes: {
+      port: { type: NUMBER, optional: false },
+      tls: { type: { kind: "bool" }, optional: true, default: false },
+      name: { type: STRING, optional: true },
+    },
+  };
+  deepEqual({ ...(converted(obj({ port: "81" }), type) as object) }, {
+    port: 81,
+    tls: false,
+    name: null,
+  });
+  equal(failure(obj({ tls: true }), type), 'attribute "port" is required');
+  equal(failure(obj({ port: 1, extra: 2 }), type), 'attribute "extra" is not expected here');
+  equal(
+    typeToString(type),
+    "object({port = number, tls = optional(bool), name = optional(string)})",
+  );
+});
+
+Deno.test("sensitive values stay sensitive through conversion", () => {
+  const v = converted(new Sensitive(5), STRING);
+  ok(isSensitive(v));
+  equal((v as Sensitive).value, "5");
+});
+
+Deno.test("required_version constraints", () => {
+  equal(satisfiesVersion("0.1.0", ">= 0.1"), true);
+  equal(satisfiesVersion("0.1.0", ">= 0.1, < 1.0"), true);
+  equal(satisfiesVersion("0.1.0", "> 0.1.0"), false);
+  equal(satisfiesVersion("1.4.2", "~> 1.2"), true);
+  equal(satisfiesVersion("2.0.0", "~> 1.2"), false);
+  equal(satisfiesVersion("1.2.9", "~> 1.2.3"), true);
+  equal(satisfiesVersion("1.3.0", "~> 1.2.3"), false);
+  equal(satisfiesVersion("0.1.0", "!= 0.1.0"), false);
+  equal(typeof satisfiesVersion("0.1.0", "newest"), "string");
+});
+
+Deno.test("names: suggestions and address order", () => {
+  equal(suggest("contnet", ["content", "path", "mode"]), "content");
+  equal(suggest("zzz", ["content", "path"]), undefined);
+  deepEqual(["file.a[10]", "file.a[2]", "file.a", "file.b"].sort(compareAddresses), [
+    "file.a",
+    "file.a[2]",
+    "file.a[10]",
+    "file.b",
+  ]);
+});
