@@ -173,3 +173,23 @@ Deno.test("scan [currently broken]: the advice to declare `writes` can be follow
   });
   assert.equal(followed.code, 0, followed.stderr);
 });
+
+// BROKEN at review time: a symlinked `.clockwork/build` is followed — the
+// manifest and scripts are written into the link's target and (outside /tmp)
+// the steps run there with write access to it. Issue 5: "no symlink escape".
+Deno.test("bundle [currently broken]: a symlinked .clockwork/build is refused before anything is written", async () => {
+  const outside = await Deno.makeTempDir({ prefix: "cw-acc-build-escape-" });
+  try {
+    const dir = await Deno.makeTempDir({ prefix: "cw-acc-build-link-" });
+    Deno.mkdirSync(join(dir, ".clockwork"));
+    Deno.symlinkSync(outside, join(dir, ".clockwork/build"));
+    const r = await runCli(["apply", "--auto-approve"], {
+      cwd: dir,
+      files: { "main.cw": `resource "command" "c" {\n  run = "echo ran > ran.txt"\n}\n` },
+    });
+    assert.deepEqual([...Deno.readDirSync(outside)].map((e) => e.name), []);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});
