@@ -145,6 +145,15 @@ systemTest("remote host over ssh: hostile values arrive verbatim, nothing is inj
   const strangeDir = join(remote, `d'ir $(touch ${marker}) \`x\`\nz`);
   const hcl = (s: string) => JSON.stringify(s).replaceAll("${", () => "$${");
   const out = join(remote, "env-out");
+  const bashTask = `printf '%s|%s|%s' "$0" "\${BASH_VERSION:+bash}" "\${CW_SCRIPT:-unset}" > '${
+    join(remote, "task-out")
+  }'\n`;
+  const pythonTask = [
+    "import os, sys",
+    `open(${JSON.stringify(join(remote, "py-out"))}, "w").write(`,
+    `    sys.argv[0] + "|" + os.environ.get("CW_SCRIPT", "unset") + "|" + __name__)`,
+    "",
+  ].join("\n");
   const dir = await project({
     "main.cw": hostBlock(sshd) + `
 resource "file" "hostile" {
@@ -155,11 +164,13 @@ resource "file" "hostile" {
 resource "task" "script" {
   host    = host.web1
   lang    = "bash"
-  script  = ${
-      hcl(`printf '%s|%s' "$0" "\${BASH_VERSION:+bash}" > '${join(remote, "task-out")}'
-`)
-    }
+  script  = ${hcl(bashTask)}
   creates = ${hcl(join(remote, "task-out"))}
+}
+resource "task" "python" {
+  host   = host.web1
+  lang   = "python3"
+  script = ${hcl(pythonTask)}
 }
 resource "file" "many" {
   count   = 15
@@ -179,10 +190,15 @@ resource "command" "env" {
     assert.equal(apply.code, 0, apply.stderr + apply.stdout + sshd.log());
     assert.equal(await Deno.readTextFile(join(strangeDir, "f'$(x).txt")), hostile);
     assert.equal(await Deno.readTextFile(out), hostile);
-    // The task's script travelled inline to bash, its artifact path as $0.
-    assert.match(
+    // The tasks' scripts reached bash and python3 (through CW_SCRIPT, unset
+    // before they run), with their artifact path as $0 / sys.argv[0].
+    assert.equal(
       await Deno.readTextFile(join(remote, "task-out")),
-      /^scripts\/task\.script\.create\.sh\|bash$/,
+      "scripts/task.script.create.sh|bash|unset",
+    );
+    assert.equal(
+      await Deno.readTextFile(join(remote, "py-out")),
+      "scripts/task.python.create.py|unset|__main__",
     );
     // 15 files at once stay within what one sshd accepts.
     for (let i = 0; i < 15; i++) {

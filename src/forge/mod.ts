@@ -28,5 +28,7 @@ export {
   REMOTE_MODE_PREFIX,
   REMOTE_REMOVE_SCRIPT,
   REMOTE_WRITE_FILE_SCRIPT,
+  SCRIPT_ENV,
+  SCRIPT_LOADERS,
 } from "./_remote.ts";
 export { TASK_GUARD_SCRIPT } from "./_template_task.ts";
