@@ -297,9 +297,10 @@ Deno.test("daemon: bad flags and a broken configuration are errors (exit 1)", as
 class EventReader {
   readonly seen: Event[] = [];
   #buffer = "";
-  #reader: ReadableStreamDefaultReader<string>;
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #decoder = new TextDecoder();
   constructor(stream: ReadableStream<Uint8Array>) {
-    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+    this.#reader = stream.getReader();
   }
 
   /** The next event (from now on) matching `test`, or a failure after `timeoutMs`. */
@@ -326,7 +327,7 @@ class EventReader {
       clearTimeout(timer);
       if (chunk === "timeout") continue;
       if (chunk.done) throw new Error(`stream ended; events: ${JSON.stringify(this.seen)}`);
-      this.#buffer += chunk.value;
+      this.#buffer += this.#decoder.decode(chunk.value, { stream: true });
     }
   }
 
@@ -334,7 +335,7 @@ class EventReader {
     for (;;) {
       const chunk = await this.#reader.read();
       if (chunk.done) break;
-      this.#buffer += chunk.value;
+      this.#buffer += this.#decoder.decode(chunk.value, { stream: true });
     }
     for (const line of this.#buffer.split("\n")) {
       if (line.trim()) this.seen.push(JSON.parse(line));

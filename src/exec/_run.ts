@@ -394,8 +394,11 @@ async function runProcess(
       for (const secret of secrets) text = text.replaceAll(secret, "(sensitive)");
       writeLog(encoder.encode(text));
     };
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      pending += text;
+    // A TextDecoder in stream mode rather than TextDecoderStream: the latter's
+    // typings clash with Uint8Array<ArrayBufferLike> once Node types are loaded.
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      pending += decoder.decode(chunk, { stream: true });
       const cut = pending.lastIndexOf("\n");
       if (cut >= 0) {
         flush(pending.slice(0, cut + 1));
