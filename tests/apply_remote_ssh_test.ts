@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cli, lines, project } from "./apply_support_test.ts";
+import { cli, lines, project, spawnCli } from "./apply_support_test.ts";
 import { startSshd, type TestSshd } from "./support/sshd.ts";
 import { systemTest } from "./support/system.ts";
 
@@ -243,6 +243,49 @@ resource "file" "f" {
     assert.deepEqual(state.resources, []);
     await assert.rejects(Deno.stat(join(remote, "f.txt")), Deno.errors.NotFound);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(remote, { recursive: true });
+    await sshd.stop();
+  }
+});
+
+systemTest("remote host over ssh: a second Ctrl-C stops a running remote step", [
+  "sshd",
+], async () => {
+  const sshd = await startSshd();
+  const remote = await Deno.makeTempDir({ prefix: "cw-remote-" });
+  const started = join(remote, "started");
+  const dir = await project({
+    "main.cw": hostBlock(sshd) + `
+resource "command" "slow" {
+  host    = host.web1
+  run     = "touch ${started}; sleep 5"
+  timeout = "6s"
+}
+`,
+  });
+  try {
+    const child = spawnCli(dir, ["apply", "--auto-approve"]);
+    const output = Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+    ]);
+    for (let i = 0; i < 100; i++) {
+      if (await Deno.stat(started).then(() => true, () => false)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const t0 = performance.now();
+    child.kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill("SIGINT");
+    const status = await child.status;
+    const [stdout, stderr] = await output;
+    assert.equal(status.code, 1, stdout + stderr);
+    assert.ok(performance.now() - t0 < 3_000, "the CLI waited for the remote step");
+    assert.match(stdout + stderr, /interrupted twice/);
+    assert.match(stdout + stderr, /host "web1"/);
+  } finally {
+    await new Promise((r) => setTimeout(r, 5_500)); // the remote sleep ends by its timeout
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(remote, { recursive: true });
     await sshd.stop();

@@ -308,6 +308,7 @@ export async function runPlan(
     options.rootDir,
     options.config?.hosts ?? [],
     sensitiveValues(options.config, plan),
+    killer.signal,
   );
   try {
     result = await runBundle(compiled.value, {

@@ -120,10 +120,26 @@ export class RemoteRunners {
   readonly #redact: readonly string[];
   readonly #open = new Map<string, Promise<Connection | { error: string }>>();
 
-  constructor(rootDir: string, hosts: readonly Host[], redact: readonly string[] = []) {
+  #killed = false;
+
+  /**
+   * `killSignal` (a second Ctrl-C) stops the runner plugins, so running
+   * remote steps fail at once; what they started on the host runs on until
+   * the step timeout ends it there.
+   */
+  constructor(
+    rootDir: string,
+    hosts: readonly Host[],
+    redact: readonly string[] = [],
+    killSignal?: AbortSignal,
+  ) {
     this.#rootDir = rootDir;
     this.#hosts = new Map(hosts.map((h) => [h.name, h]));
     this.#redact = redact.filter((s) => s.length >= 3);
+    killSignal?.addEventListener("abort", () => {
+      this.#killed = true;
+      this.close();
+    }, { once: true });
   }
 
   /** One PluginHost per host block, started on first use. */
@@ -212,6 +228,13 @@ export class RemoteRunners {
         })
       );
     } catch (e) {
+      if (this.#killed) {
+        return result("failed", {
+          message: `stopped: interrupted twice (on host ${
+            this.#scrub(where)
+          } it runs on until its timeout)`,
+        });
+      }
       return result("failed", { message: this.#scrub(`host ${where}: ${messageOf(e)}`) });
     }
     const logPath = this.#writeLog(context.logDir, step, answer.stdout, answer.stderr);
