@@ -66,6 +66,12 @@ export class StateStore {
   #journalBase: State | null = null;
   #journalStarted = false;
   #journalPending = false;
+  /**
+   * What the last read under the lock found: while this process holds the
+   * lock nobody else writes, so reads during a run need no second round trip
+   * or checksum pass over the whole document.
+   */
+  #cached: { value: State | null; diagnostics: Diagnostic[] } | null = null;
   /** Who held the lock when it was last refused. */
   lastHolder: LockInfo | null = null;
 
@@ -84,6 +90,13 @@ export class StateStore {
    * none exists, or when it is refused (then the diagnostics say how to recover).
    */
   async read(): Promise<{ value: State | null; diagnostics: Diagnostic[] }> {
+    if (this.#cached !== null && this.#lockId !== null) return this.#cached;
+    const loaded = await this.#load();
+    if (this.#lockId !== null && loaded.diagnostics.length === 0) this.#cached = loaded;
+    return loaded;
+  }
+
+  async #load(): Promise<{ value: State | null; diagnostics: Diagnostic[] }> {
     let content: string | null;
     let records: string[];
     let torn: boolean;
@@ -151,6 +164,7 @@ export class StateStore {
   async appendJournal(entries: readonly JournalEntry[]): Promise<void> {
     if (this.#journalBase === null) throw new Error("appendJournal before beginJournal");
     if (entries.length === 0) return;
+    this.#cached = null;
     const records: string[] = [];
     if (!this.#journalStarted) {
       const { lineage, serial } = this.#journalBase;
@@ -166,6 +180,7 @@ export class StateStore {
 
   /** Writes the whole state and empties the journal it now contains. */
   async compact(state: State): Promise<Diagnostic[]> {
+    this.#cached = null;
     try {
       await this.plugin.compact({ content: serializeState(state) });
     } catch (e) {
@@ -174,6 +189,7 @@ export class StateStore {
     this.#journalBase = null;
     this.#journalStarted = false;
     this.#journalPending = false;
+    if (this.#lockId !== null) this.#cached = { value: state, diagnostics: [] };
     return [];
   }
 
@@ -204,6 +220,7 @@ export class StateStore {
     const id = this.#lockId;
     if (id === null) return;
     this.#lockId = null;
+    this.#cached = null;
     try {
       await this.plugin.unlock({ id });
     } catch { /* removed by force-unlock, or the backend went away: nothing left to release */ }
