@@ -154,3 +154,21 @@ Deno.test("diagnostics: bad flags and missing directories are one line or a diag
     assert.ok(r.stderr.trim().length > 0, context);
   }
 });
+
+Deno.test("diagnostics: errors about and inside a module name their own file, line and caret", async () => {
+  const r = await runCli(["validate"], {
+    files: {
+      "main.cw": `module "m" {\n  source = "./mod"\n  nme    = "x"\n}\n`,
+      "mod/main.cw":
+        `variable "name" {}\nresource "file" "f" {\n  path    = var.name\n  content = local.missing\n}\n`,
+    },
+  });
+  assert.equal(r.code, 1);
+  assert.doesNotMatch(r.stderr, /-->\s*\n/, `a diagnostic without a location:\n${r.stderr}`);
+  assert.match(r.stderr, /--> main\.cw:3:3/, r.stderr);
+  assert.match(r.stderr, /--> mod\/main\.cw:4:13/, r.stderr);
+  const json = await runCli(["validate", "--json"], { cwd: r.dir });
+  for (const d of JSON.parse(json.stdout).diagnostics) {
+    assert.ok(d.range?.filename && d.range.start.line >= 1, JSON.stringify(d));
+  }
+});
