@@ -166,3 +166,29 @@ Deno.test("json [currently broken]: the summary is the last event of an apply th
   assert.ok(types.includes("assert_result"));
   assert.equal(types.at(-1), "summary", types.join(", "));
 });
+
+// BROKEN at review time: a step that never starts because an earlier one
+// failed is only counted (`summary.skipped`); CLI.md's `step_end` status
+// "ok|failed|skipped" is never emitted with "skipped", so a consumer cannot
+// tell which resources were left out.
+Deno.test("json [currently broken]: steps skipped after a failure get a step_end with status skipped", async () => {
+  const r = await runCli(["apply", "--auto-approve", "--json"], {
+    files: {
+      "main.cw": `
+resource "command" "bad" {
+  run = "exit 1"
+}
+resource "command" "after" {
+  run        = "true"
+  depends_on = [command.bad]
+}
+`,
+    },
+  });
+  assert.equal(r.code, 1);
+  const events = parseEvents(r.stdout, "apply");
+  const summary = events.find((e) => e.type === "summary")!;
+  assert.equal(summary.skipped, 1, JSON.stringify(summary));
+  const skipped = events.filter((e) => e.type === "step_end" && e.status === "skipped");
+  assert.deepEqual(skipped.map((e) => e.address), ["command.after"], r.stdout);
+});
