@@ -128,30 +128,24 @@ export function stateResourceOf(
 /**
  * Journal appends with group commit: entries recorded while an append is in
  * flight go out together in the next one; every caller's promise resolves
- * only once its entry is durable. The first failure is kept and ends the run.
+ * only once its entry is durable, and rejects when it could not be recorded
+ * (the executor then starts nothing more, CW5105).
  */
 class Recorder {
   #pending: JournalEntry[] = [];
   #next: Promise<void> | null = null;
   #inFlight: Promise<void> = Promise.resolve();
   readonly entries: JournalEntry[] = [];
-  failure: unknown = null;
-  constructor(private readonly backend: StateStore, private readonly onFailure: () => void) {}
+  constructor(private readonly backend: StateStore) {}
 
   record(entry: JournalEntry): Promise<void> {
     this.#pending.push(entry);
     this.entries.push(entry);
-    this.#next ??= this.#inFlight.then(async () => {
+    this.#next ??= this.#inFlight.catch(() => {}).then(() => {
       const batch = this.#pending;
       this.#pending = [];
       this.#next = null;
-      if (this.failure !== null) return;
-      try {
-        await this.backend.appendJournal(batch);
-      } catch (e) {
-        this.failure = e;
-        this.onFailure();
-      }
+      return this.backend.appendJournal(batch);
     });
     this.#inFlight = this.#next;
     return this.#next;
@@ -273,13 +267,12 @@ export async function runPlan(
   }
 
   backend.beginJournal(base);
-  const controller = new AbortController();
-  // A step that cannot be recorded must not be followed by more: stop starting steps.
-  const recorder = new Recorder(backend, () => controller.abort());
+  const recorder = new Recorder(backend);
   const changes = new Map(plan.changes.map((c) => [c.address, c]));
   const runId = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z") + "-" +
     crypto.randomUUID().slice(0, 8);
   const logDir = join(options.rootDir, ".clockwork", "logs", runId);
+  const controller = new AbortController();
   const killer = new AbortController();
   const onInterrupt = () => {
     if (!controller.signal.aborted) {
@@ -350,18 +343,7 @@ export async function runPlan(
   ctx.reportDiagnostics(result.diagnostics);
 
   const success = result.failed.length === 0 && !result.interrupted &&
-    !hasErrors(result.diagnostics) && recorder.failure === null;
-  if (recorder.failure !== null) {
-    ctx.reportDiagnostics([{
-      severity: "error",
-      code: "CW5044",
-      summary: `Cannot record finished steps in state (${backend.name})`,
-      detail: recorder.failure instanceof Error
-        ? recorder.failure.message
-        : String(recorder.failure),
-      notes: ["no new steps were started; the state is written below as far as it is known"],
-    }]);
-  }
+    !hasErrors(result.diagnostics);
   const after = applyJournal(base, recorder.entries);
   const compacted = await backend.compact({
     ...after,
