@@ -291,3 +291,39 @@ resource "command" "slow" {
     await sshd.stop();
   }
 });
+
+Deno.test("remote host: an unknown runner or an ssh host without address stops the plan", async () => {
+  const dir = await project({
+    "main.cw": `
+host "web1" {
+  runner = "sshh"
+}
+host "web2" {
+  runner = "ssh"
+  port   = 22
+}
+host "unused" {
+  runner = "nope"
+}
+resource "command" "a" {
+  host = host.web1
+  run  = "true"
+}
+resource "command" "b" {
+  host = host.web2
+  run  = "true"
+}
+`,
+  });
+  try {
+    const plan = await cli(dir, ["plan"]);
+    assert.equal(plan.code, 1, plan.stdout);
+    assert.match(plan.stderr, /CW2040.*Host "web1": no runner plugin "sshh"/);
+    assert.match(plan.stderr, /built-in runners: .*"ssh"/);
+    assert.match(plan.stderr, /CW2040.*Host "web2" needs an `address`/);
+    assert.doesNotMatch(plan.stderr, /unused/);
+    assert.doesNotMatch(plan.stdout, /will be created/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -12,7 +12,7 @@ import { observe } from "../exec/mod.ts";
 import type { CommandContext } from "./commands/_types.ts";
 import { completeWithAi, settingsFor } from "./ai.ts";
 import { readStateOf, stateSettingsOf } from "./state_backend.ts";
-import { REMOTE_OBSERVABLE, RemoteRunners, sensitiveStrings } from "./runners.ts";
+import { hostProblems, REMOTE_OBSERVABLE, RemoteRunners, sensitiveStrings } from "./runners.ts";
 
 export interface LoadedConfiguration {
   /** Absent when the directory could not be read at all. */
@@ -130,6 +130,10 @@ export async function makePlan(
     }
     config = ai.config;
     exclude = ai.exclude;
+  }
+  const hosts = await hostProblems(config);
+  if (hosts.length) {
+    return { plan: undefined, state: null, diagnostics: [...diagnostics, ...hosts] };
   }
   let state: State | null;
   if (options.state !== undefined) state = options.state;

@@ -63,6 +63,49 @@ export function sensitiveStrings(config: Config): string[] {
   return out;
 }
 
+/**
+ * Host blocks that resources use but that cannot work: no runner plugin of
+ * that name, or an ssh host without an address. Found while planning, so
+ * `plan` says so instead of a failed step at apply time.
+ */
+export async function hostProblems(config: Config): Promise<Diagnostic[]> {
+  const used = new Set(config.resources.map((r) => r.host).filter((h) => h !== null));
+  if (used.size === 0) return [];
+  const opened = await PluginHost.open({ configDir: config.rootDir, builtins: BUILTIN_PLUGINS });
+  const out: Diagnostic[] = [];
+  try {
+    for (const host of config.hosts) {
+      if (!used.has(host.name)) continue;
+      const problem = (summary: string, notes: string[]) =>
+        out.push({ severity: "error", code: "CW2040", summary, subject: host.range, notes });
+      const name = runnerPluginName(host.runner, opened.value);
+      const record = opened.value.get(name);
+      if (!record || record.kind !== "runner") {
+        const builtin = BUILTIN_PLUGINS.filter((p) => p.manifest.kind === "runner")
+          .map((p) => JSON.stringify(p.manifest.name.replace(/^runner-/, "")));
+        problem(
+          `Host ${JSON.stringify(host.name)}: no runner plugin ${JSON.stringify(host.runner)}`,
+          [
+            `built-in runners: ${
+              builtin.join(", ")
+            }; others are installed with \`clockwork plugin add\``,
+          ],
+        );
+      } else if (
+        name === "runner-ssh" &&
+        (typeof host.attributes.address !== "string" || host.attributes.address === "")
+      ) {
+        problem(`Host ${JSON.stringify(host.name)} needs an \`address\` for the ssh runner`, [
+          'e.g. address = "203.0.113.7" (a host name or IP address)',
+        ]);
+      }
+    }
+  } finally {
+    opened.value.close();
+  }
+  return out;
+}
+
 /** `user@address:port` for messages. */
 function describeHost(host: Host): string {
   const a = host.attributes;
