@@ -93,11 +93,12 @@ resource "command" "count" {
       async () => {
         await Deno.writeTextFile(index, "defaced\n");
         await Deno.chmod(site, 0o700);
-        const plan = await cli(dir, ["plan"]);
+        const plan = await cli(dir, ["plan", "--out", "repair.plan"]);
         assert.match(plan.stdout, /file\.index/);
         assert.match(plan.stdout, /modified outside Clockwork/);
         assert.match(plan.stdout, /directory\.site/);
-        const repair = await cli(dir, ["apply", "--auto-approve"]);
+        // The saved plan applies on the host too.
+        const repair = await cli(dir, ["apply", "repair.plan"]);
         assert.equal(repair.code, 0, repair.stderr + repair.stdout);
         assert.equal(await Deno.readTextFile(index), "<h1>hello</h1>\n");
         assert.equal((await Deno.stat(site)).mode! & 0o777, 0o750);
