@@ -328,3 +328,33 @@ resource "command" "b" {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+systemTest("remote host over ssh: a failing step names the host, exit code and reason", [
+  "sshd",
+], async () => {
+  const sshd = await startSshd();
+  const dir = await project({
+    "main.cw": hostBlock(sshd) + `
+resource "command" "fails" {
+  host = host.web1
+  run  = "echo working; echo 'disk is full' >&2; exit 3"
+}
+`,
+  });
+  try {
+    const apply = await cli(dir, ["apply", "--auto-approve"]);
+    assert.equal(apply.code, 1, apply.stdout);
+    assert.match(
+      apply.stderr,
+      /CW5100.*command\.fails:create failed: exited with code 3 on host "web1" \(.*\): disk is full/,
+    );
+    const log = apply.stderr.match(/log: (\S+)/)?.[1];
+    assert.ok(log, apply.stderr);
+    assert.equal(await Deno.readTextFile(log), "working\ndisk is full\n");
+    const state = JSON.parse(await Deno.readTextFile(join(dir, ".clockwork/state.json")));
+    assert.deepEqual(state.resources, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await sshd.stop();
+  }
+});

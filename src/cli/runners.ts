@@ -299,7 +299,11 @@ export class RemoteRunners {
     if (answer.exitCode !== 0) {
       return result("failed", {
         ...base,
-        message: this.#scrub(`exited with code ${answer.exitCode} on host ${where}`),
+        // The last line of stderr usually says why (the whole output is in the log).
+        message: this.#scrub(
+          `exited with code ${answer.exitCode} on host ${where}` +
+            (lastLine(answer.stderr) ? `: ${lastLine(answer.stderr)}` : ""),
+        ),
       });
     }
     return result("ok", { ...base, observed: observedAfter(step, answer.stdout, stdinArtifact) });
@@ -392,6 +396,11 @@ export class RemoteRunners {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+function lastLine(text: string): string {
+  const line = text.trimEnd().split("\n").at(-1)?.trim() ?? "";
+  return line.length > 200 ? line.slice(0, 200) + "…" : line;
 }
 
 /** What state records as `observed` after a remote file/directory step (as the local ops do). */
