@@ -1,9 +1,10 @@
 /**
  * Steps and observations on remote hosts: each `host` block gets its own
- * PluginHost running the block's runner plugin (`ssh` → the built-in
- * `runner-ssh`; any other name → the installed runner plugin of that name)
- * with the block as its settings and a grant derived from it: for ssh,
- * `run: ssh` plus read on `identity_file` and `known_hosts_file`.
+ * PluginHost running the block's runner plugin (`runner = "NAME"` → the
+ * plugin `runner-NAME` when there is one, built-in or installed, else `NAME`)
+ * with the block as its settings. The built-in ssh runner's grant is derived
+ * from the block: `run: ssh` plus read on `identity_file` and
+ * `known_hosts_file`; an installed runner keeps its locked grant.
  *
  * Remote steps get no bwrap sandbox (the confinement is the remote account's
  * rights); they get the step's scrubbed environment on top of the remote
