@@ -115,6 +115,8 @@ function select(rootDir: string, settings: StateSettings): Selected {
 /** An open state: its store and the plugin host it runs in. */
 export interface StateHandle {
   readonly store: StateStore;
+  /** Starts the plugin's Worker ahead of its first request. */
+  start(): Promise<void>;
   close(): void;
 }
 
@@ -149,7 +151,10 @@ export async function openStateStore(
   }
   try {
     const store = new StateStore(host.state(selected.plugin), selected.store);
-    return { value: { store, close: () => host.close() }, diagnostics };
+    return {
+      value: { store, start: () => host.start(selected.plugin), close: () => host.close() },
+      diagnostics,
+    };
   } catch (e) {
     host.close();
     const d = e instanceof PluginError ? e.toDiagnostic() : {
@@ -174,7 +179,33 @@ export async function openStateStore(
 /** Stores held open by a running command, so reads inside it share its plugin (and lock). */
 const active = new Map<string, StateStore>();
 const keyOf = (rootDir: string, settings: StateSettings) =>
-  JSON.stringify([resolve(rootDir), settings.backend, settings.path, settings.options ?? {}]);
+  JSON.stringify([
+    resolve(rootDir),
+    settings.backend ?? "file",
+    settings.path ?? DEFAULT_STATE_PATH,
+    settings.options ?? {},
+  ]);
+
+/** Default-backend stores started before the configuration was read, by key. */
+const prewarmed = new Map<string, StateHandle>();
+
+/**
+ * Starts the default (file) state plugin's Worker while the caller goes on
+ * to read the configuration synchronously: the Worker boots on its own
+ * thread meanwhile. Used by `withStateStore` when the configuration does
+ * select the default backend; closed unused otherwise.
+ */
+export async function prewarmStateStore(rootDir: string): Promise<void> {
+  const settings: StateSettings = { backend: null, path: null, options: {} };
+  const key = keyOf(rootDir, settings);
+  if (prewarmed.has(key) || active.has(key)) return;
+  const opened = await openStateStore(rootDir, settings);
+  if (!opened.value) return;
+  prewarmed.set(key, opened.value);
+  opened.value.start().catch(() => {/* the first request reports it */});
+  // Let the host get as far as creating the Worker before the caller blocks.
+  await new Promise((resolve) => setTimeout(resolve, 1));
+}
 
 /** Runs `fn` with the state open; reads of the same state meanwhile go through it. */
 export async function withStateStore<T>(
@@ -186,7 +217,12 @@ export async function withStateStore<T>(
   const key = keyOf(rootDir, settings);
   const current = active.get(key);
   if (current) return await fn(current);
-  const opened = await openStateStore(rootDir, settings);
+  const warm = prewarmed.get(key);
+  prewarmed.delete(key);
+  // A configuration that selects another backend leaves the prewarmed one unused.
+  for (const handle of prewarmed.values()) handle.close();
+  prewarmed.clear();
+  const opened = warm ? { value: warm, diagnostics: [] } : await openStateStore(rootDir, settings);
   if (!opened.value) return onError(opened.diagnostics);
   const { store } = opened.value;
   active.set(key, store);

@@ -4,7 +4,7 @@ import { checkPlanFileFresh, isPlanFile, type Plan, readPlanFile } from "../../p
 import type { State } from "../../state/mod.ts";
 import { parseParallelism, runPlan, withStateLock } from "../apply_pipeline.ts";
 import { loadConfiguration, makePlan, readState } from "../pipeline.ts";
-import { stateSettingsOf } from "../state_backend.ts";
+import { prewarmStateStore, stateSettingsOf } from "../state_backend.ts";
 import type { Command, CommandContext, OptionSpec } from "./_types.ts";
 
 export const targetOption: OptionSpec = {
@@ -50,6 +50,8 @@ export const applyCommand: Command = {
       ? resolve(ctx.cwd, given)
       : null;
     const dir = planFile ? ctx.cwd : resolve(ctx.cwd, given ?? ".");
+    // The default state plugin boots on its own thread while the configuration loads.
+    await prewarmStateStore(dir);
     const loaded = loadConfiguration(ctx, dir);
     ctx.reportDiagnostics(loaded.diagnostics);
     const config = loaded.config;
