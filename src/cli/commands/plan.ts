@@ -49,7 +49,9 @@ export const planCommand: Command = {
     if (typeof out === "string") {
       const path = resolve(ctx.cwd, out);
       try {
-        Deno.writeTextFileSync(path, serializePlanFile(plan));
+        // A plan file holds every value in clear (apply needs them): private, like state.
+        Deno.writeTextFileSync(path, serializePlanFile(plan), { mode: 0o600 });
+        Deno.chmodSync(path, 0o600);
       } catch (e) {
         ctx.io.stderr(
           `clockwork plan: cannot write ${out}: ${e instanceof Error ? e.message : String(e)}\n`,
