@@ -373,7 +373,8 @@ export async function runPlan(
     }]);
   }
   summarize(ctx, events, options.command, plan, result.results, true, performance.now() - started);
-  if (!success) return 1;
+  // Steps that finished stay in the journal when compaction fails; the next run folds them in.
+  if (!success || hasErrors(compacted)) return 1;
 
   const assertions = await runApplyAssertions(ctx, options, plan, events);
   if (assertions !== null && assertions.failed > 0) return 3;
