@@ -196,8 +196,18 @@ class Evaluator {
 
   eval(e: Expression): Value {
     switch (e.kind) {
-      case "Literal":
-        return e.value;
+      case "Literal": {
+        const v = e.value;
+        // JSON, state and files cannot hold Infinity; `1e400` is the only way a literal gets there.
+        if (typeof v === "number" && !Number.isFinite(v)) {
+          return this.error(
+            EvalCodes.invalidOperand,
+            `Invalid number: ${e.raw ?? v} is too large to represent.`,
+            e.range,
+          );
+        }
+        return v;
+      }
       case "Template":
         return this.template(e);
       case "Variable":
@@ -471,11 +481,13 @@ class Evaluator {
         out = l * r;
         break;
       case "/":
-        if (r === 0 && l === 0) {
+        if (r === 0) {
           return this.error(
             EvalCodes.invalidOperand,
-            `Invalid operand: Can't divide zero by zero.`,
-            e.range,
+            l === 0
+              ? `Invalid operand: Can't divide zero by zero.`
+              : `Invalid operand: Can't divide by zero.`,
+            e.opRange,
           );
         }
         out = l / r;
@@ -502,6 +514,13 @@ class Evaluator {
       default:
         out = l >= r;
         break;
+    }
+    if (typeof out === "number" && !Number.isFinite(out)) {
+      return this.error(
+        EvalCodes.invalidOperand,
+        `Invalid operand: The result of ${op} is too large to represent as a number.`,
+        e.opRange,
+      );
     }
     return mark(out, sensitive);
   }
@@ -924,6 +943,9 @@ class Evaluator {
     try {
       this.callSite.range = e.range;
       const result = fn(args, this.callSite);
+      if (typeof result === "number" && !Number.isFinite(result)) {
+        throw new Error("the result is not a finite number (too large, or undefined like log(0)).");
+      }
       return sensitive ? mark(result, true) : result;
     } catch (err) {
       if (err instanceof FunctionError && err.argIndex !== undefined && exprs.length > 0) {

@@ -213,6 +213,19 @@ Deno.test("operators follow HCL's conversions", () => {
   err(`5 % 0`, "CW1103", "division by zero");
 });
 
+Deno.test("arithmetic never yields Infinity or NaN silently", () => {
+  err(`1 / 0`, "CW1103", "Can't divide by zero", "/");
+  err(`-3 / (1 - 1)`, "CW1103", "Can't divide by zero", "/");
+  err(`0 / 0`, "CW1103", "zero by zero", "/");
+  err(`1e308 * 10`, "CW1103", "too large", "*");
+  err(`"1e308" + 1e308`, "CW1103", "too large", "+");
+  err(`1e400`, "CW1103", "too large", "1e400");
+  err(`pow(10, 400)`, "CW1106", "not a finite number");
+  err(`tonumber("1e400")`, "CW1106", "not a finite number");
+  assertEquals(val(`1 / 4`), 0.25);
+  assertEquals(val(`1e308 + 1`), 1e308);
+});
+
 Deno.test("conditionals, tuples, objects", () => {
   assertEquals(val(`var.port > 80 ? "big" : "small"`, data), "big");
   assertEquals(

@@ -75,7 +75,7 @@ Deno.test("paths: relative paths resolve against the directory of the file (path
 // BROKEN at review time: `1/0` evaluates to Infinity (plan shows content =
 // "Infinity", the file gets the text "Infinity", the output is recorded as
 // null), while `5 % 0` is an error. HCL/Terraform: "can't divide by zero".
-Deno.test("eval [currently broken]: division by zero is an error, as in Terraform", async () => {
+Deno.test("eval: division by zero is an error, as in Terraform", async () => {
   const r = await runCli(["validate"], {
     files: { "main.cw": `output "v" {\n  value = 1 / 0\n}\n` },
   });
