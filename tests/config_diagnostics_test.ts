@@ -184,6 +184,26 @@ Deno.test("invalid for_each values are diagnosed", async () => {
   );
 });
 
+Deno.test("for_each over a list is refused with advice to use toset(); sets and maps pass", async () => {
+  const resource = (forEach: string) =>
+    `resource "file" "x" {\n  for_each = ${forEach}\n  path = each.key\n  content = ""\n}\n`;
+  for (const forEach of ['["a", "b"]', '[for s in ["a"] : s]', 'split(",", "a,b")', "var.l"]) {
+    await expectOne(
+      { "main.cw": `variable "l" {\n  default = ["a"]\n}\n` + resource(forEach) },
+      "CW2008",
+      /Invalid for_each argument/,
+      "5:14",
+      /not a list \(tuple\).*toset/,
+    );
+  }
+  const accepted = `variable "s" {\n  type = set(string)\n  default = ["a"]\n}\n` +
+    resource('toset(["a", "b"])').replace('"x"', '"t"') + resource("var.s").replace('"x"', '"v"') +
+    resource("{ a = 1 }").replace('"x"', '"m"');
+  const { diagnostics, dir } = await load({ "main.cw": accepted });
+  await Deno.remove(dir, { recursive: true });
+  equal(diagnostics.filter((d) => d.severity === "error").length, 0, JSON.stringify(diagnostics));
+});
+
 Deno.test("invalid count values are diagnosed", async () => {
   await expectOne(
     { "main.cw": 'resource "file" "x" {\n  count = 1.5\n  path = "a"\n  content = ""\n}\n' },

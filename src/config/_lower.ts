@@ -1508,6 +1508,11 @@ class Lowering {
         );
       }
       if (raw === null) return fail("for_each is null; use a map or a set of strings");
+      if (Array.isArray(raw) && producesList(forEachAttr.expr, scope)) {
+        return fail(
+          "for_each takes a set of strings or a map, not a list (tuple): list positions would make unstable instance keys. Convert it with toset(...)",
+        );
+      }
       if (Array.isArray(raw)) {
         const keys = new Set<string>();
         for (const item of raw) {
@@ -1941,6 +1946,53 @@ function allowedArguments(type: string, spec: ResourceTypeSpec): string[] {
     allowedByType.set(type, list);
   }
   return list;
+}
+
+const LIST_FUNCTIONS = new Set([
+  "chunklist",
+  "compact",
+  "concat",
+  "distinct",
+  "flatten",
+  "formatlist",
+  "keys",
+  "range",
+  "regexall",
+  "reverse",
+  "slice",
+  "sort",
+  "split",
+  "tolist",
+  "values",
+]);
+
+/**
+ * Sets and lists are both arrays at run time, so a list is recognised by the
+ * expression that built it; anything not certainly a list (toset(), a set-typed
+ * variable, a resource attribute…) is given the benefit of the doubt.
+ */
+function producesList(expr: Expression, scope: ModuleScope): boolean {
+  switch (expr.kind) {
+    case "Parens":
+      return producesList(expr.expr, scope);
+    case "Tuple":
+    case "Splat":
+      return true;
+    case "For":
+      return expr.keyExpr === undefined;
+    case "Call":
+      return LIST_FUNCTIONS.has(expr.name);
+    case "Conditional":
+      return producesList(expr.then, scope) && producesList(expr.else, scope);
+    case "GetAttr": {
+      if (expr.object.kind !== "Variable" || expr.object.name !== "var") return false;
+      const kind = scope.variables.get(expr.name)?.decl.type.kind;
+      // An untyped variable holding an array holds a tuple, as in Terraform.
+      return kind === "list" || kind === "tuple" || kind === "any";
+    }
+    default:
+      return false;
+  }
 }
 
 function describe(v: Value): string {

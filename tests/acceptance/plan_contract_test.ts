@@ -165,7 +165,7 @@ output "path" {
 // BROKEN at review time: Terraform rejects for_each over a list/tuple ("must be
 // a map, or set of strings"), because list positions make unstable keys; we
 // accept it silently. LANGUAGE.md: where it is silent, behave as Terraform.
-Deno.test("for_each [currently broken]: a list (tuple) value is rejected as Terraform does", async () => {
+Deno.test("for_each: a list (tuple) value is rejected as Terraform does", async () => {
   const r = await runCli(["validate"], {
     files: {
       "main.cw":
