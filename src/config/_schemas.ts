@@ -50,6 +50,14 @@ const regexText = v.pipe(
     }
   }, "must be a valid regular expression"),
 );
+/** An OCI image reference: registry/namespace/name[:tag][@digest]; never starts with "-". */
+export const IMAGE_REFERENCE =
+  /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const imageReference = v.pipe(
+  v.string(),
+  v.maxLength(255, "must be at most 255 characters"),
+  v.regex(IMAGE_REFERENCE, 'must be an image reference such as "docker.io/library/nginx:1.27"'),
+);
 const url = v.pipe(v.string(), v.regex(/^https?:\/\/\S+$/, "must be an http:// or https:// URL"));
 
 const arg = (
@@ -118,7 +126,7 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
   },
   container: {
     args: {
-      image: arg(STRING, nonEmpty, "the image to run"),
+      image: arg(STRING, imageReference, "the image to run"),
       name: arg(
         STRING,
         v.pipe(

@@ -15,6 +15,7 @@ export {
   argumentsSchema,
   ASSERT_SPECS,
   type AssertKindSpec,
+  IMAGE_REFERENCE,
   META_ARGUMENTS,
   RESOURCE_TYPE_NAMES,
   RESOURCE_TYPES,

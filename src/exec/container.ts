@@ -178,14 +178,15 @@ export class ContainerRuntime {
   }
 
   async imageExists(image: string): Promise<boolean> {
-    return (await this.exec(["image", "inspect", "--format", "{{.Id}}", image], 30_000, true))
+    return (await this.exec(["image", "inspect", "--format", "{{.Id}}", "--", image], 30_000, true))
       .code === 0;
   }
 
   /** Pulls `image` unless it is already local. */
   async ensureImage(image: string): Promise<void> {
     if (await this.imageExists(image)) return;
-    const result = await this.exec(["pull", image], 600_000);
+    // "--" (here and in inspect): a value starting with "-" stays an image name, never an option.
+    const result = await this.exec(["pull", "--", image], 600_000);
     if (result.code !== 0) {
       const reason = lastLine(result.stderr);
       const unreachable =

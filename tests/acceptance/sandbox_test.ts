@@ -198,7 +198,7 @@ Deno.test("bundle [currently broken]: a symlinked .clockwork/build is refused be
 // and `pull` do not: `image = "--privileged"` runs `podman pull --privileged`
 // (the log shows "unknown flag"). A value must never become a runtime option.
 systemTest(
-  "container [currently broken]: an image value starting with '-' never reaches the runtime as an option",
+  "container: an image value starting with '-' never reaches the runtime as an option",
   ["podman"],
   async () => {
     const r = await runCli(["apply", "--auto-approve", "--json"], {
