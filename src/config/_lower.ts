@@ -1688,6 +1688,10 @@ class Lowering {
       if (attr.name === "mode" && typeof value === "string") value = value.padStart(4, "0");
       if (argSpec.path && typeof value === "string") {
         value = isAbsolute(value) ? value : resolve(scope.dir, value);
+      } else if (argSpec.path && Array.isArray(value)) {
+        value = value.map((p) =>
+          typeof p === "string" && !isAbsolute(p) ? resolve(scope.dir, p) : p
+        );
       }
       if (plain.sensitive) sensitive.push(attr.name);
       attributes[attr.name] = value;

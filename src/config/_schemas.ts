@@ -19,6 +19,7 @@ export interface ArgSpec {
 }
 
 const NUMBER: HclType = { kind: "number" };
+const BOOL: HclType = { kind: "bool" };
 const LIST_OF_STRINGS: HclType = { kind: "list", element: STRING };
 const MAP_OF_STRINGS: HclType = { kind: "map", element: STRING };
 
@@ -119,6 +120,10 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
         v.pipe(v.array(v.string()), v.minLength(1)),
         "program and arguments that run `run`",
       ),
+      writes: arg(LIST_OF_STRINGS, v.array(nonEmpty), "extra paths the step may write", {
+        path: true,
+      }),
+      network: arg(BOOL, v.boolean(), "whether the step may use the network"),
     },
     requiredOneOf: [["run"]],
     exclusive: [],
@@ -175,6 +180,11 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
       }),
       creates: arg(STRING, nonEmpty, "skip when this path exists", { path: true }),
       destroy: arg(STRING, nonEmpty, "script run on destroy"),
+      env: arg(MAP_OF_STRINGS, v.record(v.string(), v.string()), "environment variables"),
+      writes: arg(LIST_OF_STRINGS, v.array(nonEmpty), "extra paths the script may write", {
+        path: true,
+      }),
+      network: arg(BOOL, v.boolean(), "whether the script may use the network"),
     },
     requiredOneOf: [["description", "script"]],
     exclusive: [],

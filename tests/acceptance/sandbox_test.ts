@@ -154,7 +154,7 @@ resource "task" "t" {
 // undeclared path and advises "declare the path in `writes`", but the
 // configuration rejects `writes` (CW2004 Unsupported argument), so the advice
 // cannot be followed.
-Deno.test("scan [currently broken]: the advice to declare `writes` can be followed", async () => {
+Deno.test("scan: the advice to declare `writes` can be followed", async () => {
   const target = "${path.root}/elsewhere/out.txt";
   const refused = await runCli(["compile"], {
     files: {
