@@ -161,7 +161,9 @@ function stripHeredocs(text: string): string {
 function tokensOf(text: string, file: string): string {
   const p = parse(text, file);
   return JSON.stringify(p.body, (k, v) => {
+    // Offsets (`start`, `nameEnd`, …) back the range getters of parsed nodes.
     if (k === "range" || k.endsWith("Range") || k === "quoted") return undefined;
+    if (k === "filename" || /^(start|end)$|[a-z](Start|End)$/.test(k)) return undefined;
     if (v && v.kind === "Attribute" && v.name === "type") return { ...v, expr: "(type)" };
     // `provider:: ns :: fn` keeps its spaces in the AST; fmt closes them up.
     if (v && v.kind === "Call") return { ...v, name: v.name.replace(/\s+/g, "") };

@@ -4,6 +4,7 @@
  */
 import type { Expression, TemplatePart } from "./ast.ts";
 import type { Range } from "./source.ts";
+import { InterpolationNode, TemplateLiteralNode } from "./_nodes.ts";
 
 interface Host {
   readonly filename: string;
@@ -196,18 +197,20 @@ export function nestDirectives(raw: RawPart[], host: Host): TemplatePart[] {
         // template more than a lone interpolation.
         const last = out[out.length - 1];
         if (last !== undefined && last.kind === "TemplateLiteral") {
-          out[out.length - 1] = {
-            kind: "TemplateLiteral",
-            value: last.value + p.value,
-            range: span(last.range.start, p.end),
-          };
+          const start = (last as TemplateLiteralNode).start;
+          out[out.length - 1] = new TemplateLiteralNode(
+            filename,
+            start,
+            p.end,
+            last.value + p.value,
+          );
         } else {
-          out.push({ kind: "TemplateLiteral", value: p.value, range: span(p.start, p.end) });
+          out.push(new TemplateLiteralNode(filename, p.start, p.end, p.value));
         }
         break;
       }
       case "interp":
-        out.push({ kind: "TemplateInterpolation", expr: p.expr, range: span(p.start, p.end) });
+        out.push(new InterpolationNode(filename, p.start, p.end, p.expr));
         break;
       case "if":
       case "for":

@@ -1,7 +1,8 @@
 /**
  * The HCL native-syntax AST. Every node carries a `range` into its file
- * (see source.ts for what offsets mean). Nodes are plain objects so they can
- * be dumped for golden files and compared structurally.
+ * (see source.ts for what offsets mean). The parser's nodes are classes
+ * (_nodes.ts) whose ranges are getters that allocate on each read; nodes
+ * built by hand may be plain objects.
  */
 import type { Range } from "./source.ts";
 

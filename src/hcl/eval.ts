@@ -15,6 +15,7 @@ import type {
   ObjectExpr,
   TemplateExpr,
   TemplatePart,
+  VariableExpr,
 } from "./ast.ts";
 import type { Diagnostic, Result } from "./diagnostics.ts";
 import type { Range } from "./source.ts";
@@ -142,10 +143,13 @@ function subRange(r: Range, start: number, end: number): Range {
   return { filename: r.filename, start, end };
 }
 
-/** CallInfo whose baseDir is looked up only if the function asks for it. */
+/** CallInfo whose baseDir and range are looked up only if the function asks for them. */
 class CallSite implements CallInfo {
-  range: Range = { filename: "", start: 0, end: 0 };
+  expr: Expression | undefined;
   constructor(readonly evaluator: Evaluator) {}
+  get range(): Range {
+    return this.expr?.range ?? { filename: "", start: 0, end: 0 };
+  }
   get baseDir(): string {
     return this.evaluator.baseDir;
   }
@@ -211,9 +215,9 @@ class Evaluator {
       case "Template":
         return this.template(e);
       case "Variable":
-        return this.variable(e.name, e.range);
+        return this.variable(e);
       case "GetAttr":
-        return this.getAttr(this.eval(e.object), e.name, e.nameRange);
+        return this.getAttr(this.eval(e.object), e);
       case "Index":
         return this.index(e);
       case "Splat":
@@ -227,7 +231,7 @@ class Evaluator {
       case "Binary":
         return this.binary(e);
       case "Unary":
-        return this.unary(e.op, e.operand, e.range);
+        return this.unary(e.op, e.operand);
       case "Tuple": {
         const items = e.items;
         const out = new Array<Value>(items.length);
@@ -243,7 +247,9 @@ class Evaluator {
     }
   }
 
-  variable(name: string, range: Range): Value {
+  /** Ranges are read only for diagnostics: parsed nodes build them on demand. */
+  variable(e: VariableExpr): Value {
+    const name = e.name;
     const names = this.scopeNames;
     for (let i = names.length - 1; i >= 0; i--) {
       if (names[i] === name) return this.scopeValues[i];
@@ -255,12 +261,13 @@ class Evaluator {
       `Unknown variable: There is no variable named "${name}".${
         didYouMean(name, [...names, ...Object.keys(this.vars)])
       }`,
-      range,
+      e.range,
     );
   }
 
-  getAttr(target: Value, name: string, nameRange: Range): Value {
+  getAttr(target: Value, e: GetAttrExpr): Value {
     if (target === UNKNOWN) return UNKNOWN;
+    const name = e.name;
     const sensitive = target instanceof Sensitive;
     const obj = unwrap(target);
     if (obj === UNKNOWN) return UNKNOWN;
@@ -268,7 +275,7 @@ class Evaluator {
       return this.error(
         EvalCodes.unsupportedAttribute,
         `Attempt to get attribute from null value: This value is null, so it does not have any attributes.`,
-        nameRange,
+        e.nameRange,
       );
     }
     if (typeof obj !== "object") {
@@ -277,14 +284,14 @@ class Evaluator {
         `Unsupported attribute: Can't access attributes on a primitive-typed value (${
           describeType(obj)
         }).`,
-        nameRange,
+        e.nameRange,
       );
     }
     if (Array.isArray(obj)) {
       return this.error(
         EvalCodes.unsupportedAttribute,
         `Unsupported attribute: Can't access attributes on a list of objects. Did you mean to access attribute "${name}" for a specific element of the list, or across all elements of the list?`,
-        nameRange,
+        e.nameRange,
       );
     }
     const v = ownValue(obj as ValueObject, name);
@@ -294,7 +301,7 @@ class Evaluator {
         `Unsupported attribute: This object does not have an attribute named "${name}".${
           didYouMean(name, Object.keys(obj))
         }`,
-        nameRange,
+        e.nameRange,
       );
     }
     return sensitive ? mark(v, true) : v;
@@ -577,7 +584,7 @@ class Evaluator {
     return mark(r, left instanceof Sensitive || right instanceof Sensitive);
   }
 
-  unary(op: "!" | "-", operand: Expression, _range: Range): Value {
+  unary(op: "!" | "-", operand: Expression): Value {
     const v = this.eval(operand);
     const sensitive = v instanceof Sensitive;
     if (op === "-") {
@@ -941,7 +948,7 @@ class Evaluator {
       for (let i = 0; i < args.length; i++) args[i] = deepUnmark(args[i]);
     }
     try {
-      this.callSite.range = e.range;
+      this.callSite.expr = e;
       const result = fn(args, this.callSite);
       if (typeof result === "number" && !Number.isFinite(result)) {
         throw new Error("the result is not a finite number (too large, or undefined like log(0)).");

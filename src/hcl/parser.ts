@@ -25,6 +25,31 @@ import type { Diagnostic } from "./diagnostics.ts";
 import { type Range, SourceFile } from "./source.ts";
 import { scan, type Scanned, T } from "./lexer.ts";
 import {
+  AttributeNode,
+  BinaryNode,
+  BlockNode,
+  BodyNode,
+  CallNode,
+  ConditionalNode,
+  ForNode,
+  GetAttrNode,
+  IndexNode,
+  InterpolationNode,
+  LabelNode,
+  LiteralNode,
+  ObjectItemNode,
+  ObjectNode,
+  ParensNode,
+  type Spanned,
+  SplatItemNode,
+  SplatNode,
+  TemplateLiteralNode,
+  TemplateNode,
+  TupleNode,
+  UnaryNode,
+  VariableNode,
+} from "./_nodes.ts";
+import {
   applyStripMarkers,
   decodeQuoted,
   flushHeredocIndent,
@@ -86,6 +111,14 @@ export function parseExpression(source: string, filename: string): {
       { kind: "Literal", value: null, range: { filename, start: 0, end: source.length } },
     diagnostics: p.diags,
   };
+}
+
+/** Offsets of a node this parser built (all are Spanned), without allocating its range. */
+function startOf(e: Expression | TemplateExpr): number {
+  return (e as unknown as Spanned).start;
+}
+function endOf(e: Expression | TemplateExpr): number {
+  return (e as unknown as Spanned).end;
 }
 
 function internalError(filename: string, source: string, e: unknown): Diagnostic {
@@ -310,7 +343,7 @@ class Parser {
       // A stray `}` at top level: report once and ignore the rest of the line.
       this.report("CW1006", "Unexpected closing brace", "no block is open here", this.range(i));
     }
-    return { kind: "Body", items, range: this.span(0, this.src.length) };
+    return new BodyNode(this.filename, 0, this.src.length, items);
   }
 
   /**
@@ -477,13 +510,8 @@ class Parser {
       );
     }
     const expr = this.expression();
-    return {
-      kind: "Attribute",
-      name,
-      nameRange: this.range(nameIndex),
-      expr,
-      range: this.span(this.starts[nameIndex], expr.range.end),
-    };
+    const start = this.starts[nameIndex];
+    return new AttributeNode(this.filename, start, endOf(expr), name, this.ends[nameIndex], expr);
   }
 
   endOfLine(what: string): void {
@@ -509,7 +537,10 @@ class Parser {
       const t = types[this.pos];
       if (t === T.OBrace) break;
       if (t === T.Ident) {
-        labels.push({ value: this.ident(this.pos), quoted: false, range: this.range(this.pos) });
+        const i = this.pos;
+        labels.push(
+          new LabelNode(this.filename, this.starts[i], this.ends[i], this.ident(i), false),
+        );
         this.pos++;
       } else if (t === T.OQuote) {
         labels.push(this.quotedLabel());
@@ -534,16 +565,17 @@ class Parser {
     }
     this.depth--;
     const close = this.pos++;
-    const block: Block = {
-      kind: "Block",
+    const filename = this.filename;
+    const end = this.ends[close];
+    const block = new BlockNode(
+      filename,
+      this.starts[typeIndex],
+      end,
       type,
-      typeRange: this.range(typeIndex),
+      this.ends[typeIndex],
       labels,
-      body: { kind: "Body", items, range: this.span(this.starts[open], this.ends[close]) },
-      openBraceRange: this.range(open),
-      closeBraceRange: this.range(close),
-      range: this.span(this.starts[typeIndex], this.ends[close]),
-    };
+      new BodyNode(filename, this.starts[open], end, items),
+    );
     this.endOfLine("block");
     return block;
   }
@@ -601,11 +633,7 @@ class Parser {
       }
       if (plain) {
         this.pos = open + 3;
-        return {
-          value: this.src.slice(start, end),
-          quoted: true,
-          range: { filename: this.filename, start: start - 1, end: end + 1 },
-        };
+        return new LabelNode(this.filename, start - 1, end + 1, this.src.slice(start, end), true);
       }
     }
     const tmpl = this.simpleQuoted() ?? this.quotedTemplate();
@@ -620,7 +648,7 @@ class Parser {
       );
     }
     const value = tmpl.parts.length === 0 ? "" : (tmpl.parts[0] as { value: string }).value;
-    return { value, quoted: true, range: tmpl.range };
+    return new LabelNode(this.filename, startOf(tmpl), endOf(tmpl), value, true);
   }
 
   // ---- expressions --------------------------------------------------------
@@ -635,13 +663,14 @@ class Parser {
       if (this.cur() !== T.Colon) this.unexpected("`:` and the false result of the conditional");
       this.pos++;
       const otherwise = this.expression();
-      result = {
-        kind: "Conditional",
-        condition: cond,
+      result = new ConditionalNode(
+        this.filename,
+        startOf(cond),
+        endOf(otherwise),
+        cond,
         then,
-        else: otherwise,
-        range: this.span(cond.range.start, otherwise.range.end),
-      };
+        otherwise,
+      );
     }
     this.depth--;
     return result;
@@ -655,14 +684,15 @@ class Parser {
       if (prec < minPrec || prec < 0) return left;
       const opIndex = this.pos++;
       const right = this.binary(prec + 1);
-      left = {
-        kind: "Binary",
-        op: BINARY_OP[t],
+      left = new BinaryNode(
+        this.filename,
+        startOf(left),
+        endOf(right),
+        BINARY_OP[t],
         left,
         right,
-        opRange: this.range(opIndex),
-        range: this.span(left.range.start, right.range.end),
-      };
+        this.starts[opIndex],
+      );
     }
   }
 
@@ -673,12 +703,13 @@ class Parser {
       this.enter();
       const operand = this.unary();
       this.depth--;
-      return {
-        kind: "Unary",
-        op: t === T.Minus ? "-" : "!",
+      return new UnaryNode(
+        this.filename,
+        this.starts[opIndex],
+        endOf(operand),
+        t === T.Minus ? "-" : "!",
         operand,
-        range: this.span(this.starts[opIndex], operand.range.end),
-      };
+      );
     }
     return this.postfix(this.term());
   }
@@ -690,18 +721,20 @@ class Parser {
       case T.Number: {
         this.pos++;
         const raw = this.text(i);
-        return { kind: "Literal", value: Number(raw), raw, range: this.range(i) };
+        return new LiteralNode(this.filename, this.starts[i], this.ends[i], Number(raw), raw);
       }
       case T.Ident: {
         const name = this.ident(i);
         this.pos++;
         const next = this.types[this.pos];
         if (next === T.OParen || next === T.DoubleColon) return this.call(i);
+        const start = this.starts[i];
+        const end = this.ends[i];
         if (name === "true" || name === "false") {
-          return { kind: "Literal", value: name === "true", range: this.range(i) };
+          return new LiteralNode(this.filename, start, end, name === "true");
         }
-        if (name === "null") return { kind: "Literal", value: null, range: this.range(i) };
-        return { kind: "Variable", name, range: this.range(i) };
+        if (name === "null") return new LiteralNode(this.filename, start, end, null);
+        return new VariableNode(this.filename, start, end, name);
       }
       case T.OQuote:
         return this.simpleQuoted() ?? this.quotedTemplate();
@@ -714,7 +747,7 @@ class Parser {
         const expr = this.expression();
         const close = this.closer(T.CParen, "`)`", i);
         this.nl = saved;
-        return { kind: "Parens", expr, range: this.span(this.starts[i], this.ends[close]) };
+        return new ParensNode(this.filename, this.starts[i], this.ends[close], expr);
       }
       case T.OBrack:
         return this.tuple();
@@ -758,10 +791,7 @@ class Parser {
         const n = this.cur();
         if (n === T.Star) {
           const star = this.pos++;
-          const item = {
-            kind: "SplatItem" as const,
-            range: this.span(this.starts[dot], this.ends[star]),
-          };
+          const item = new SplatItemNode(this.filename, this.starts[dot], this.ends[star]);
           const each = this.splatTraversals(item, false);
           if (this.cur() === T.Dot && this.peekNext() === T.Star) {
             this.fail(
@@ -771,13 +801,14 @@ class Parser {
               this.range(this.pos + 1),
             );
           }
-          expr = {
-            kind: "Splat",
-            source: expr,
+          expr = new SplatNode(
+            this.filename,
+            startOf(expr),
+            Math.max(endOf(each), this.ends[star]),
+            expr,
             each,
-            style: "attr",
-            range: this.span(expr.range.start, Math.max(each.range.end, this.ends[star])),
-          };
+            "attr",
+          );
           continue;
         }
         expr = this.dotStep(expr, dot);
@@ -792,18 +823,16 @@ class Parser {
           this.pos++;
           if (this.cur() === T.CBrack) {
             const close = this.pos++;
-            const item = {
-              kind: "SplatItem" as const,
-              range: this.span(this.starts[open], this.ends[close]),
-            };
+            const item = new SplatItemNode(this.filename, this.starts[open], this.ends[close]);
             const each = this.splatTraversals(item, true);
-            expr = {
-              kind: "Splat",
-              source: expr,
+            expr = new SplatNode(
+              this.filename,
+              startOf(expr),
+              Math.max(endOf(each), this.ends[close]),
+              expr,
               each,
-              style: "full",
-              range: this.span(expr.range.start, Math.max(each.range.end, this.ends[close])),
-            };
+              "full",
+            );
             continue;
           }
           this.pos = save;
@@ -842,13 +871,14 @@ class Parser {
     const i = this.pos;
     if (n === T.Ident) {
       this.pos++;
-      return {
-        kind: "GetAttr",
-        object: expr,
-        name: this.ident(i),
-        nameRange: this.range(i),
-        range: this.span(expr.range.start, this.ends[i]),
-      };
+      return new GetAttrNode(
+        this.filename,
+        startOf(expr),
+        this.ends[i],
+        expr,
+        this.ident(i),
+        this.starts[i],
+      );
     }
     if (n === T.Number) {
       const raw = this.text(i);
@@ -861,13 +891,8 @@ class Parser {
         );
       }
       this.pos++;
-      return {
-        kind: "Index",
-        object: expr,
-        key: { kind: "Literal", value: Number(raw), raw, range: this.range(i) },
-        legacy: true,
-        range: this.span(expr.range.start, this.ends[i]),
-      };
+      const key = new LiteralNode(this.filename, this.starts[i], this.ends[i], Number(raw), raw);
+      return new IndexNode(this.filename, startOf(expr), this.ends[i], expr, key, true);
     }
     this.fail(
       "CW1015",
@@ -884,13 +909,7 @@ class Parser {
     const key = this.expression();
     const close = this.closer(T.CBrack, "`]`", open);
     this.nl = saved;
-    return {
-      kind: "Index",
-      object: expr,
-      key,
-      legacy: false,
-      range: this.span(expr.range.start, this.ends[close]),
-    };
+    return new IndexNode(this.filename, startOf(expr), this.ends[close], expr, key, false);
   }
 
   call(nameIndex: number): Expression {
@@ -936,14 +955,15 @@ class Parser {
     const close = this.pos++;
     this.depth--;
     this.nl = saved;
-    return {
-      kind: "Call",
+    return new CallNode(
+      this.filename,
+      this.starts[nameIndex],
+      this.ends[close],
       name,
-      nameRange: this.span(this.starts[nameIndex], nameEnd),
+      nameEnd,
       args,
       expandFinal,
-      range: this.span(this.starts[nameIndex], this.ends[close]),
-    };
+    );
   }
 
   isKeyword(word: string): boolean {
@@ -982,7 +1002,7 @@ class Parser {
     const close = this.pos++;
     this.depth--;
     this.nl = saved;
-    return { kind: "Tuple", items, range: this.span(this.starts[open], this.ends[close]) };
+    return new TupleNode(this.filename, this.starts[open], this.ends[close], items);
   }
 
   object(): Expression {
@@ -1022,13 +1042,17 @@ class Parser {
         );
       }
       const value = this.expression();
-      items.push({
-        key,
-        keyIsIdentifier,
-        value,
-        separator,
-        range: this.span(key.range.start, value.range.end),
-      });
+      items.push(
+        new ObjectItemNode(
+          this.filename,
+          startOf(key),
+          endOf(value),
+          key,
+          keyIsIdentifier,
+          value,
+          separator,
+        ),
+      );
       t = this.cur();
       if (t === T.Comma || t === T.Newline) {
         this.pos++;
@@ -1041,7 +1065,7 @@ class Parser {
     const close = this.pos++;
     this.depth--;
     this.nl = saved;
-    return { kind: "Object", items, range: this.span(this.starts[open], this.ends[close]) };
+    return new ObjectNode(this.filename, this.starts[open], this.ends[close], items);
   }
 
   /** After `[` or `{` when the next word is `for`; newlines are already insignificant. */
@@ -1080,28 +1104,18 @@ class Parser {
       condition = this.expression();
     }
     const close = this.closer(isObject ? T.CBrace : T.CBrack, isObject ? "`}`" : "`]`", open);
-    const out: {
-      kind: "For";
-      keyVar?: string;
-      valueVar: string;
-      collection: Expression;
-      keyExpr?: Expression;
-      valueExpr: Expression;
-      condition?: Expression;
-      group: boolean;
-      range: Range;
-    } = {
-      kind: "For",
+    return new ForNode(
+      this.filename,
+      this.starts[open],
+      this.ends[close],
+      keyVar,
       valueVar,
       collection,
+      keyExpr,
       valueExpr,
+      condition,
       group,
-      range: this.span(this.starts[open], this.ends[close]),
-    };
-    if (keyVar !== undefined) out.keyVar = keyVar;
-    if (keyExpr !== undefined) out.keyExpr = keyExpr;
-    if (condition !== undefined) out.condition = condition;
-    return out;
+    );
   }
 
   // ---- templates ----------------------------------------------------------
@@ -1125,12 +1139,10 @@ class Parser {
       if (c === 92 || c === 123) return undefined;
     }
     this.pos = close + 1;
-    const parts: TemplatePart[] = start === end ? [] : [{
-      kind: "TemplateLiteral",
-      value: src.slice(start, end),
-      range: { filename, start, end },
-    }];
-    return { kind: "Template", parts, range: { filename, start: this.starts[open], end: end + 1 } };
+    const parts: TemplatePart[] = start === end
+      ? []
+      : [new TemplateLiteralNode(filename, start, end, src.slice(start, end))];
+    return new TemplateNode(filename, this.starts[open], end + 1, parts);
   }
 
   quotedTemplate(): TemplateExpr {
@@ -1155,7 +1167,7 @@ class Parser {
     this.depth--;
     this.nl = saved;
     const parts = this.plainParts(raw) ?? (applyStripMarkers(raw), nestDirectives(raw, this));
-    return { kind: "Template", parts, range: this.span(this.starts[open], this.ends[close]) };
+    return new TemplateNode(this.filename, this.starts[open], this.ends[close], parts);
   }
 
   /** Literals and interpolations without strip markers map one to one: skip the general pass. */
@@ -1165,17 +1177,9 @@ class Parser {
     for (let k = 0; k < raw.length; k++) {
       const p = raw[k];
       if (p.kind === "lit") {
-        parts[k] = {
-          kind: "TemplateLiteral",
-          value: p.value,
-          range: { filename, start: p.start, end: p.end },
-        };
+        parts[k] = new TemplateLiteralNode(filename, p.start, p.end, p.value);
       } else if (p.kind === "interp" && !p.stripBefore && !p.stripAfter) {
-        parts[k] = {
-          kind: "TemplateInterpolation",
-          expr: p.expr,
-          range: { filename, start: p.start, end: p.end },
-        };
+        parts[k] = new InterpolationNode(filename, p.start, p.end, p.expr);
       } else return undefined;
     }
     return parts;
@@ -1203,12 +1207,10 @@ class Parser {
     applyStripMarkers(raw);
     if (indented) flushHeredocIndent(raw);
     const parts = nestDirectives(raw, this);
-    return {
-      kind: "Template",
-      parts,
-      heredoc: { marker, indented },
-      range: this.span(this.starts[open], this.ends[close]),
-    };
+    return new TemplateNode(this.filename, this.starts[open], this.ends[close], parts, {
+      marker,
+      indented,
+    });
   }
 
   /** Flat template parts up to (not including) the closing token. */
