@@ -297,10 +297,16 @@ export async function runPlan(
   let running = 0;
   const started = performance.now();
   let result;
+  const secrets = sensitiveValues(options.config, plan);
+  const mask = (text: string) =>
+    secrets.reduce(
+      (out, secret) => secret === "" ? out : out.replaceAll(secret, "(sensitive)"),
+      text,
+    );
   using remote = new RemoteRunners(
     options.rootDir,
     options.config?.hosts ?? [],
-    sensitiveValues(options.config, plan),
+    secrets,
     killer.signal,
   );
   try {
@@ -311,7 +317,7 @@ export async function runPlan(
       parallelism: options.parallelism,
       signal: controller.signal,
       killSignal: killer.signal,
-      redact: sensitiveValues(options.config, plan),
+      redact: secrets,
       onStepStart(step) {
         running++;
         events?.stepStart(step.address, step.action, { step: step.id });
@@ -332,7 +338,7 @@ export async function runPlan(
             if (resource) await recorder.record({ t: "put", resource });
           }
         }
-        reportStep(ctx, events, r);
+        reportStep(ctx, events, r, mask);
         display?.update(`${options.command}: ${finished}/${total} done, ${running} running`);
       },
     });
@@ -359,7 +365,7 @@ export async function runPlan(
     ctx.reportDiagnostics([{
       severity: "error",
       code: failed.timedOut ? "CW5101" : "CW5100",
-      summary: `${failed.step.id} failed: ${failed.message ?? "unknown error"}`,
+      summary: `${failed.step.id} failed: ${mask(failed.message ?? "unknown error")}`,
       address: failed.step.address,
       ...(failed.logPath ? { notes: [`log: ${failed.logPath}`] } : {}),
     }]);
@@ -372,11 +378,14 @@ export async function runPlan(
       detail: "finished steps are recorded in state; run the command again to continue",
     }]);
   }
-  summarize(ctx, events, options.command, plan, result.results, true, performance.now() - started);
+  // Steps never started (after a failure or an interrupt) end too, as "skipped".
+  for (const r of result.results) if (r.status === "skipped") reportStep(ctx, events, r, mask);
   // Steps that finished stay in the journal when compaction fails; the next run folds them in.
-  if (!success || hasErrors(compacted)) return 1;
-
-  const assertions = await runApplyAssertions(ctx, options, plan, events);
+  const applied = success && !hasErrors(compacted);
+  // Assertions before the summary, so that the summary is the last event of the stream.
+  const assertions = applied ? await runApplyAssertions(ctx, options, plan, events) : null;
+  summarize(ctx, events, options.command, plan, result.results, true, performance.now() - started);
+  if (!applied) return 1;
   if (assertions !== null && assertions.failed > 0) return 3;
   if (!events && options.command === "apply") printOutputs(ctx, outputs);
   return 0;
@@ -437,12 +446,18 @@ async function observeAfter(
   return seen?.exists ? seen.attributes : null;
 }
 
-function reportStep(ctx: CommandContext, events: EventWriter | null, r: StepResult): void {
+function reportStep(
+  ctx: CommandContext,
+  events: EventWriter | null,
+  r: StepResult,
+  mask: (text: string) => string,
+): void {
+  const message = r.message === null ? null : mask(r.message);
   if (events) {
     events.stepEnd(r.step.address, r.status, r.durationMs, {
       action: r.step.action,
       step: r.step.id,
-      ...(r.message ? { message: r.message } : {}),
+      ...(message ? { message } : {}),
       ...(r.logPath ? { log: r.logPath } : {}),
     });
     return;
@@ -451,10 +466,12 @@ function reportStep(ctx: CommandContext, events: EventWriter | null, r: StepResu
     ctx.io.stdout(`${r.step.address}: ${VERB[r.step.action]} (${formatMs(r.durationMs)})\n`);
   } else if (r.status === "failed") {
     ctx.io.stdout(
-      `${r.step.address}: ${r.step.action} FAILED: ${r.message}${
+      `${r.step.address}: ${r.step.action} FAILED: ${message}${
         r.logPath ? ` (log: ${r.logPath})` : ""
       }\n`,
     );
+  } else {
+    ctx.io.stdout(`${r.step.address}: ${r.step.action} skipped (not started)\n`);
   }
 }
 

@@ -159,7 +159,7 @@ Deno.test("json: a failed apply still ends with a summary and carries diagnostic
 // BROKEN at review time: apply emits its `summary` event before the
 // `assert_result` events, so a consumer that stops at the summary (the natural
 // end-of-run marker, as in CLI.md's listing) misses every assertion result.
-Deno.test("json [currently broken]: the summary is the last event of an apply that runs assertions", async () => {
+Deno.test("json: the summary is the last event of an apply that runs assertions", async () => {
   const apply = await runCli(["apply", "--auto-approve", "--json"], { files: config });
   assert.equal(apply.code, 0, apply.stderr);
   const types = parseEvents(apply.stdout, "apply").map((e) => e.type);
@@ -171,7 +171,7 @@ Deno.test("json [currently broken]: the summary is the last event of an apply th
 // failed is only counted (`summary.skipped`); CLI.md's `step_end` status
 // "ok|failed|skipped" is never emitted with "skipped", so a consumer cannot
 // tell which resources were left out.
-Deno.test("json [currently broken]: steps skipped after a failure get a step_end with status skipped", async () => {
+Deno.test("json: steps skipped after a failure get a step_end with status skipped", async () => {
   const r = await runCli(["apply", "--auto-approve", "--json"], {
     files: {
       "main.cw": `

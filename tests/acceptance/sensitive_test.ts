@@ -89,7 +89,7 @@ Deno.test("sensitive: plan text, plan JSON, apply events, state, output and step
 
 // BROKEN at review time: an in-process step's failure message quotes the value
 // (`unknown user "<secret>"`) in the human summary and in the JSON events.
-Deno.test("sensitive [currently broken]: a failing step's message never quotes a sensitive value", async () => {
+Deno.test("sensitive: a failing step's message never quotes a sensitive value", async () => {
   const files = {
     "main.cw": `
 variable "who" {
