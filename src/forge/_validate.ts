@@ -3,7 +3,7 @@
  * (`validateBundle`), then, after the artifacts are on disk, that each one is a
  * regular file really inside the build directory (`verifyWrittenBundle`).
  */
-import { basename, isAbsolute, normalize, resolve } from "node:path";
+import { basename, dirname, isAbsolute, normalize, resolve } from "node:path";
 import type { Diagnostic } from "../hcl/mod.ts";
 import type { Plan } from "../plan/mod.ts";
 import { scanArtifact } from "./_scan.ts";
@@ -42,8 +42,49 @@ function shebangRuntime(content: string): string | null {
   return program;
 }
 
-export function validateBundle(bundle: Bundle, plan: Plan, buildDir: string): Diagnostic[] {
+/**
+ * `.clockwork` and `.clockwork/build` must be real directories (or absent): a
+ * symbolic link would send the manifest and scripts, and the steps' writable
+ * scratch grant, wherever it points. (A link planted at `build/scripts` is
+ * harmless: writeBundle removes it and writes a real directory.)
+ */
+export function buildDirProblems(buildDir: string): Diagnostic[] {
+  const build = resolve(buildDir);
   const diagnostics: Diagnostic[] = [];
+  for (const path of [dirname(build), build]) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(path);
+    } catch {
+      continue;
+    }
+    if (info.isSymlink || !info.isDirectory) {
+      let target = "";
+      try {
+        target = Deno.readLinkSync(path);
+      } catch { /* not a link */ }
+      diagnostics.push(
+        problem(
+          "CW4015",
+          `${path} is ${
+            info.isSymlink ? "a symbolic link" : "not a directory"
+          }; refusing to write the bundle`,
+          {
+            detail: `${
+              info.isSymlink ? `it points to ${target}. ` : ""
+            }Clockwork writes scripts there and lets steps write to it, so it must be a real directory inside the configuration directory.`,
+            notes: [`remove it (rm ${path}) and run the command again`],
+          },
+        ),
+      );
+      break;
+    }
+  }
+  return diagnostics;
+}
+
+export function validateBundle(bundle: Bundle, plan: Plan, buildDir: string): Diagnostic[] {
+  const diagnostics: Diagnostic[] = buildDirProblems(buildDir);
   const planSteps = new Map(plan.steps.map((s) => [s.id, s]));
   const stepIds = new Set(bundle.steps.map((s) => s.id));
   const typeOf = new Map(plan.changes.map((c) => [c.address, c.type]));

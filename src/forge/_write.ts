@@ -6,6 +6,7 @@
  */
 import { dirname, join } from "node:path";
 import type { Bundle } from "./types.ts";
+import { buildDirProblems } from "./_validate.ts";
 
 const encoder = new TextEncoder();
 
@@ -14,6 +15,9 @@ export function writeBundle(
   buildDir: string,
   options: { readonly data?: boolean } = {},
 ): void {
+  // validateBundle reports this as a diagnostic first; never write through a link regardless.
+  const linked = buildDirProblems(buildDir);
+  if (linked.length > 0) throw new Error(linked[0].summary);
   Deno.mkdirSync(buildDir, { recursive: true, mode: 0o700 });
   const scripts = join(buildDir, "scripts");
   // Stale artifacts from an earlier compile must not linger (or be run).

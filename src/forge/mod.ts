@@ -11,7 +11,13 @@ export {
   DEFAULT_TIMEOUT_MS,
   planDigest,
 } from "./_compile.ts";
-export { artifactPathProblem, tooBroad, validateBundle, verifyWrittenBundle } from "./_validate.ts";
+export {
+  artifactPathProblem,
+  buildDirProblems,
+  tooBroad,
+  validateBundle,
+  verifyWrittenBundle,
+} from "./_validate.ts";
 export { scanArtifact, type ScanContext } from "./_scan.ts";
 export { writeBundle } from "./_write.ts";
 export {

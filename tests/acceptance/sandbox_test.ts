@@ -177,7 +177,7 @@ Deno.test("scan: the advice to declare `writes` can be followed", async () => {
 // BROKEN at review time: a symlinked `.clockwork/build` is followed — the
 // manifest and scripts are written into the link's target and (outside /tmp)
 // the steps run there with write access to it. Issue 5: "no symlink escape".
-Deno.test("bundle [currently broken]: a symlinked .clockwork/build is refused before anything is written", async () => {
+Deno.test("bundle: a symlinked .clockwork/build is refused before anything is written", async () => {
   const outside = await Deno.makeTempDir({ prefix: "cw-acc-build-escape-" });
   try {
     const dir = await Deno.makeTempDir({ prefix: "cw-acc-build-link-" });
