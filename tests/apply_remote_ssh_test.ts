@@ -324,6 +324,10 @@ resource "command" "b" {
     assert.match(plan.stderr, /CW2040.*Host "web2" needs an `address`/);
     assert.doesNotMatch(plan.stderr, /unused/);
     assert.doesNotMatch(plan.stdout, /will be created/);
+    const validate = await cli(dir, ["validate"]);
+    assert.equal(validate.code, 1, validate.stdout);
+    assert.match(validate.stderr, /CW2040.*Host "web1": no runner plugin "sshh"/);
+    assert.match(validate.stderr, /CW2040.*Host "web2" needs an `address`/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

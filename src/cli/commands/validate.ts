@@ -1,6 +1,7 @@
 import { hasErrors } from "../../hcl/mod.ts";
 import { jsonOut } from "../views/json.ts";
 import { configDir, loadConfiguration } from "../pipeline.ts";
+import { hostProblems } from "../runners.ts";
 import type { Command } from "./_types.ts";
 
 export const validateCommand: Command = {
@@ -11,8 +12,13 @@ export const validateCommand: Command = {
     "Reads every *.cw file of DIR (default: the working directory) and the modules it calls,\nevaluates them with the given variables and reports every problem found.",
   options: {},
   positionals: { min: 0, max: 1, names: "[DIR]" },
-  run(ctx) {
-    const { config, diagnostics } = loadConfiguration(ctx, configDir(ctx));
+  async run(ctx) {
+    const loaded = loadConfiguration(ctx, configDir(ctx));
+    const config = loaded.config;
+    // A host no runner can serve is a configuration error, found here rather than at plan.
+    const diagnostics = config && !hasErrors(loaded.diagnostics)
+      ? [...loaded.diagnostics, ...await hostProblems(config)]
+      : loaded.diagnostics;
     ctx.reportDiagnostics(diagnostics);
     const valid = config !== undefined && !hasErrors(diagnostics);
     if (ctx.globals.json) {
@@ -23,6 +29,6 @@ export const validateCommand: Command = {
         `Success! The configuration is valid (${n} resource instance${n === 1 ? "" : "s"}).\n`,
       );
     }
-    return Promise.resolve(valid ? 0 : 1);
+    return valid ? 0 : 1;
   },
 };
