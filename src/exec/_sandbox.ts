@@ -1,8 +1,9 @@
 /**
  * How a step's process is started: in its own process group (so a timeout
  * kills everything it spawned), and on Linux with bubblewrap inside a mount
- * namespace where / is read-only except the build directory and the step's
- * declared writes, /dev, /proc and /tmp are private, and the network is cut
+ * namespace where / (the host's /tmp included) is read-only except the build
+ * directory and the step's declared writes, /dev and /proc are private,
+ * scratch space is a private tmpfs named by TMPDIR, and the network is cut
  * unless the step needs it.
  */
 import { basename, dirname, join } from "node:path";
@@ -105,8 +106,6 @@ export function launchArgv(
     "/dev",
     "--proc",
     "/proc",
-    "--tmpfs",
-    "/tmp",
     "--unshare-pid",
     "--unshare-ipc",
     "--die-with-parent",
@@ -134,6 +133,12 @@ export function launchArgv(
   for (const fixed of ["scripts", "manifest.json"]) {
     args.push("--ro-bind-try", join(realBuild, fixed), join(realBuild, fixed));
   }
+  // The host's /tmp stays read-only unless declared: a private tmpfs there
+  // let undeclared writes "succeed" and vanish. Scratch space is a per-step
+  // tmpfs under the build directory instead, announced through TMPDIR.
+  const scratch = join(realBuild, "tmp");
+  Deno.mkdirSync(scratch, { recursive: true, mode: 0o700 });
+  args.push("--tmpfs", scratch, "--setenv", "TMPDIR", scratch);
   args.push("--chdir", spec.cwd, "--");
   return { argv: [...prefix, ...args, ...spec.argv] };
 }

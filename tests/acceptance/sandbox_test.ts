@@ -87,7 +87,7 @@ resource "command" "net" {
 // resource created, and the file never exists. DESIGN.md promises a read-only
 // filesystem outside the grant: the write must fail (or, if allowed, land).
 systemTest(
-  "sandbox [currently broken]: an undeclared write to /tmp is never reported as success while nothing was written",
+  "sandbox: an undeclared write to /tmp is never reported as success while nothing was written",
   ["bwrap"],
   async () => {
     const target = join("/tmp", `cw-acc-undeclared-${crypto.randomUUID()}`);
