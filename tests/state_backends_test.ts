@@ -182,3 +182,34 @@ resource "file" "a" {
   assert.equal(applied.code, 0, applied.stderr);
   assert.equal(Deno.readTextFileSync(join(dir, "a.txt")), "alpha\n");
 });
+
+systemTest("backend = sqlite: a lock row left by a dead process gets force-unlock advice", [
+  "sqlite3",
+], async () => {
+  const dir = await project({
+    "main.cw": `clockwork {\n  state {\n    backend = "sqlite"\n  }\n}\n` +
+      `resource "file" "a" {\n  path    = "\${path.module}/a.txt"\n  content = "alpha\\n"\n}\n`,
+  });
+  const first = await cli(dir, ["apply", "--auto-approve"]);
+  assert.equal(first.code, 0, first.stderr);
+  const dead = new Deno.Command("true").spawn();
+  await dead.status;
+  const host = Deno.hostname();
+  await run("sqlite3", [
+    join(dir, ".clockwork/state.db"),
+    `INSERT INTO clockwork_lock VALUES ('default', 'gone', ${dead.pid}, '${host}', ` +
+    `'2026-01-01T00:00:00Z', 'clockwork apply')`,
+  ]);
+  const blocked = await cli(dir, ["apply", "--auto-approve"]);
+  assert.equal(blocked.code, 1);
+  assert.match(blocked.stderr, /CW5011/);
+  assert.match(blocked.stderr, new RegExp(`no longer running: pid ${dead.pid} `));
+  assert.match(blocked.stderr, /force-unlock/);
+  const unlocked = await cli(dir, ["force-unlock"]);
+  assert.equal(unlocked.code, 0, unlocked.stderr);
+  assert.match(unlocked.stdout, new RegExp(`Removed the state lock held by pid ${dead.pid}`));
+  Deno.writeTextFileSync(join(dir, "a.txt"), "edited\n");
+  const again = await cli(dir, ["apply", "--auto-approve"]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(Deno.readTextFileSync(join(dir, "a.txt")), "alpha\n");
+});
