@@ -48,6 +48,20 @@ export function matchesTarget(address: string, target: string): boolean {
   return isModulePrefix(address, target);
 }
 
+const NAME = "[A-Za-z_][A-Za-z0-9_-]*";
+const KEY = String.raw`\[(?:\d+|"(?:[^"\\]|\\.)*")\]`;
+const MODULE = `module\\.${NAME}(?:${KEY})?`;
+const TARGET_ADDRESS = new RegExp(`^(?:${MODULE}\\.)*(?:${MODULE}|${NAME}\\.${NAME}(?:${KEY})?)$`);
+
+/** An error for a --target that is not an address at all, so a typo cannot silently plan nothing. */
+export function checkTargetAddress(target: string): Diagnostic | undefined {
+  if (TARGET_ADDRESS.test(target)) return undefined;
+  return error("CW3007", `Invalid target address "${target}"`, undefined, {
+    detail:
+      'a target is TYPE.NAME, TYPE.NAME[0], TYPE.NAME["key"] or module.M.TYPE.NAME (module.M for a whole module)',
+  });
+}
+
 function isModulePrefix(address: string, target: string): boolean {
   if (!address.startsWith(target + ".")) return false;
   // A module target is `module.a` or `module.a.module.b`: an even number of segments, all module pairs.
@@ -234,6 +248,11 @@ export function makePlan(
   let selectedRecorded = [...recorded.values()];
   if (targets.length > 0) {
     for (const t of targets) {
+      const invalid = checkTargetAddress(t);
+      if (invalid) {
+        diagnostics.push(invalid);
+        continue;
+      }
       const any = desiredAll.some((r) => matchesTarget(r.address, t)) ||
         selectedRecorded.some((r) => matchesTarget(r.address, t));
       if (!any) {

@@ -3,7 +3,14 @@
  * observed state, the ordered steps, and plan rendering and plan files.
  */
 export * from "./types.ts";
-export { baseAddress, makePlan, matchesTarget, type PlanOptions, SENSITIVE } from "./_diff.ts";
+export {
+  baseAddress,
+  checkTargetAddress,
+  makePlan,
+  matchesTarget,
+  type PlanOptions,
+  SENSITIVE,
+} from "./_diff.ts";
 export { topologicalOrder, type TopoResult } from "./_order.ts";
 export { dependencyGraph, type GraphDocument, renderDot } from "./_graph.ts";
 export { formatValue, planDocument, renderPlan, type RenderPlanOptions } from "./render.ts";

@@ -179,7 +179,7 @@ Deno.test("for_each: a list (tuple) value is rejected as Terraform does", async 
 // BROKEN at review time: a malformed --target address is only a warning
 // ("matches nothing") and the plan exits 0; Terraform errors ("Invalid target
 // address") so a typo cannot silently plan nothing in a script.
-Deno.test("plan --target [currently broken]: a syntactically invalid address is an error", async () => {
+Deno.test("plan --target: a syntactically invalid address is an error", async () => {
   const r = await runCli(["plan", "--target", "file.a[", "--detailed-exitcode"], {
     files: { "main.cw": base },
   });

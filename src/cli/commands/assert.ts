@@ -13,7 +13,7 @@ import {
 import type { Assertion, Config } from "../../config/mod.ts";
 import { containerProbe } from "../../exec/mod.ts";
 import { hasErrors } from "../../hcl/mod.ts";
-import { matchesTarget } from "../../plan/mod.ts";
+import { checkTargetAddress, matchesTarget } from "../../plan/mod.ts";
 import { jsonOut, mark, painter, renderTable } from "../views/mod.ts";
 import { configDir, loadConfiguration } from "../pipeline.ts";
 import type { Command, CommandContext, Io } from "./_types.ts";
@@ -142,7 +142,14 @@ export const assertCommand: Command = {
   },
   positionals: { min: 0, max: 1, names: "[DIR]" },
   async run(ctx: CommandContext) {
-    const { config, diagnostics } = loadConfiguration(ctx, configDir(ctx));
+    const targets = (ctx.values.target as string[] | undefined) ?? [];
+    const loaded = loadConfiguration(ctx, configDir(ctx));
+    const config = loaded.config;
+    const diagnostics = [...loaded.diagnostics];
+    for (const t of targets) {
+      const invalid = checkTargetAddress(t);
+      if (invalid) diagnostics.push(invalid);
+    }
     ctx.reportDiagnostics(diagnostics);
     if (!config || hasErrors(diagnostics)) {
       if (ctx.globals.json) {
@@ -154,7 +161,6 @@ export const assertCommand: Command = {
       }
       return 1;
     }
-    const targets = (ctx.values.target as string[] | undefined) ?? [];
     const assertions = selectAssertions(config, targets);
     if (targets.length > 0 && assertions.length === 0) {
       ctx.reportDiagnostics([{
