@@ -7,6 +7,11 @@
  * Durability at constant cost per step: a completed step is one fsynced
  * journal line, never a rewrite of the whole document. Loading replays the
  * journal over `state.json`; the end of a run compacts it back.
+ *
+ * The program reaches this format through the `state-file` plugin and
+ * `StateStore` (_store.ts); this in-process reader/writer of the same files
+ * stays for tests and tools, together with the helpers both share (document
+ * checksum, journal records, lock diagnostics).
  */
 import { dirname, resolve } from "node:path";
 import * as v from "valibot";
@@ -48,7 +53,7 @@ export type JournalEntry =
   | { readonly t: "put"; readonly resource: StateResource }
   | { readonly t: "rm"; readonly address: string };
 
-/** What every state backend provides; the file backend is the default. */
+/** The in-process file backend's surface (tests and tools); the program goes through `StateStore` and a state plugin. */
 export interface StateBackend {
   /** The recorded state with completed-but-uncompacted steps applied; null when none exists. */
   read(): Promise<{ value: State | null; diagnostics: Diagnostic[] }>;
@@ -65,14 +70,28 @@ export interface StateLocation {
   readonly backup: string | null;
 }
 
-const RECOVER_NOTES = (paths: StateLocation) => [
-  ...(paths.backup
-    ? [
-      `the previous version is kept as ${paths.backup}; restore it with: cp ${paths.backup} ${paths.state}`,
-    ]
-    : ["restore the stored document from a backup of the backend"]),
-  "or fetch a good copy from wherever you keep one and put it in place (`clockwork state pull` prints the current state)",
-];
+/** Advice names only what exists: a backup is kept only once a previous state was replaced. */
+const RECOVER_NOTES = (paths: StateLocation) => {
+  if (!paths.backup) {
+    return [
+      "restore the stored document from a backup of the backend",
+      "or fetch a good copy from wherever you keep one and put it in place (`clockwork state pull` prints the current state)",
+    ];
+  }
+  let hasBackup = false;
+  try {
+    hasBackup = Deno.statSync(paths.backup).isFile;
+  } catch { /* no backup yet */ }
+  return [
+    hasBackup
+      ? `the previous version is kept as ${paths.backup}; restore it with: cp ${paths.backup} ${paths.state}`
+      : "there is no backup of a previous version to restore",
+    `${
+      hasBackup ? "or restore" : "restore"
+    } ${paths.state} from version control or your own copy, or save the output of \`clockwork state pull\` from a checkout whose state is intact`,
+    `or move it aside (mv ${paths.state} ${paths.state}.damaged) to start from an empty state: the next plan proposes to create every resource again, so review it before applying`,
+  ];
+};
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
