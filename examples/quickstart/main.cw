@@ -42,10 +42,13 @@ resource "command" "archive" {
 }
 
 # The script is ours; it reaches the sandbox as an artifact and is
-# security-scanned before it runs. It may write only what it `creates`.
+# security-scanned before it runs. It may write only what it `creates`, and
+# its `destroy` may remove it (destroy never deletes what Clockwork did not
+# create, so the site directory goes only once it is empty).
 resource "task" "checksums" {
   lang       = "python3"
   creates    = "${directory.site.path}/checksums.txt"
+  destroy    = "import pathlib; pathlib.Path('${directory.site.path}/checksums.txt').unlink(missing_ok=True)"
   depends_on = [file.index, file.config]
   script     = <<-PY
     import hashlib, pathlib

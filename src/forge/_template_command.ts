@@ -11,6 +11,7 @@ import {
   artifactPath,
   emptyStep,
   interpreterArgv,
+  removalGrant,
   resolvePath,
   stringAttr,
   templateError,
@@ -62,11 +63,15 @@ function runStep(
   });
   const env: Record<string, string> = { ...userEnv(context, diagnostics), CW_RUN: run };
   const writes: string[] = [];
-  if (!isDelete) {
-    const creates = stringAttr(context.attributes, "creates");
-    if (creates) {
-      env.CW_CREATES = resolvePath(context.baseDir, creates);
-      writes.push(env.CW_CREATES);
+  const creates = stringAttr(context.attributes, "creates");
+  const createsPath = creates ? resolvePath(context.baseDir, creates) : null;
+  if (isDelete) {
+    // `destroy` undoes `run`: it may remove what `creates` names (and is never skipped by it).
+    if (createsPath) writes.push(removalGrant(createsPath));
+  } else {
+    if (createsPath) {
+      env.CW_CREATES = createsPath;
+      writes.push(createsPath);
     }
     const unless = stringAttr(context.attributes, "unless");
     if (unless) env.CW_UNLESS = unless;

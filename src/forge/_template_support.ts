@@ -1,6 +1,6 @@
 /** Helpers shared by the resource templates. */
 import { createHash } from "node:crypto";
-import { isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import type { Diagnostic } from "../hcl/mod.ts";
 import type { Artifact } from "./types.ts";
 import type { StepParts, TemplateContext } from "./_templates.ts";
@@ -35,6 +35,25 @@ export function stringAttr(
 
 export function resolvePath(baseDir: string, path: string): string {
   return isAbsolute(path) ? resolve(path) : resolve(baseDir, path);
+}
+
+const HOME = Deno.env.get("HOME");
+
+/** Paths never granted whole: /, the top-level directories (/etc, /tmp, …) and $HOME itself. */
+export function tooBroad(path: string): boolean {
+  const p = resolve(path);
+  if (p.split("/").length <= 2) return true;
+  return HOME !== undefined && resolve(HOME) === p;
+}
+
+/**
+ * The grant a destroy step needs to remove `path`: its directory, because the
+ * sandbox binds a granted path onto itself and a mount point cannot be
+ * removed; the path alone when its directory is too broad to grant.
+ */
+export function removalGrant(path: string): string {
+  const parent = dirname(path);
+  return tooBroad(parent) ? path : parent;
 }
 
 /** "644" or "0644" → "0644"; null when absent; a diagnostic when not an octal mode. */

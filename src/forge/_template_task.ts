@@ -10,6 +10,7 @@ import {
   artifact,
   artifactPath,
   emptyStep,
+  removalGrant,
   resolvePath,
   stringAttr,
   templateError,
@@ -91,10 +92,14 @@ function scriptStep(
   });
   const env: Record<string, string> = userEnv(context, diagnostics);
   const writes: string[] = [];
-  const creates = isDelete ? null : stringAttr(context.attributes, "creates");
-  if (creates) {
-    env.CW_CREATES = resolvePath(context.baseDir, creates);
-    writes.push(env.CW_CREATES);
+  const creates = stringAttr(context.attributes, "creates");
+  const createsPath = creates ? resolvePath(context.baseDir, creates) : null;
+  if (createsPath && isDelete) {
+    // `destroy` undoes `script`: it may remove what `creates` names (and is never skipped by it).
+    writes.push(removalGrant(createsPath));
+  } else if (createsPath) {
+    env.CW_CREATES = createsPath;
+    writes.push(createsPath);
   }
   if (lang === "deno") {
     // Deno keeps its cache under DENO_DIR; inside the sandbox only the build dir is writable.

@@ -9,6 +9,7 @@ import type { Plan } from "../plan/mod.ts";
 import { scanArtifact } from "./_scan.ts";
 import { REMOTE_DATA_SCRIPTS, remoteStepProblems } from "./_remote.ts";
 import { BASE_RUNTIMES, TEMPLATES } from "./_templates.ts";
+import { tooBroad } from "./_template_support.ts";
 import type { Artifact, Bundle } from "./types.ts";
 
 const SHEBANG_RUNTIMES: Record<string, readonly string[]> = {
@@ -202,15 +203,6 @@ export function validateBundle(bundle: Bundle, plan: Plan, buildDir: string): Di
     }
   }
   return diagnostics;
-}
-
-const HOME = Deno.env.get("HOME");
-
-/** Paths never granted whole: /, the top-level directories (/etc, /tmp, …) and $HOME itself. */
-export function tooBroad(path: string): boolean {
-  const p = resolve(path);
-  if (p.split("/").length <= 2) return true;
-  return HOME !== undefined && resolve(HOME) === p;
 }
 
 /** After writing: each artifact is a regular file whose real location is inside the build dir. */

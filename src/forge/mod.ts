@@ -14,10 +14,10 @@ export {
 export {
   artifactPathProblem,
   buildDirProblems,
-  tooBroad,
   validateBundle,
   verifyWrittenBundle,
 } from "./_validate.ts";
+export { tooBroad } from "./_template_support.ts";
 export { scanArtifact, type ScanContext } from "./_scan.ts";
 export { writeBundle } from "./_write.ts";
 export {

@@ -110,7 +110,7 @@ systemTest(
 // its `creates` names, so the canonical `run = "touch X"`, `creates = "X"`,
 // `destroy = "rm X"` fails on destroy ("Read-only file system", or "No such file"
 // under /tmp) and X stays behind. Same for a `task` with `creates` + `destroy`.
-Deno.test("destroy [currently broken]: a command's and a task's destroy may remove what their creates declares", async () => {
+Deno.test("destroy: a command's and a task's destroy may remove what their creates declares", async () => {
   const r = await runCli(["apply", "--auto-approve"], {
     files: {
       "main.cw": `
