@@ -55,7 +55,9 @@ Deno.test("write then load round-trips; files are 0600; backup keeps the previou
 Deno.test("a hand-edited state is refused with recovery advice", async () => {
   const root = await tempRoot();
   const backend = new FileStateBackend(root);
-  backend.writeSync({ ...emptyState(), serial: 1, resources: [resource("file.a", "one")] });
+  backend.writeSync({ ...emptyState(), serial: 1, resources: [resource("file.a", "zero")] });
+  // The second write keeps the first as state.json.backup, which the advice may then name.
+  backend.writeSync({ ...emptyState(), serial: 2, resources: [resource("file.a", "one")] });
   const path = join(root, ".clockwork/state.json");
   Deno.writeTextFileSync(path, Deno.readTextFileSync(path).replace('"one"', '"evil"'));
   const result = loadState(root);

@@ -105,7 +105,7 @@ Deno.test("state: damaged state.json is refused by plan, apply, state, output, w
 
 // BROKEN at review time: after the first apply there is no state.json.backup,
 // yet the refusal tells the user to `cp state.json.backup state.json`.
-Deno.test("state [currently broken]: recovery advice never points at a backup that does not exist", async () => {
+Deno.test("state: recovery advice never points at a backup that does not exist", async () => {
   const first = await runCli(["apply", "--auto-approve"], { files: config });
   assert.equal(first.code, 0, first.stderr);
   const statePath = join(first.dir, ".clockwork/state.json");
