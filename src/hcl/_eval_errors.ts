@@ -4,7 +4,15 @@
  */
 export class FunctionError extends Error {
   /** Index of the offending argument, so the diagnostic can point at it. */
-  constructor(message: string, readonly argIndex?: number) {
+  readonly argIndex?: number;
+
+  constructor(message: string, argIndex?: number) {
+    // A FunctionError becomes a diagnostic, never a stack trace: capturing one
+    // made failing calls cost more than the rest of evaluation together.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.argIndex = argIndex;
   }
 }
