@@ -87,6 +87,36 @@ for (
   });
 }
 
+Deno.test("no follow-on errors: a duplicate argument is the parser's one CW1011", async () => {
+  await expectOne(
+    { "main.cw": 'resource "file" "x" {\n  path = "a"\n  path = "b"\n  content = ""\n}\n' },
+    "CW1011",
+    /Duplicate attribute/,
+    "3:",
+  );
+});
+
+Deno.test("no follow-on errors: a block whose body has a syntax error is not also missing arguments", async () => {
+  const cases: [string, string][] = [
+    ['resource "file" "x" {\n  path = "a"\n  content =\n}\n', "CW1025"],
+    ['resource "file" "x" {\n  path = 0x10\n  content = ""\n}\n', "CW1008"],
+    ['output "o" {\n  value = 0x10\n}\n', "CW1008"],
+    ['module "m" {\n  source = 0x10\n}\n', "CW1008"],
+  ];
+  for (const [text, code] of cases) {
+    const { diagnostics, dir } = await load({ "main.cw": text });
+    await Deno.remove(dir, { recursive: true });
+    equal(diagnostics.map((d) => d.code).join(" "), code, text);
+  }
+  // A sound block beside a broken one still gets its missing argument reported.
+  const { diagnostics, dir } = await load({
+    "main.cw": 'resource "file" "x" {\n  path = "a"\n}\nresource "file" "y" {\n  path = 0x10\n}\n',
+  });
+  await Deno.remove(dir, { recursive: true });
+  equal(diagnostics.map((d) => d.code).sort().join(" "), "CW1008 CW2005");
+  equal(diagnostics.find((d) => d.code === "CW2005")?.address, "file.x");
+});
+
 Deno.test("unknown argument suggests the closest name", async () => {
   await expectOne(
     { "main.cw": 'resource "file" "x" {\n  path = "a"\n  contnet = "hi"\n  content = ""\n}\n' },

@@ -197,6 +197,8 @@ class Lowering {
   readonly nodes: Node[] = [];
   /** Expressions with a reference that could not be resolved; evaluating them would only repeat the error. */
   readonly badExprs = new WeakSet<Expression>();
+  /** Where each file's syntax errors start: a block around one gets no follow-on "missing argument". */
+  readonly syntaxErrorStarts = new Map<string, number[]>();
   readonly rootDir: string;
   readonly files: string[] = [];
   readonly fileDigestParts: string[] = [];
@@ -308,6 +310,12 @@ class Lowering {
       if (!file) continue;
       const parsed = parse(file.text, file.filename);
       this.diags.push(...parsed.diagnostics);
+      for (const d of parsed.diagnostics) {
+        if (d.severity !== "error" || !d.subject) continue;
+        const starts = this.syntaxErrorStarts.get(d.subject.filename);
+        if (starts) starts.push(d.subject.start);
+        else this.syntaxErrorStarts.set(d.subject.filename, [d.subject.start]);
+      }
       for (const item of parsed.body.items) {
         if (item.kind === "Attribute") {
           this.diags.push(
@@ -493,14 +501,8 @@ class Lowering {
     const blocks: Block[] = [];
     for (const item of body.items) {
       if (item.kind === "Attribute") {
-        const first = attrs.get(item.name);
-        if (first) {
-          this.diags.push(error("CW2001", `Duplicate argument "${item.name}"`, item.nameRange, {
-            detail: `"${item.name}" is already set in this block`,
-            notes: [`first set at ${fileLabel(first.nameRange, this.sourceByName)}`],
-          }));
-          continue;
-        }
+        // The parser already reported the duplicate (CW1011); the first one wins.
+        if (attrs.has(item.name)) continue;
         attrs.set(item.name, item);
       } else if (allowedBlocks.includes(item.type)) {
         blocks.push(item);
@@ -515,6 +517,12 @@ class Lowering {
       }
     }
     return { attrs, blocks };
+  }
+
+  /** True when a syntax error lies inside `range`: what is missing there was probably not parsed. */
+  syntaxErrorIn(range: Range): boolean {
+    const starts = this.syntaxErrorStarts.get(range.filename);
+    return starts !== undefined && starts.some((s) => s >= range.start && s <= range.end);
   }
 
   unknownArguments(attrs: Map<string, Attribute>, allowed: readonly string[], what: string): void {
@@ -674,9 +682,11 @@ class Lowering {
       this.unknownArguments(va, ["condition", "error_message"], "a validation block");
       const condition = va.get("condition");
       if (!condition) {
-        this.diags.push(error("CW2005", "Missing required argument", v.typeRange, {
-          detail: 'a validation block needs "condition"',
-        }));
+        if (!this.syntaxErrorIn(v.range)) {
+          this.diags.push(error("CW2005", "Missing required argument", v.typeRange, {
+            detail: 'a validation block needs "condition"',
+          }));
+        }
         continue;
       }
       validations.push({ condition, message: va.get("error_message") });
@@ -768,9 +778,11 @@ class Lowering {
     );
     const valueAttr = attrs.get("value");
     if (!valueAttr) {
-      this.diags.push(error("CW2005", "Missing required argument", labelsRange(block), {
-        detail: `output "${name}" needs a value`,
-      }));
+      if (!this.syntaxErrorIn(block.range)) {
+        this.diags.push(error("CW2005", "Missing required argument", labelsRange(block), {
+          detail: `output "${name}" needs a value`,
+        }));
+      }
       return;
     }
     const sensitive = this.constantBool(attrs.get("sensitive"), scope.dir);
@@ -816,9 +828,11 @@ class Lowering {
     const { attrs } = this.splitBody(block.body, []);
     const sourceAttr = attrs.get("source");
     if (!sourceAttr) {
-      this.diags.push(error("CW2005", "Missing required argument", labelsRange(block), {
-        detail: `module "${name}" needs source = "./DIR"`,
-      }));
+      if (!this.syntaxErrorIn(block.range)) {
+        this.diags.push(error("CW2005", "Missing required argument", labelsRange(block), {
+          detail: `module "${name}" needs source = "./DIR"`,
+        }));
+      }
       return;
     }
     const source = literalString(sourceAttr.expr);
@@ -951,7 +965,7 @@ class Lowering {
       );
     }
     for (const group of spec.requiredOneOf) {
-      if (group.some((g) => attrs.has(g))) continue;
+      if (group.some((g) => attrs.has(g)) || this.syntaxErrorIn(block.range)) continue;
       this.diags.push(error("CW2005", "Missing required argument", labelsRange(block), {
         detail: group.length === 1
           ? `a ${type} resource needs "${group[0]}"`
@@ -1861,7 +1875,7 @@ class Lowering {
       const attrPresent = block.body.items.some((i) =>
         i.kind === "Attribute" && group.includes(i.name)
       );
-      if (attrPresent) continue;
+      if (attrPresent || this.syntaxErrorIn(block.range)) continue;
       this.diags.push(error("CW2005", "Missing required argument", labelsRange(block), {
         detail: `assert "${kind}" needs ${
           group.length === 1 ? `"${group[0]}"` : `one of ${group.map((g) => `"${g}"`).join(", ")}`

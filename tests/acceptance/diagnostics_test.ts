@@ -107,7 +107,7 @@ Deno.test("diagnostics: errors in several files are all reported in one run", as
 
 // BROKEN at review time: one duplicated attribute yields two errors (CW1011 from
 // the parser and CW2001 from config) — issue 3 asks for no follow-on cascades.
-Deno.test("diagnostics [currently broken]: a duplicate attribute is reported once", async () => {
+Deno.test("diagnostics: a duplicate attribute is reported once", async () => {
   const r = await runCli(["validate", "--json"], {
     files: { "main.cw": `resource "file" "a" {\n  path = "x"\n  path = "y"\n  content = "z"\n}\n` },
   });
@@ -118,7 +118,7 @@ Deno.test("diagnostics [currently broken]: a duplicate attribute is reported onc
 
 // BROKEN at review time: `content = ` (a syntax error) also yields "a file
 // resource needs one of content, source, description" for the same block.
-Deno.test("diagnostics [currently broken]: a syntax error inside a block causes no follow-on 'missing argument' error", async () => {
+Deno.test("diagnostics: a syntax error inside a block causes no follow-on 'missing argument' error", async () => {
   const r = await runCli(["validate", "--json"], {
     files: { "main.cw": `resource "file" "a" {\n  path    = "x"\n  content = \n}\n` },
   });
