@@ -174,6 +174,8 @@ function tokensOf(text: string, file: string): string {
         v.parts[0].kind === "TemplateInterpolation"
       ) {
         v = v.parts[0].expr;
+        // The replacer's result is not passed through toJSON: do it here.
+        if (typeof v.toJSON === "function") v = v.toJSON();
       } else return v;
     }
   });

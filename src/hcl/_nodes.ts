@@ -68,10 +68,10 @@ function toJSON(this: Spanned): Record<string, unknown> {
 
 /** Puts `range` and `toJSON` on a node class's prototype. */
 function node(cls: { prototype: object }): void {
-  const shared: PropertyDescriptorMap = {
-    range: { get: range, configurable: true },
-    toJSON: { value: toJSON, configurable: true, writable: true },
-  };
+  const shared: PropertyDescriptorMap = { range: { get: range, configurable: true } };
+  if (!Object.hasOwn(cls.prototype, "toJSON")) {
+    shared.toJSON = { value: toJSON, configurable: true, writable: true };
+  }
   Object.defineProperties(cls.prototype, shared);
 }
 
@@ -232,6 +232,39 @@ export class TemplateNode implements TemplateExpr, Spanned {
   }
 }
 node(TemplateNode);
+
+/**
+ * A quoted string with no escapes and no sequences, the most common template:
+ * it keeps the text and builds its one literal part only when `parts` is read
+ * (the evaluator and reference collection never ask).
+ */
+export class PlainTemplateNode implements TemplateExpr, Spanned {
+  readonly kind: "Template";
+  declare readonly range: Range;
+  readonly filename: string;
+  readonly start: number;
+  readonly end: number;
+  /** The string's text (the quotes excluded). */
+  readonly value: string;
+  #parts: readonly TemplatePart[] | undefined;
+  constructor(filename: string, start: number, end: number, value: string) {
+    this.kind = "Template";
+    this.filename = filename;
+    this.start = start;
+    this.end = end;
+    this.value = value;
+    this.#parts = undefined;
+  }
+  get parts(): readonly TemplatePart[] {
+    return this.#parts ??= this.value === ""
+      ? []
+      : [new TemplateLiteralNode(this.filename, this.start + 1, this.end - 1, this.value)];
+  }
+  toJSON(): Record<string, unknown> {
+    return { kind: this.kind, parts: this.parts, range: this.range };
+  }
+}
+node(PlainTemplateNode);
 
 export class TemplateLiteralNode implements TemplateLiteral, Spanned {
   readonly kind: "TemplateLiteral";

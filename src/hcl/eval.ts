@@ -38,6 +38,7 @@ import {
   valuesEqual,
 } from "./_eval_values.ts";
 import { FunctionError } from "./_eval_errors.ts";
+import { PlainTemplateNode } from "./_nodes.ts";
 import { standardFunctions } from "./functions.ts";
 import { acceptsUnknownElements } from "./_fn_support.ts";
 
@@ -753,6 +754,7 @@ class Evaluator {
   }
 
   template(e: TemplateExpr): Value {
+    if (e instanceof PlainTemplateNode) return e.value;
     const parts = e.parts;
     if (parts.length === 1) {
       const only = parts[0];
@@ -1114,6 +1116,7 @@ function collectReferences(e: Expression, bound: string[], out: Traversal[]): vo
       collectReferences(e.each, bound, out);
       return;
     case "Template":
+      if (e instanceof PlainTemplateNode) return;
       collectTemplateReferences(e.parts, bound, out);
       return;
     case "Call":

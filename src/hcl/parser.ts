@@ -40,6 +40,7 @@ import {
   ObjectItemNode,
   ObjectNode,
   ParensNode,
+  PlainTemplateNode,
   type Spanned,
   SplatItemNode,
   SplatNode,
@@ -1139,10 +1140,7 @@ class Parser {
       if (c === 92 || c === 123) return undefined;
     }
     this.pos = close + 1;
-    const parts: TemplatePart[] = start === end
-      ? []
-      : [new TemplateLiteralNode(filename, start, end, src.slice(start, end))];
-    return new TemplateNode(filename, this.starts[open], end + 1, parts);
+    return new PlainTemplateNode(filename, this.starts[open], end + 1, src.slice(start, end));
   }
 
   quotedTemplate(): TemplateExpr {
