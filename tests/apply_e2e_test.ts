@@ -21,6 +21,7 @@ resource "file" "greeting" {
 }
 resource "command" "count" {
   run        = "echo ran >> counter.txt"
+  destroy    = "rm counter.txt"
   cwd        = directory.out.path
   depends_on = [file.greeting]
 }

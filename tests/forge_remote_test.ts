@@ -56,7 +56,8 @@ Deno.test("remote directory and deletes use their fixed scripts", () => {
   assert.deepEqual([...deleted.diagnostics, ...deleted.problems], []);
   const [rmDir, rmFile] = deleted.value.steps;
   assert.equal(rmDir.argv[2], REMOTE_REMOVE_SCRIPT);
-  assert.deepEqual(rmDir.argv.slice(4), ["/srv/www", "recursive"]);
+  // Never recursive: the script removes the directory only when it is empty.
+  assert.deepEqual(rmDir.argv.slice(4), ["/srv/www", ""]);
   assert.deepEqual(rmFile.argv.slice(4), ["/srv/www/a", ""]);
 });
 

@@ -16,6 +16,19 @@ export interface InProcessArtifact {
 
 export class OpError extends Error {}
 
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isEmptyDir(path: string): boolean {
+  return Deno.readDirSync(path)[Symbol.iterator]().next().done === true;
+}
+
 const encoder = new TextEncoder();
 
 let users: Map<string, number> | null = null;
@@ -59,6 +72,8 @@ export function runInProcess(
   ops: readonly InProcessOp[],
   writes: readonly string[],
   artifacts: ReadonlyMap<string, InProcessArtifact>,
+  /** Receives what the user should hear about a step that succeeded (e.g. a path left in place). */
+  notes: string[] = [],
 ): Record<string, unknown> | null {
   let observed: Record<string, unknown> | null = null;
   for (const op of ops) {
@@ -101,20 +116,43 @@ export function runInProcess(
         break;
       }
       case "mkdir": {
+        // Observed once, on the first create, and carried by state afterwards:
+        // destroy removes only a directory Clockwork created.
+        const created = op.created === undefined ? !exists(op.path) : op.created;
         Deno.mkdirSync(op.path, { recursive: true });
         if (op.mode !== null) Deno.chmodSync(op.path, parseInt(op.mode, 8));
         applyOwnership(op.path, op.owner, op.group);
-        observed = { mode: octalMode(Deno.statSync(op.path).mode) };
+        observed = {
+          mode: octalMode(Deno.statSync(op.path).mode),
+          ...(created === null ? {} : { created }),
+        };
         break;
       }
       case "remove": {
         if (tooBroad(op.path)) throw new OpError(`refusing to remove ${op.path}`);
+        observed = null;
+        if (op.created === false) {
+          if (exists(op.path)) {
+            notes.push(`left ${op.path} in place: it existed before Clockwork managed it`);
+          }
+          break;
+        }
+        let info: Deno.FileInfo;
+        try {
+          info = Deno.lstatSync(op.path);
+        } catch (e) {
+          if (e instanceof Deno.errors.NotFound) break;
+          throw e;
+        }
+        if (!op.recursive && info.isDirectory && !isEmptyDir(op.path)) {
+          notes.push(`left ${op.path} in place: it holds files Clockwork did not create`);
+          break;
+        }
         try {
           Deno.removeSync(op.path, { recursive: op.recursive });
         } catch (e) {
           if (!(e instanceof Deno.errors.NotFound)) throw e;
         }
-        observed = null;
         break;
       }
     }

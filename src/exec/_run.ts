@@ -149,12 +149,13 @@ export async function runBundle(bundle: Bundle, options: RunOptions): Promise<Ru
     }
     if (step.inProcess !== null) {
       try {
-        const observed = runInProcess(step.inProcess, step.writes, artifacts);
+        const notes: string[] = [];
+        const observed = runInProcess(step.inProcess, step.writes, artifacts, notes);
         return {
           ...base,
           status: "ok",
           durationMs: performance.now() - started,
-          message: null,
+          message: notes.length > 0 ? notes.join("; ") : null,
           observed,
           spawned: false,
         };

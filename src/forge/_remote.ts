@@ -59,14 +59,24 @@ stat -c '${REMOTE_MODE_PREFIX}%a' -- "$path"
 `;
 
 export const REMOTE_REMOVE_SCRIPT = `#!/bin/sh
-# Clockwork template "remove" (remote): removes "$1"; "$2" is "recursive" for a directory.
+# Clockwork template "remove" (remote): removes "$1". "$2": "recursive" removes a
+# directory with its content, "keep" leaves a path that existed before Clockwork,
+# anything else removes a file, or a directory only when it is empty.
 set -eu
 path=$1
 case $path in
   /*/*) ;;
   *) echo "clockwork: refusing to remove $path" >&2; exit 1 ;;
 esac
-if [ "$2" = recursive ]; then rm -rf -- "$path"; else rm -f -- "$path"; fi
+if [ "$2" = keep ]; then
+  if [ -e "$path" ]; then echo "clockwork: left $path in place: it existed before Clockwork managed it"; fi
+elif [ "$2" = recursive ]; then
+  rm -rf -- "$path"
+elif [ -d "$path" ] && [ ! -L "$path" ]; then
+  rmdir -- "$path" 2>/dev/null || echo "clockwork: left $path in place: it holds files Clockwork did not create"
+else
+  rm -f -- "$path"
+fi
 `;
 
 /** Our fixed remote scripts: their arguments are data (paths, modes), never programs. */
@@ -141,7 +151,7 @@ export function remoteStep(
     });
     artifacts.push(script);
     const args = op.op === "remove"
-      ? [op.path, op.recursive ? "recursive" : ""]
+      ? [op.path, op.created === false ? "keep" : op.recursive ? "recursive" : ""]
       : [op.path, op.mode ?? "", op.owner ?? "", op.group ?? ""];
     return {
       step: {

@@ -1,4 +1,4 @@
-/** `directory`: created and removed by the executor in-process. */
+/** `directory`: created and removed by the executor in-process (never recursively). */
 import type { Diagnostic } from "../hcl/mod.ts";
 import type { ResourceTemplate } from "./_templates.ts";
 import {
@@ -19,14 +19,20 @@ export const directoryTemplate: ResourceTemplate = {
       return { artifacts: [], step: emptyStep(), diagnostics };
     }
     const path = resolvePath(context.baseDir, rawPath);
+    // Destroy never deletes content Clockwork did not create: a directory that
+    // existed before is left in place, and ours is removed only when empty.
+    const recorded = context.change.prior?.observed?.created;
+    const created = typeof recorded === "boolean" ? recorded : null;
     const op = context.step.action === "delete"
-      ? { op: "remove" as const, path, recursive: true }
+      ? { op: "remove" as const, path, recursive: false, ...(created === false ? { created } : {}) }
       : {
         op: "mkdir" as const,
         path,
         mode: modeAttr(context, diagnostics),
         owner: stringAttr(context.attributes, "owner"),
         group: stringAttr(context.attributes, "group"),
+        // An update keeps the record; a create (also of a replace) observes afresh.
+        ...(context.step.action === "update" ? { created } : {}),
       };
     return {
       artifacts: [],

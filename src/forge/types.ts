@@ -38,8 +38,23 @@ export const InProcessOpSchema = v.variant("op", [
     mode: v.nullable(v.string()),
     owner: v.optional(v.nullable(v.string())),
     group: v.optional(v.nullable(v.string())),
+    /**
+     * Whether state records that Clockwork created the directory (kept across
+     * updates); absent on a first create, where the executor observes it, and
+     * null when an older state does not say.
+     */
+    created: v.optional(v.nullable(v.boolean())),
   }),
-  v.object({ op: v.literal("remove"), path: v.string(), recursive: v.boolean() }),
+  v.object({
+    op: v.literal("remove"),
+    path: v.string(),
+    recursive: v.boolean(),
+    /**
+     * false: the path existed before Clockwork managed it, so it is left in
+     * place. A non-recursive remove of a directory removes it only when empty.
+     */
+    created: v.optional(v.boolean()),
+  }),
   /** A container created or removed through the runtime CLI (podman cannot run inside bwrap). */
   v.object({
     op: v.literal("container"),

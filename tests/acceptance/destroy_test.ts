@@ -9,7 +9,7 @@ import { runCli } from "../support/cli.ts";
 // adopted ("will be created"), and destroy then removes it recursively with all
 // the content Clockwork never wrote. `directory "www" { path = "/srv/www" }`
 // followed by `destroy` wipes /srv/www.
-Deno.test("destroy [currently broken]: never deletes content Clockwork did not create", async () => {
+Deno.test("destroy: never deletes content Clockwork did not create", async () => {
   const r = await runCli(["apply", "--auto-approve"], {
     files: {
       "existing/precious.txt": "user data",
