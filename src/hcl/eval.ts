@@ -1055,6 +1055,7 @@ export function referencesOf(expr: Expression): Traversal[] {
 /** The static key of an index expression (`[0]`, `["a"]`), if it is one. */
 function staticKey(e: Expression): string | number | undefined {
   if (e.kind === "Literal" && typeof e.value === "number") return e.value;
+  if (e instanceof PlainTemplateNode) return e.value;
   if (e.kind === "Template" && e.parts.length === 1 && e.parts[0].kind === "TemplateLiteral") {
     return e.parts[0].value;
   }
