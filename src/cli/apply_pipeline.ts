@@ -463,7 +463,12 @@ function reportStep(
     return;
   }
   if (r.status === "ok") {
-    ctx.io.stdout(`${r.step.address}: ${VERB[r.step.action]} (${formatMs(r.durationMs)})\n`);
+    // A message on success says what was deliberately left alone (e.g. a directory it did not create).
+    ctx.io.stdout(
+      `${r.step.address}: ${VERB[r.step.action]} (${formatMs(r.durationMs)})${
+        r.message ? `; ${r.message}` : ""
+      }\n`,
+    );
   } else if (r.status === "failed") {
     ctx.io.stdout(
       `${r.step.address}: ${r.step.action} FAILED: ${message}${
