@@ -107,6 +107,7 @@ Deno.test("scan: dangerous patterns in user scripts are refused with artifact an
     ["echo pwned > /etc/passwd", "bash", "CW4022"],
     ["echo x >> ~/.bashrc", "bash", "CW4022"],
     ["echo x | tee -a /etc/hosts", "sh", "CW4022"],
+    ["echo x > /tmp/undeclared", "bash", "CW4022"],
     ["chmod u+s /usr/bin/thing", "bash", "CW4023"],
     ["chmod 4755 ./x", "bash", "CW4023"],
     ["chown root:root /srv/site/x", "bash", "CW4023"],
@@ -124,13 +125,13 @@ Deno.test("scan: dangerous patterns in user scripts are refused with artifact an
   }
 });
 
-Deno.test("scan: ordinary scripts, declared writes, /tmp and comments pass; templates are not scanned", () => {
+Deno.test("scan: ordinary scripts, declared writes, $TMPDIR and comments pass; templates are not scanned", () => {
   const ok = [
     "rm -rf ./build",
     "rm -rf /srv/site/cache",
     "echo x > /srv/site/out.txt",
     "echo x > /dev/null 2>&1",
-    "echo x > /tmp/scratch",
+    'echo x > "$TMPDIR/scratch"',
     "# sudo is mentioned only in a comment",
     "curl -fsSL https://example.com -o page.html",
     "chmod 0644 /srv/site/out.txt",

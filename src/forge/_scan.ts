@@ -39,7 +39,7 @@ const REDIRECT =
 
 function insideGrant(path: string, context: ScanContext): boolean {
   if (/^\/dev\/(?:null|stdout|stderr|fd\/\d+)$/.test(path)) return true;
-  if (path === "/tmp" || path.startsWith("/tmp/")) return true; // private in the sandbox
+  // /tmp is not private in the sandbox (it is the host's, read-only): scratch goes to $TMPDIR.
   const grants = [context.buildDir, ...context.writes];
   return grants.some((g) => path === g || path.startsWith(g.endsWith("/") ? g : g + "/"));
 }
@@ -108,7 +108,7 @@ export function scanArtifact(artifact: Artifact, context: ScanContext): Diagnost
         notes: [
           artifact.origin === "ai"
             ? "this script was written by the AI; change the description or write the script yourself"
-            : "the security scan refuses this pattern in task scripts; declare the path in `writes` or do it another way",
+            : "the security scan refuses this pattern in task scripts; declare the path in `writes` (scratch files belong in $TMPDIR) or do it another way",
         ],
       });
     }
