@@ -8,6 +8,7 @@ import {
   definePlugin,
   type Observation,
   type ObservedResource,
+  type PluginContext,
   RequestError,
   type Step,
   type StepResult,
@@ -51,15 +52,26 @@ async function observeOne(resource: ObservedResource, configDir: string): Promis
   return { exists: wanted, attributes };
 }
 
-async function execute(step: Step): Promise<StepResult> {
+/** Steps running now, by id: `cancel` stops them (a second Ctrl-C). */
+const running = new Map<string, () => Promise<unknown>>();
+
+/**
+ * Spawns the step in a session of its own (`detached`: a Ctrl-C at the
+ * terminal does not reach it). Timeout or `cancel`: SIGTERM, then SIGKILL
+ * after `killGraceMs` (0 by default). Only the process started here is
+ * signalled; Clockwork starts local steps as `bwrap --unshare-pid
+ * --die-with-parent`, so ending it ends everything inside.
+ */
+async function execute(step: Step & { killGraceMs?: number }): Promise<StepResult> {
   const started = performance.now();
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(step.argv[0], {
       args: step.argv.slice(1),
-      cwd: step.cwd,
+      ...(step.cwd === "" ? {} : { cwd: step.cwd }),
       env: step.env,
       clearEnv: true,
+      detached: true,
       stdin: step.stdin === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
@@ -76,33 +88,48 @@ async function execute(step: Step): Promise<StepResult> {
   };
   const finished = Promise.all([drain(child.stdout, stdout), drain(child.stderr, stderr)])
     .then(() => child.status);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), step.timeoutMs);
-  });
+  const grace = Math.max(0, step.killGraceMs ?? 0);
+  const signal = (name: Deno.Signal) => {
+    try {
+      child.kill(name);
+    } catch {
+      // already gone
+    }
+  };
+  let stopping: Promise<null> | undefined;
+  const stop = () =>
+    stopping ??= (async () => {
+      if (grace > 0) {
+        signal("SIGTERM");
+        await Promise.race([finished, new Promise((r) => setTimeout(r, grace))]);
+      }
+      signal("SIGKILL");
+      // Children of the step may hold the pipes open; do not wait for them.
+      await Promise.race([finished, new Promise((r) => setTimeout(r, 200))]);
+      return null;
+    })();
+  let stopped!: (value: null) => void;
+  const stoppedOrCancelled = new Promise<null>((r) => stopped = r);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop().then(stopped);
+  }, step.timeoutMs);
   if (step.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     await writer.write(new TextEncoder().encode(step.stdin)).catch(() => {});
     await writer.close().catch(() => {});
   }
-  const outcome = await Promise.race([finished, expired]);
+  running.set(step.id, () => stop().then(stopped));
+  const status = await Promise.race([finished, stoppedOrCancelled]);
   clearTimeout(timer);
-  const timedOut = outcome === "timeout";
-  if (timedOut) {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // already gone
-    }
-    // Children of the step may hold the pipes open; do not wait for them.
-    await Promise.race([finished, new Promise((r) => setTimeout(r, 200))]);
-  }
+  running.delete(step.id);
   const text = (chunks: Uint8Array[]) => {
     const decoder = new TextDecoder();
     return chunks.map((c) => decoder.decode(c, { stream: true })).join("") + decoder.decode();
   };
   return {
-    exitCode: timedOut ? -1 : (outcome as Deno.CommandStatus).code,
+    exitCode: timedOut || !status ? -1 : status.code,
     stdout: text(stdout),
     stderr: text(stderr),
     durationMs: Math.round(performance.now() - started),
@@ -110,24 +137,30 @@ async function execute(step: Step): Promise<StepResult> {
   };
 }
 
-definePlugin({
-  kind: "runner",
-  handlers: {
-    async observe({ resources }, context) {
-      const observations: Record<string, Observation> = {};
-      await Promise.all(resources.map(async (r) => {
-        try {
-          observations[r.address] = await observeOne(r, context.configDir);
-        } catch (e) {
-          if ((e as Error).name === "NotCapable") throw e;
-          observations[r.address] = { exists: false, attributes: {}, error: String(e) };
-        }
-      }));
-      return { observations };
-    },
-    execute({ step }) {
-      if (step.argv.length === 0) throw new RequestError("invalid_params", "empty argv");
-      return execute(step);
-    },
+// `cancel` is beyond the runner contract (the host passes unknown methods
+// through): a variable, not a literal, so the extra handler type-checks.
+const handlers = {
+  async observe({ resources }: { resources: ObservedResource[] }, context: PluginContext) {
+    const observations: Record<string, Observation> = {};
+    await Promise.all(resources.map(async (r) => {
+      try {
+        observations[r.address] = await observeOne(r, context.configDir);
+      } catch (e) {
+        if ((e as Error).name === "NotCapable") throw e;
+        observations[r.address] = { exists: false, attributes: {}, error: String(e) };
+      }
+    }));
+    return { observations };
   },
-});
+  execute({ step }: { step: Step }) {
+    if (step.argv.length === 0) throw new RequestError("invalid_params", "empty argv");
+    return execute(step);
+  },
+  async cancel({ id }: { id?: unknown }) {
+    const stop = typeof id === "string" ? running.get(id) : undefined;
+    if (stop) await stop();
+    return { cancelled: stop !== undefined };
+  },
+};
+
+definePlugin({ kind: "runner", handlers });

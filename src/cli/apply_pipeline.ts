@@ -33,6 +33,7 @@ import {
 } from "./commands/assert.ts";
 import { approve, type EventWriter, eventWriter, formatValue, progress } from "./views/mod.ts";
 import { RemoteRunners } from "./runners.ts";
+import { LocalRunner } from "./local_runner.ts";
 
 export const DEFAULT_PARALLELISM = 10;
 
@@ -309,11 +310,14 @@ export async function runPlan(
     secrets,
     killer.signal,
   );
+  // Started on the first sandboxed subprocess step only.
+  using local = new LocalRunner(options.rootDir);
   try {
     result = await runBundle(compiled.value, {
       buildDir,
       logDir,
       runRemote: remote.run,
+      spawnLocal: local.spawn,
       parallelism: options.parallelism,
       signal: controller.signal,
       killSignal: killer.signal,

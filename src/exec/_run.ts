@@ -62,6 +62,32 @@ export interface RunOptions {
     step: BundleStep,
     context: { readonly bundle: Bundle; readonly logDir: string; readonly buildDir: string },
   ) => Promise<StepResult>;
+  /**
+   * Starts a sandboxed local step (argv begins with bwrap) somewhere else: the
+   * CLI passes the runner-local plugin. Without it, or without a sandbox,
+   * the step is spawned here in its own process group.
+   */
+  readonly spawnLocal?: (launch: LocalLaunch) => Promise<LocalOutcome>;
+}
+
+/** A fully built local launch: what was validated, sandboxed, scrubbed. */
+export interface LocalLaunch {
+  readonly stepId: string;
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  /** SIGTERM first, SIGKILL this much later. */
+  readonly killGraceMs: number;
+  /** Aborts on a second Ctrl-C: stop the step now. */
+  readonly killSignal?: AbortSignal;
+}
+
+export interface LocalOutcome {
+  /** -1 when killed or it could not start. */
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly timedOut: boolean;
 }
 
 export interface RunResult {
@@ -336,6 +362,16 @@ async function runProcess(
     return failed(launch.refused);
   }
   const env = { ...step.env, PATH: options.path ?? Deno.env.get("PATH") ?? "/usr/bin:/bin" };
+  const secrets = (options.redact ?? []).filter((s) => s.length >= 3);
+  if (sandbox && options.spawnLocal) {
+    return await spawnElsewhere(options.spawnLocal, step, launch.argv, env, options, {
+      log,
+      secrets,
+      failed,
+      started,
+      logPath,
+    });
+  }
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(launch.argv[0], {
@@ -382,7 +418,6 @@ async function runProcess(
     let offset = 0;
     while (offset < bytes.length) offset += log.writeSync(bytes.subarray(offset));
   };
-  const secrets = (options.redact ?? []).filter((s) => s.length >= 3);
   const copy = async (stream: ReadableStream<Uint8Array>) => {
     if (secrets.length === 0) {
       for await (const chunk of stream) writeLog(chunk);
@@ -433,6 +468,81 @@ async function runProcess(
     status: "ok",
     durationMs: performance.now() - started,
     logPath,
+    exitCode: 0,
+    timedOut: false,
+    message: null,
+    observed: null,
+    spawned: true,
+  };
+}
+
+/**
+ * The sandboxed launch handed to `spawnLocal` (bwrap itself, without the
+ * setsid prefix: the runner detaches it). Its output is masked into the log
+ * once it returns.
+ */
+async function spawnElsewhere(
+  spawnLocal: NonNullable<RunOptions["spawnLocal"]>,
+  step: BundleStep,
+  argv: readonly string[],
+  env: Record<string, string>,
+  options: RunOptions,
+  run: {
+    log: Deno.FsFile;
+    secrets: readonly string[];
+    failed: (message: string, exitCode?: number | null, timedOut?: boolean) => StepResult;
+    started: number;
+    logPath: string;
+  },
+): Promise<StepResult> {
+  const mask = (text: string) =>
+    run.secrets.reduce((out, secret) => out.replaceAll(secret, "(sensitive)"), text);
+  const write = (text: string) => {
+    const bytes = new TextEncoder().encode(mask(text));
+    let offset = 0;
+    while (offset < bytes.length) offset += run.log.writeSync(bytes.subarray(offset));
+  };
+  let outcome: LocalOutcome;
+  try {
+    outcome = await spawnLocal({
+      stepId: step.id,
+      argv: argv[0] === "setsid" ? argv.slice(1) : argv,
+      env,
+      timeoutMs: step.timeoutMs,
+      killGraceMs: options.killGraceMs ?? 2000,
+      killSignal: options.killSignal,
+    });
+  } catch (e) {
+    if (options.killSignal?.aborted) {
+      run.log.close();
+      return run.failed("stopped: interrupted twice");
+    }
+    const message = mask(e instanceof Error ? e.message : String(e));
+    write(`clockwork: ${message}\n`);
+    run.log.close();
+    return run.failed(message);
+  }
+  write(outcome.stdout);
+  write(outcome.stderr);
+  run.log.close();
+  if (outcome.timedOut) {
+    return run.failed(
+      `timed out after ${formatDuration(step.timeoutMs)} (sandbox killed)`,
+      outcome.exitCode,
+      true,
+    );
+  }
+  if (options.killSignal?.aborted) {
+    return run.failed("stopped: interrupted twice", outcome.exitCode);
+  }
+  if (outcome.exitCode !== 0) {
+    return run.failed(`exited with code ${outcome.exitCode}`, outcome.exitCode);
+  }
+  return {
+    step,
+    status: "ok",
+    durationMs: performance.now() - run.started,
+    logPath: run.logPath,
     exitCode: 0,
     timedOut: false,
     message: null,

@@ -12,6 +12,8 @@ import {
 export { OBSERVERS, octalMode } from "./_observers.ts";
 export type { Observation, ObserveItem, ObserveOptions, Observer } from "./_observers.ts";
 export {
+  type LocalLaunch,
+  type LocalOutcome,
   runBundle,
   type RunOptions,
   type RunResult,
