@@ -130,3 +130,18 @@ systemTest("runner-local: killSignal (a second Ctrl-C) stops the step in the plu
   assert.throws(() => Deno.statSync(marker), "the sandboxed tree survived the kill");
   await Deno.remove(root, { recursive: true });
 });
+
+systemTest("runner-local: `clockwork apply` runs a local command through the plugin", [
+  "bwrap",
+], async () => {
+  const { runCli } = await import("./support/cli.ts");
+  const result = await runCli(["apply", "--auto-approve"], {
+    files: {
+      "main.cw": 'resource "command" "hang" {\n  run = "sleep 30"\n  timeout = "1s"\n}\n',
+    },
+  });
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  // The direct path says "(process group killed)"; the plugin path kills bwrap.
+  assert.match(result.stdout + result.stderr, /timed out after 1s \(sandbox killed\)/);
+  await Deno.remove(result.dir, { recursive: true });
+});
