@@ -142,8 +142,11 @@ function fileLabel(range: Range, sources: Map<string, SourceFile>): string {
 }
 
 function labelsRange(block: Block): Range {
-  const last = block.labels.length ? block.labels[block.labels.length - 1].range : block.typeRange;
-  return { filename: block.typeRange.filename, start: block.typeRange.start, end: last.end };
+  // Parsed nodes build a range object on every read: read each one once.
+  const type = block.typeRange;
+  const labels = block.labels;
+  const end = labels.length ? labels[labels.length - 1].range.end : type.end;
+  return { filename: type.filename, start: type.start, end };
 }
 
 function literalString(expr: Expression): string | undefined {

@@ -1086,7 +1086,8 @@ function collectReferences(e: Expression, bound: string[], out: Traversal[]): vo
         return;
       }
       const path: (string | number)[] = [];
-      let end = node.range.end;
+      const rootRange = node.range;
+      let last: Expression = node;
       let static_ = true;
       for (let i = steps.length - 1; i >= 0; i--) {
         const s = steps[i];
@@ -1101,14 +1102,12 @@ function collectReferences(e: Expression, bound: string[], out: Traversal[]): vo
           }
           path.push(k);
         }
-        end = s.range.end;
+        last = s;
       }
       if (!bound.includes(node.name)) {
-        out.push({
-          root: node.name,
-          path,
-          range: { filename: node.range.filename, start: node.range.start, end },
-        });
+        // One range per reference: each read of a parsed node's range allocates.
+        const end = last === node ? rootRange.end : last.range.end;
+        out.push({ root: node.name, path, range: { ...rootRange, end } });
       }
       return;
     }
