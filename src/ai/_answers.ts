@@ -5,10 +5,9 @@
  */
 import * as v from "valibot";
 import { toJsonSchema } from "@valibot/to-json-schema";
+import { IMAGE_REFERENCE } from "../config/mod.ts";
 
-/** An OCI image reference: registry/namespace/name[:tag][@digest], nothing a shell could read twice. */
-export const IMAGE_REFERENCE =
-  /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+export { IMAGE_REFERENCE };
 
 const PORT_MAPPING = /^(?:(?:[0-9]{1,3}\.){3}[0-9]{1,3}:)?[0-9]{1,5}:[0-9]{1,5}(?:\/(?:tcp|udp))?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
