@@ -3,7 +3,8 @@
  * MB/s for lex, parse and parse + evaluate, beside `JSON.parse` on the JSON
  * twin of the same file (its hcl2json form) and `@cdktn/hcl2json` (HashiCorp's
  * Go parser as WASM, in a subprocess with a time cap) on the sizes it
- * finishes. Also peak memory at 10k blocks and the library's import time.
+ * finishes. Also peak memory at 10k blocks, the first (cold) parse of 10k
+ * blocks in a fresh process, and the library's import time.
  * Prints a Markdown table for docs/PERFORMANCE.md.
  *
  * Usage: deno run -A scripts/bench-hcl.ts [--quick] [--no-reference]
@@ -89,6 +90,15 @@ async function modeMemory(blocks: number) {
   console.log(JSON.stringify({ before, after: peakRssMb(), items: r.body.items.length }));
 }
 
+/** The first parse in a fresh process, as every CLI command does it: no JIT warm-up, no GC tuning. */
+async function modeCold(blocks: number) {
+  const { parse } = await import("../src/hcl/mod.ts");
+  const src = generateConfig(42, blocks);
+  const t = performance.now();
+  parse(src, "bench.cw");
+  console.log(String(performance.now() - t));
+}
+
 async function modeImport() {
   const t = performance.now();
   await import("../src/hcl/mod.ts");
@@ -99,6 +109,7 @@ async function main() {
   const arg = (name: string) => Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
   if (arg("reference")) return await modeReference(Number(arg("reference")));
   if (arg("memory")) return await modeMemory(Number(arg("memory")));
+  if (arg("cold")) return await modeCold(Number(arg("cold")));
   if (Deno.args.includes("--import")) return await modeImport();
 
   const quick = Deno.args.includes("--quick");
@@ -156,6 +167,9 @@ async function main() {
     );
   }
   const memory = JSON.parse((await child(["--memory=10000"], 120_000)) ?? "{}");
+  const cold: number[] = [];
+  for (let i = 0; i < 5; i++) cold.push(Number(await child(["--cold=10000"], 120_000)));
+  cold.sort((a, b) => a - b);
   const imports: number[] = [];
   for (let i = 0; i < 5; i++) imports.push(Number(await child(["--import"], 30_000)));
   imports.sort((a, b) => a - b);
@@ -182,6 +196,11 @@ async function main() {
     `- peak RSS parsing 10k blocks (fresh process): ${
       memory.after?.toFixed(0)
     } MB (before parsing: ${memory.before?.toFixed(0)} MB)`,
+  );
+  console.log(
+    `- first parse of 10k blocks in a fresh process (what a command does): ${
+      fmt(cold[2])
+    } ms median of 5, best ${fmt(cold[0])} ms`,
   );
   console.log(
     `- importing src/hcl/mod.ts: ${imports[2].toFixed(1)} ms (median of 5 fresh processes)`,
