@@ -107,6 +107,25 @@ systemTest("runner-local: a timeout kills the whole sandboxed tree", ["bwrap"], 
   await Deno.remove(root, { recursive: true });
 });
 
+systemTest("runner-local: what a step leaves running in the background ends with it", [
+  "bwrap",
+], async () => {
+  const root = await Deno.makeTempDir({ prefix: "cw-local-runner-" });
+  using runner = new LocalRunner(root);
+  const marker = join(root, "leftover");
+  const result = await run(root, [
+    testResource("command", "daemonize", {
+      run: `(sleep 1; touch ${marker}) >/dev/null 2>&1 &`,
+      writes: [root],
+    }),
+  ], { spawnLocal: runner.spawn });
+  assert.deepEqual(result.failed, []);
+  assert.ok(runner.started);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.throws(() => Deno.statSync(marker), "a background child outlived its step");
+  await Deno.remove(root, { recursive: true });
+});
+
 systemTest("runner-local: killSignal (a second Ctrl-C) stops the step in the plugin", [
   "bwrap",
 ], async () => {
