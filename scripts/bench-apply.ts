@@ -12,12 +12,8 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  digestAttributes,
-  emptyState,
-  FileStateBackend,
-  type StateResource,
-} from "../src/state/mod.ts";
+import { withStateStore } from "../src/cli/state_backend.ts";
+import { digestAttributes, emptyState, type StateResource } from "../src/state/mod.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
 const args = new Set(Deno.args);
@@ -97,44 +93,51 @@ async function clockworkFiles(n: number): Promise<{ apply: number; noop: number 
   return { apply: median(applies), noop: median(noops) };
 }
 
-/** The state layer alone: one journal line per step (group-committed by 10), then compaction. */
-function stateCost(n: number): { journal: number; compact: number } {
+/**
+ * The state layer alone, as apply records it: one durable journal append per
+ * 10 steps to the state-file plugin, then compaction.
+ */
+async function stateCost(n: number): Promise<{ journal: number; compact: number }> {
   const dir = Deno.makeTempDirSync({ prefix: "cw-bench-state-" });
-  const backend = new FileStateBackend(dir);
-  const base = emptyState();
-  backend.writeSync(base);
-  const started = performance.now();
-  backend.beginJournal(base);
-  const resources: StateResource[] = [];
-  let batch = [];
-  for (let i = 0; i < n; i++) {
-    const attributes = { path: `/srv/out/f${i}.txt`, content: `file ${i}\n` };
-    const resource: StateResource = {
-      address: `file.f[${i}]`,
-      type: "file",
-      module: [],
-      attributes,
-      sensitiveAttributes: [],
-      digest: digestAttributes(attributes),
-      dependencies: [],
-      observed: { sha256: "0".repeat(64), mode: "0644", size: 10 },
-      host: null,
-      preventDestroy: false,
-    };
-    resources.push(resource);
-    batch.push({ t: "put" as const, resource });
-    if (batch.length === 10) {
-      backend.appendJournal(batch);
-      batch = [];
+  const timings = await withStateStore(dir, { backend: null, path: null }, async (store) => {
+    const base = emptyState();
+    await store.compact(base);
+    const started = performance.now();
+    store.beginJournal(base);
+    const resources: StateResource[] = [];
+    let batch = [];
+    for (let i = 0; i < n; i++) {
+      const attributes = { path: `/srv/out/f${i}.txt`, content: `file ${i}\n` };
+      const resource: StateResource = {
+        address: `file.f[${i}]`,
+        type: "file",
+        module: [],
+        attributes,
+        sensitiveAttributes: [],
+        digest: digestAttributes(attributes),
+        dependencies: [],
+        observed: { sha256: "0".repeat(64), mode: "0644", size: 10 },
+        host: null,
+        preventDestroy: false,
+      };
+      resources.push(resource);
+      batch.push({ t: "put" as const, resource });
+      if (batch.length === 10) {
+        await store.appendJournal(batch);
+        batch = [];
+      }
     }
-  }
-  backend.appendJournal(batch);
-  const journal = performance.now() - started;
-  const compactStart = performance.now();
-  backend.compact({ ...base, serial: 1, resources });
-  const compact = performance.now() - compactStart;
+    await store.appendJournal(batch);
+    const journal = performance.now() - started;
+    const compactStart = performance.now();
+    const failed = await store.compact({ ...base, serial: 1, resources });
+    if (failed.length > 0) throw new Error(failed[0].summary);
+    return { journal, compact: performance.now() - compactStart };
+  }, (diagnostics) => {
+    throw new Error(diagnostics[0]?.summary ?? "cannot open the state");
+  });
   Deno.removeSync(dir, { recursive: true });
-  return { journal, compact };
+  return timings;
 }
 
 async function ansible(n: number): Promise<number | null> {
@@ -216,8 +219,8 @@ const load = Deno.loadavg?.()[0];
 console.error("Clockwork: 1,000 files, apply and no-op re-apply…");
 const files = await clockworkFiles(1000);
 console.error("State recording: 1,000 vs 5,000 steps…");
-const s1 = stateCost(1000);
-const s5 = stateCost(5000);
+const s1 = await stateCost(1000);
+const s5 = await stateCost(5000);
 const ANSIBLE_N = 100;
 console.error(`Ansible: directory + ${ANSIBLE_N} files + command…`);
 const ansibleMs = await ansible(ANSIBLE_N);

@@ -8,12 +8,12 @@
  * journal line, never a rewrite of the whole document. Loading replays the
  * journal over `state.json`; the end of a run compacts it back.
  *
- * The program reaches this format through the `state-file` plugin and
- * `StateStore` (_store.ts); this in-process reader/writer of the same files
- * stays for tests and tools, together with the helpers both share (document
- * checksum, journal records, lock diagnostics).
+ * The program reads and writes these files through the `state-file` plugin
+ * and `StateStore` (_store.ts). What lives here is the format both share
+ * (document checksum, journal records, lock holder) and `readFileState`, the
+ * in-process reader that tools and tests use to look at a file state.
  */
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import * as v from "valibot";
 import type { Diagnostic } from "../hcl/mod.ts";
 import { error, warning } from "./_diag.ts";
@@ -53,17 +53,6 @@ export type JournalEntry =
   | { readonly t: "put"; readonly resource: StateResource }
   | { readonly t: "rm"; readonly address: string };
 
-/** The in-process file backend's surface (tests and tools); the program goes through `StateStore` and a state plugin. */
-export interface StateBackend {
-  /** The recorded state with completed-but-uncompacted steps applied; null when none exists. */
-  read(): Promise<{ value: State | null; diagnostics: Diagnostic[] }>;
-  /** Replaces the whole state durably (serial must be larger than the stored one). */
-  write(state: State): Promise<Diagnostic[]>;
-  /** Takes the run lock or explains who holds it. */
-  lock(info: LockInfo): Promise<Diagnostic[]>;
-  unlock(): Promise<void>;
-}
-
 /** Where a state document lives, for messages: a file (with its backup) or a backend's description. */
 export interface StateLocation {
   readonly state: string;
@@ -93,7 +82,6 @@ const RECOVER_NOTES = (paths: StateLocation) => {
   ];
 };
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function readOptional(path: string): Uint8Array | null {
@@ -178,10 +166,6 @@ export function journalRecord(entry: Record<string, unknown>): string {
   return JSON.stringify({ ...entry, checksum: sha256Hex(canonicalJson(entry)) });
 }
 
-function journalLine(entry: Record<string, unknown>): string {
-  return journalRecord(entry) + "\n";
-}
-
 /** Applies journal entries in order to a copy of `base`. */
 export function applyJournal(base: State, entries: readonly JournalEntry[]): State {
   const byAddress = new Map(base.resources.map((r) => [r.address, r]));
@@ -240,24 +224,6 @@ export function parseJournal(lines: readonly string[]): JournalRead {
   return out;
 }
 
-function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
-  let offset = 0;
-  while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
-}
-
-function syncDirectory(dir: string): void {
-  try {
-    const handle = Deno.openSync(dir, { read: true });
-    try {
-      handle.syncSync();
-    } finally {
-      handle.close();
-    }
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is still atomic.
-  }
-}
-
 export function newLineage(): string {
   return crypto.randomUUID();
 }
@@ -313,190 +279,41 @@ export function lockHolderDead(info: LockInfo): boolean {
   return info.host === hostName() && !processAlive(info.pid);
 }
 
-export class FileStateBackend implements StateBackend {
-  readonly paths: StatePaths;
-  #journal: Deno.FsFile | null = null;
-  #ownsLock = false;
-
-  constructor(rootDir: string, path?: string | null) {
-    this.paths = statePaths(rootDir, path);
+/**
+ * The state in the files at `paths`: the document verified, with the journal
+ * of steps completed since it was written replayed over it.
+ */
+export function readFileState(
+  paths: StatePaths,
+): { value: State | null; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const bytes = readOptional(paths.state);
+  let base: State | null = null;
+  if (bytes !== null) {
+    const parsed = parseStateDocument(decoder.decode(bytes), paths);
+    if (parsed.value === null) return parsed;
+    base = parsed.value;
   }
-
-  read(): Promise<{ value: State | null; diagnostics: Diagnostic[] }> {
-    return Promise.resolve(this.readSync());
-  }
-
-  readSync(): { value: State | null; diagnostics: Diagnostic[] } {
-    const diagnostics: Diagnostic[] = [];
-    const bytes = readOptional(this.paths.state);
-    let base: State | null = null;
-    if (bytes !== null) {
-      const parsed = parseStateDocument(decoder.decode(bytes), this.paths);
-      if (parsed.value === null) return parsed;
-      base = parsed.value;
-    }
-    const journal = readJournal(this.paths.journal);
-    if (journal === null || journal.lineage === null) return { value: base, diagnostics };
-    const matches = base === null
-      ? journal.baseSerial === 0
-      : journal.lineage === base.lineage && journal.baseSerial === base.serial;
-    // A journal written against another serial was already compacted (the run
-    // died between the rename and removing the journal): ignore it.
-    if (!matches) return { value: base, diagnostics };
-    if (journal.torn) {
-      diagnostics.push(
-        warning("CW5004", "The state journal ends in a partly written line", undefined, {
-          detail:
-            "a run was interrupted while recording a step; that step is not recorded and will run again",
-        }),
-      );
-    }
-    return {
-      value: applyJournal(base ?? emptyState(journal.lineage), journal.entries),
-      diagnostics,
-    };
-  }
-
-  write(state: State): Promise<Diagnostic[]> {
-    return Promise.resolve(this.writeSync(state));
-  }
-
-  /** temp file + fsync + rename, with the old document kept as the backup. */
-  writeSync(state: State): Diagnostic[] {
-    const dir = dirname(this.paths.state);
-    Deno.mkdirSync(dir, { recursive: true });
-    const temp = `${this.paths.state}.tmp-${Deno.pid}`;
-    const file = Deno.openSync(temp, { write: true, create: true, truncate: true, mode: 0o600 });
-    try {
-      writeAllSync(file, encoder.encode(serializeState(state)));
-      file.syncSync();
-    } finally {
-      file.close();
-    }
-    Deno.chmodSync(temp, 0o600);
-    if (readOptional(this.paths.state) !== null) {
-      try {
-        Deno.removeSync(this.paths.backup);
-      } catch { /* no previous backup */ }
-      try {
-        Deno.linkSync(this.paths.state, this.paths.backup);
-      } catch {
-        Deno.copyFileSync(this.paths.state, this.paths.backup);
-        Deno.chmodSync(this.paths.backup, 0o600);
-      }
-    }
-    Deno.renameSync(temp, this.paths.state);
-    syncDirectory(dir);
-    return [];
-  }
-
-  /** Starts recording steps against `base` (which must be what is on disk, replayed). */
-  beginJournal(base: State): void {
-    Deno.mkdirSync(dirname(this.paths.journal), { recursive: true });
-    this.#journal = Deno.openSync(this.paths.journal, {
-      write: true,
-      create: true,
-      truncate: true,
-      mode: 0o600,
-    });
-    writeAllSync(
-      this.#journal,
-      encoder.encode(journalLine({ t: "begin", lineage: base.lineage, serial: base.serial })),
+  const journal = readJournal(paths.journal);
+  if (journal === null || journal.lineage === null) return { value: base, diagnostics };
+  const matches = base === null
+    ? journal.baseSerial === 0
+    : journal.lineage === base.lineage && journal.baseSerial === base.serial;
+  // A journal written against another serial was already compacted (the run
+  // died between the rename and removing the journal): ignore it.
+  if (!matches) return { value: base, diagnostics };
+  if (journal.torn) {
+    diagnostics.push(
+      warning("CW5004", "The state journal ends in a partly written line", undefined, {
+        detail:
+          "a run was interrupted while recording a step; that step is not recorded and will run again",
+      }),
     );
-    this.#journal.syncSync();
-    syncDirectory(dirname(this.paths.journal));
   }
-
-  /** Appends entries as one write and one fsync (group commit): durable when this returns. */
-  appendJournal(entries: readonly JournalEntry[]): void {
-    if (this.#journal === null) throw new Error("appendJournal before beginJournal");
-    if (entries.length === 0) return;
-    let text = "";
-    for (const entry of entries) text += journalLine(entry as unknown as Record<string, unknown>);
-    writeAllSync(this.#journal, encoder.encode(text));
-    this.#journal.syncDataSync();
-  }
-
-  /** Writes the final state and drops the journal it now contains. */
-  compact(state: State): Diagnostic[] {
-    const diagnostics = this.writeSync(state);
-    this.#journal?.close();
-    this.#journal = null;
-    try {
-      Deno.removeSync(this.paths.journal);
-    } catch { /* already gone */ }
-    return diagnostics;
-  }
-
-  lock(info: LockInfo): Promise<Diagnostic[]> {
-    return Promise.resolve(this.lockSync(info));
-  }
-
-  lockSync(info: LockInfo): Diagnostic[] {
-    Deno.mkdirSync(dirname(this.paths.lock), { recursive: true });
-    try {
-      const file = Deno.openSync(this.paths.lock, { write: true, createNew: true, mode: 0o600 });
-      try {
-        writeAllSync(file, encoder.encode(JSON.stringify(info) + "\n"));
-        file.syncSync();
-      } finally {
-        file.close();
-      }
-      this.#ownsLock = true;
-      return [];
-    } catch (e) {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-    }
-    const holder = readLockInfo(this.paths.lock) ??
-      { pid: 0, host: "unknown", command: "unknown", started: "unknown" };
-    return [lockedDiagnostic(holder, this.paths.lock)];
-  }
-
-  unlock(): Promise<void> {
-    this.unlockSync();
-    return Promise.resolve();
-  }
-
-  unlockSync(): void {
-    if (!this.#ownsLock) return;
-    this.#ownsLock = false;
-    try {
-      Deno.removeSync(this.paths.lock);
-    } catch { /* removed by force-unlock */ }
-  }
-
-  /** `force-unlock`: removes a lock whose holder is gone; refuses a live one on this host. */
-  forceUnlock(): { removed: LockInfo | null; diagnostics: Diagnostic[] } {
-    const holder = readLockInfo(this.paths.lock);
-    if (holder === null) {
-      return {
-        removed: null,
-        diagnostics: [
-          warning("CW5012", "The state is not locked", undefined, {
-            detail: `${this.paths.lock} does not exist`,
-          }),
-        ],
-      };
-    }
-    if (holder.host === hostName() && !lockHolderDead(holder)) {
-      return {
-        removed: null,
-        diagnostics: [
-          error(
-            "CW5013",
-            `The state lock is held by a running process (pid ${holder.pid})`,
-            undefined,
-            {
-              detail:
-                `${holder.command} started ${holder.started} on ${holder.host} is still running; wait for it or stop it first`,
-            },
-          ),
-        ],
-      };
-    }
-    Deno.removeSync(this.paths.lock);
-    return { removed: holder, diagnostics: [] };
-  }
+  return {
+    value: applyJournal(base ?? emptyState(journal.lineage), journal.entries),
+    diagnostics,
+  };
 }
 
 /** A refused lock, naming the holder; `lock` describes where the lock lives. */

@@ -1,11 +1,11 @@
 /**
  * Public surface of src/state: the State schema, `StateStore` (the state
  * model over any state backend plugin: the program's only way to state), and
- * the in-process file format helpers (`loadState`, `FileStateBackend`) that
- * tests and tools use to look at a file state directly.
+ * the file format helpers (`loadState`) that tests and tools use to look at a
+ * file state directly.
  */
 import type { Diagnostic } from "../hcl/mod.ts";
-import { FileStateBackend } from "./_file_backend.ts";
+import { readFileState, statePaths } from "./_file_backend.ts";
 import type { State } from "./types.ts";
 
 export * from "./types.ts";
@@ -15,7 +15,6 @@ export {
   compareAddress,
   DEFAULT_STATE_PATH,
   emptyState,
-  FileStateBackend,
   hostName,
   type JournalEntry,
   journalRecord,
@@ -26,7 +25,6 @@ export {
   parseStateDocument,
   readLockInfo,
   serializeState,
-  type StateBackend,
   type StateLocation,
   type StatePaths,
   statePaths,
@@ -48,5 +46,5 @@ export function loadState(
   rootDir: string,
   options: LoadStateOptions = {},
 ): { value: State | null; diagnostics: Diagnostic[] } {
-  return new FileStateBackend(rootDir, options.path).readSync();
+  return readFileState(statePaths(rootDir, options.path));
 }
