@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { PluginHost } from "../src/plugins/host/mod.ts";
-import { type LockInfo, sha256Hex } from "../src/plugins/protocol/mod.ts";
+import type { LockInfo } from "../src/plugins/protocol/mod.ts";
 import * as stateSqlite from "../plugins/state-sqlite/bundle.ts";
+import { assertBundlesMatchSources } from "./support/bundles.ts";
 import { systemTest } from "./support/system.ts";
 
 function sqliteHost(configDir: string, settings: Record<string, unknown> = {}) {
@@ -135,18 +135,5 @@ systemTest(
 );
 
 Deno.test("the embedded state-sqlite bundle matches its source", async () => {
-  const result = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      fileURLToPath(new URL("../scripts/bundle-plugin.ts", import.meta.url)),
-      "--builtins",
-      "--check",
-      "state-sqlite",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
-  assert.equal(stateSqlite.sha256, await sha256Hex(new TextEncoder().encode(stateSqlite.code)));
+  await assertBundlesMatchSources(["state-sqlite"], [stateSqlite]);
 });

@@ -31,6 +31,7 @@ import type { Command } from "../src/cli/commands/_types.ts";
 import { createContext } from "../src/cli/context.ts";
 import { bufferIo } from "../src/cli/io.ts";
 import { bundlePlugin } from "../scripts/bundle-plugin.ts";
+import { assertBundlesMatchSources } from "./support/bundles.ts";
 import { startHttpServer } from "./support/http.ts";
 import { runCli } from "./support/cli.ts";
 
@@ -805,23 +806,7 @@ Deno.test("runner-local: observes files and directories, runs steps with a scrub
 });
 
 Deno.test("the embedded state-file and runner-local bundles match their sources", async () => {
-  const result = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      fileURLToPath(new URL("../scripts/bundle-plugin.ts", import.meta.url)),
-      "--builtins",
-      "--check",
-      "state-file",
-      "runner-local",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
-  for (const builtin of BUILTIN_PLUGINS) {
-    assert.equal(builtin.sha256, await sha256Hex(new TextEncoder().encode(builtin.code)));
-  }
+  await assertBundlesMatchSources(["state-file", "runner-local"], BUILTIN_PLUGINS);
 });
 
 Deno.test("execute waits as long as the step's own timeout, not the default", async () => {
