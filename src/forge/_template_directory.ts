@@ -1,24 +1,14 @@
 /** `directory`: created and removed by the executor in-process (never recursively). */
 import type { Diagnostic } from "../hcl/mod.ts";
 import type { ResourceTemplate } from "./_templates.ts";
-import {
-  emptyStep,
-  modeAttr,
-  resolvePath,
-  stringAttr,
-  templateError,
-} from "./_template_support.ts";
+import { emptyStep, ownershipAttrs, requiredPath } from "./_template_support.ts";
 
 export const directoryTemplate: ResourceTemplate = {
   type: "directory",
   compile(context) {
     const diagnostics: Diagnostic[] = [];
-    const rawPath = stringAttr(context.attributes, "path");
-    if (rawPath === null || rawPath === "") {
-      diagnostics.push(templateError(context, "CW4002", "A directory needs a `path`"));
-      return { artifacts: [], step: emptyStep(), diagnostics };
-    }
-    const path = resolvePath(context.baseDir, rawPath);
+    const path = requiredPath(context, diagnostics, "A directory");
+    if (path === null) return { artifacts: [], step: emptyStep(), diagnostics };
     // Destroy never deletes content Clockwork did not create: a directory that
     // existed before is left in place, and ours is removed only when empty.
     const recorded = context.change.prior?.observed?.created;
@@ -28,9 +18,7 @@ export const directoryTemplate: ResourceTemplate = {
       : {
         op: "mkdir" as const,
         path,
-        mode: modeAttr(context, diagnostics),
-        owner: stringAttr(context.attributes, "owner"),
-        group: stringAttr(context.attributes, "group"),
+        ...ownershipAttrs(context, diagnostics),
         // An update keeps the record; a create (also of a replace) observes afresh.
         ...(context.step.action === "update" ? { created } : {}),
       };

@@ -5,7 +5,8 @@ import {
   artifact,
   artifactPath,
   emptyStep,
-  modeAttr,
+  ownershipAttrs,
+  requiredPath,
   resolvePath,
   stringAttr,
   templateError,
@@ -15,12 +16,8 @@ export const fileTemplate: ResourceTemplate = {
   type: "file",
   compile(context) {
     const diagnostics: Diagnostic[] = [];
-    const rawPath = stringAttr(context.attributes, "path");
-    if (rawPath === null || rawPath === "") {
-      diagnostics.push(templateError(context, "CW4002", "A file needs a `path`"));
-      return { artifacts: [], step: emptyStep(), diagnostics };
-    }
-    const path = resolvePath(context.baseDir, rawPath);
+    const path = requiredPath(context, diagnostics, "A file");
+    if (path === null) return { artifacts: [], step: emptyStep(), diagnostics };
     if (context.step.action === "delete") {
       return {
         artifacts: [],
@@ -50,9 +47,7 @@ export const fileTemplate: ResourceTemplate = {
           op: "write_file",
           path,
           artifact: data.path,
-          mode: modeAttr(context, diagnostics),
-          owner: stringAttr(context.attributes, "owner"),
-          group: stringAttr(context.attributes, "group"),
+          ...ownershipAttrs(context, diagnostics),
         }],
       },
       diagnostics,

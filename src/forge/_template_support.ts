@@ -73,6 +73,32 @@ export function modeAttr(context: TemplateContext, diagnostics: Diagnostic[]): s
   return "0" + (parseInt(mode, 8) & 0o7777).toString(8).padStart(3, "0");
 }
 
+/** `mode`, `owner` and `group` of a file or directory, as the executor applies them. */
+export function ownershipAttrs(
+  context: TemplateContext,
+  diagnostics: Diagnostic[],
+): { mode: string | null; owner: string | null; group: string | null } {
+  return {
+    mode: modeAttr(context, diagnostics),
+    owner: stringAttr(context.attributes, "owner"),
+    group: stringAttr(context.attributes, "group"),
+  };
+}
+
+/** The resolved `path` of a file or directory; null, with CW4002 reported, when it is missing. */
+export function requiredPath(
+  context: TemplateContext,
+  diagnostics: Diagnostic[],
+  what: string,
+): string | null {
+  const rawPath = stringAttr(context.attributes, "path");
+  if (rawPath === null || rawPath === "") {
+    diagnostics.push(templateError(context, "CW4002", `${what} needs a \`path\``));
+    return null;
+  }
+  return resolvePath(context.baseDir, rawPath);
+}
+
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The resource's `env` map as step environment; names must be plain and not ours (CW_*). */
