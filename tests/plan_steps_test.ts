@@ -5,6 +5,7 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { Config, ResourceInstance } from "../src/config/mod.ts";
+import { testResource } from "../src/forge/testing.ts";
 import { makePlan, matchesTarget, topologicalOrder } from "../src/plan/mod.ts";
 import type { State, StateResource } from "../src/state/mod.ts";
 
@@ -14,25 +15,13 @@ function instance(
   extra: Partial<ResourceInstance> = {},
 ): ResourceInstance {
   const type = address.replace(/^(module\.[^.]+\.)*/, "").split(".")[0];
-  return {
+  const name = address.split(".").pop()!.replace(/\[.*$/, "");
+  return testResource(type, name, attributes, {
     address,
-    module: [],
-    type,
-    name: address.split(".").pop()!.replace(/\[.*$/, ""),
-    key: null,
-    attributes,
-    sensitiveAttributes: [],
-    dependsOn: [],
-    host: null,
-    timeoutMs: 300_000,
-    lifecycle: { preventDestroy: false, ignoreChanges: [], createBeforeDestroy: false },
-    description: null,
-    aiFields: [],
-    asserts: [],
     moduleDir: "/x",
     range: { filename: "/x/main.cw", start: 0, end: 0 },
     ...extra,
-  };
+  });
 }
 
 function recorded(
