@@ -2,26 +2,18 @@
 import { resolve } from "node:path";
 import { checkPlanFileFresh, isPlanFile, type Plan, readPlanFile } from "../../plan/mod.ts";
 import type { State } from "../../state/mod.ts";
-import { parseParallelism, runPlan, withStateLock } from "../apply_pipeline.ts";
-import { loadConfiguration, makePlan, readState } from "../pipeline.ts";
-import { prewarmStateStore, stateSettingsOf } from "../state_backend.ts";
-import type { Command, CommandContext, OptionSpec } from "./_types.ts";
-
-export const targetOption: OptionSpec = {
-  type: "string",
-  multiple: true,
-  valueName: "ADDR",
-  description: "limit to this resource and what it depends on (repeatable)",
-};
-export const autoApproveOption: OptionSpec = {
-  type: "boolean",
-  description: "do not ask for confirmation",
-};
-
-export function targetsOf(ctx: CommandContext): string[] {
-  const raw = ctx.values.target;
-  return Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : [];
-}
+import { parseParallelism, runPlan } from "../apply_pipeline.ts";
+import { readState } from "../pipeline.ts";
+import { prewarmStateStore } from "../state_backend.ts";
+import {
+  autoApproveOption,
+  parallelismOption,
+  planOrReport,
+  targetOption,
+  targetsOf,
+  withLockedConfiguration,
+} from "./_configured_run.ts";
+import type { Command } from "./_types.ts";
 
 export const applyCommand: Command = {
   name: "apply",
@@ -33,11 +25,7 @@ export const applyCommand: Command = {
     "step. Ctrl-C stops starting new steps; running ones finish and are recorded.",
   options: {
     "auto-approve": autoApproveOption,
-    parallelism: {
-      type: "string",
-      valueName: "N",
-      description: "run at most N steps at once (default 10)",
-    },
+    parallelism: parallelismOption,
     target: targetOption,
   },
   positionals: { min: 0, max: 1, names: "[DIR|PLANFILE]" },
@@ -52,16 +40,11 @@ export const applyCommand: Command = {
     const dir = planFile ? ctx.cwd : resolve(ctx.cwd, given ?? ".");
     // The default state plugin boots on its own thread while the configuration loads.
     await prewarmStateStore(dir);
-    const loaded = loadConfiguration(ctx, dir);
-    ctx.reportDiagnostics(loaded.diagnostics);
-    const config = loaded.config;
-    if (!config || loaded.diagnostics.some((d) => d.severity === "error")) return 1;
-    return await withStateLock(
+    return await withLockedConfiguration(
       ctx,
       dir,
-      stateSettingsOf(config),
       "apply",
-      async (backend) => {
+      async (config, backend) => {
         let plan: Plan | undefined;
         let state: State | null;
         if (planFile) {
@@ -79,9 +62,8 @@ export const applyCommand: Command = {
           plan = read.value;
           state = current.value;
         } else {
-          const planned = await makePlan(ctx, config, { targets: targetsOf(ctx) });
-          ctx.reportDiagnostics(planned.diagnostics);
-          if (!planned.plan || planned.diagnostics.some((d) => d.severity === "error")) return 1;
+          const planned = await planOrReport(ctx, config, { targets: targetsOf(ctx) });
+          if (!planned) return 1;
           plan = planned.plan;
           state = planned.state;
         }

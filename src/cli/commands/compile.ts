@@ -7,10 +7,8 @@ import {
   verifyWrittenBundle,
   writeBundle,
 } from "../../forge/mod.ts";
-import { withStateLock } from "../apply_pipeline.ts";
-import { loadConfiguration, makePlan } from "../pipeline.ts";
-import { stateSettingsOf } from "../state_backend.ts";
 import { jsonOut } from "../views/mod.ts";
+import { planOrReport, withLockedConfiguration } from "./_configured_run.ts";
 import type { Command } from "./_types.ts";
 
 export const compileCommand: Command = {
@@ -23,20 +21,14 @@ export const compileCommand: Command = {
   positionals: { min: 0, max: 1, names: "[DIR]" },
   async run(ctx) {
     const dir = resolve(ctx.cwd, ctx.positionals[0] ?? ".");
-    const loaded = loadConfiguration(ctx, dir);
-    ctx.reportDiagnostics(loaded.diagnostics);
-    const config = loaded.config;
-    if (!config || loaded.diagnostics.some((d) => d.severity === "error")) return 1;
     // The lock keeps a running apply's build directory from being rewritten under it.
-    return await withStateLock(
+    return await withLockedConfiguration(
       ctx,
       dir,
-      stateSettingsOf(config),
       "compile",
-      async () => {
-        const planned = await makePlan(ctx, config, {});
-        ctx.reportDiagnostics(planned.diagnostics);
-        if (!planned.plan || planned.diagnostics.some((d) => d.severity === "error")) return 1;
+      async (config) => {
+        const planned = await planOrReport(ctx, config, {});
+        if (!planned) return 1;
         const buildDir = buildDirOf(dir);
         const compiled = compileBundle(planned.plan, { rootDir: dir, buildDir });
         const problems = [

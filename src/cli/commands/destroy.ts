@@ -1,9 +1,14 @@
 /** `clockwork destroy [DIR] [--auto-approve] [--target ADDR]…` */
 import { resolve } from "node:path";
-import { parseParallelism, runPlan, withStateLock } from "../apply_pipeline.ts";
-import { loadConfiguration, makePlan } from "../pipeline.ts";
-import { stateSettingsOf } from "../state_backend.ts";
-import { autoApproveOption, targetOption, targetsOf } from "./apply.ts";
+import { parseParallelism, runPlan } from "../apply_pipeline.ts";
+import {
+  autoApproveOption,
+  parallelismOption,
+  planOrReport,
+  targetOption,
+  targetsOf,
+  withLockedConfiguration,
+} from "./_configured_run.ts";
 import type { Command } from "./_types.ts";
 
 export const destroyCommand: Command = {
@@ -15,11 +20,7 @@ export const destroyCommand: Command = {
     "and forgets what it tore down. Resources with lifecycle.prevent_destroy are refused.",
   options: {
     "auto-approve": autoApproveOption,
-    parallelism: {
-      type: "string",
-      valueName: "N",
-      description: "run at most N steps at once (default 10)",
-    },
+    parallelism: parallelismOption,
     target: targetOption,
   },
   positionals: { min: 0, max: 1, names: "[DIR]" },
@@ -28,27 +29,16 @@ export const destroyCommand: Command = {
     const parallelism = parseParallelism(ctx);
     if (parallelism === null) return 1;
     const dir = resolve(ctx.cwd, ctx.positionals[0] ?? ".");
-    const loaded = loadConfiguration(ctx, dir);
-    ctx.reportDiagnostics(loaded.diagnostics);
-    const config = loaded.config;
-    if (!config || loaded.diagnostics.some((d) => d.severity === "error")) return 1;
-    return await withStateLock(
-      ctx,
-      dir,
-      stateSettingsOf(config),
-      "destroy",
-      async (backend) => {
-        const planned = await makePlan(ctx, config, { destroy: true, targets: targetsOf(ctx) });
-        ctx.reportDiagnostics(planned.diagnostics);
-        if (!planned.plan || planned.diagnostics.some((d) => d.severity === "error")) return 1;
-        return await runPlan(ctx, backend, planned.plan, planned.state, {
-          command: "destroy",
-          rootDir: dir,
-          autoApprove: ctx.values["auto-approve"] === true,
-          parallelism,
-          config,
-        });
-      },
-    );
+    return await withLockedConfiguration(ctx, dir, "destroy", async (config, backend) => {
+      const planned = await planOrReport(ctx, config, { destroy: true, targets: targetsOf(ctx) });
+      if (!planned) return 1;
+      return await runPlan(ctx, backend, planned.plan, planned.state, {
+        command: "destroy",
+        rootDir: dir,
+        autoApprove: ctx.values["auto-approve"] === true,
+        parallelism,
+        config,
+      });
+    });
   },
 };

@@ -1,0 +1,68 @@
+/**
+ * What `apply`, `destroy` and `compile` share: their options, and the start
+ * of a run (configuration loaded and reported, the state locked, the plan
+ * made and reported).
+ */
+import type { Config } from "../../config/mod.ts";
+import type { Plan } from "../../plan/mod.ts";
+import type { State, StateStore } from "../../state/mod.ts";
+import { withStateLock } from "../apply_pipeline.ts";
+import { loadConfiguration, makePlan, type MakePlanOptions } from "../pipeline.ts";
+import { stateSettingsOf } from "../state_backend.ts";
+import type { CommandContext, OptionSpec } from "./_types.ts";
+
+export const targetOption: OptionSpec = {
+  type: "string",
+  multiple: true,
+  valueName: "ADDR",
+  description: "limit to this resource and what it depends on (repeatable)",
+};
+export const autoApproveOption: OptionSpec = {
+  type: "boolean",
+  description: "do not ask for confirmation",
+};
+export const parallelismOption: OptionSpec = {
+  type: "string",
+  valueName: "N",
+  description: "run at most N steps at once (default 10)",
+};
+
+export function targetsOf(ctx: CommandContext): string[] {
+  const raw = ctx.values.target;
+  return Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : [];
+}
+
+/**
+ * Loads the configuration in `dir` and runs `run` holding its state lock;
+ * exit status 1 when the configuration has errors (they are reported).
+ */
+export async function withLockedConfiguration(
+  ctx: CommandContext,
+  dir: string,
+  command: string,
+  run: (config: Config, backend: StateStore) => Promise<number>,
+): Promise<number> {
+  const loaded = loadConfiguration(ctx, dir);
+  ctx.reportDiagnostics(loaded.diagnostics);
+  const config = loaded.config;
+  if (!config || loaded.diagnostics.some((d) => d.severity === "error")) return 1;
+  return await withStateLock(
+    ctx,
+    dir,
+    stateSettingsOf(config),
+    command,
+    (backend) => run(config, backend),
+  );
+}
+
+/** The plan and the state it was made from, or null when planning reported errors. */
+export async function planOrReport(
+  ctx: CommandContext,
+  config: Config,
+  options: MakePlanOptions,
+): Promise<{ plan: Plan; state: State | null } | null> {
+  const planned = await makePlan(ctx, config, options);
+  ctx.reportDiagnostics(planned.diagnostics);
+  if (!planned.plan || planned.diagnostics.some((d) => d.severity === "error")) return null;
+  return { plan: planned.plan, state: planned.state };
+}
