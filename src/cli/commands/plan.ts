@@ -3,6 +3,7 @@ import { hasErrors } from "../../hcl/mod.ts";
 import { planDocument, renderPlan, serializePlanFile } from "../../plan/mod.ts";
 import { jsonOut } from "../views/json.ts";
 import { configDir, loadConfiguration, makePlan, planHasChanges } from "../pipeline.ts";
+import { targetOption, targetsOf } from "./_configured_run.ts";
 import type { Command } from "./_types.ts";
 
 export const planCommand: Command = {
@@ -18,12 +19,7 @@ export const planCommand: Command = {
       type: "boolean",
       description: "exit 2 when the plan has changes, 0 when it has none",
     },
-    target: {
-      type: "string",
-      multiple: true,
-      valueName: "ADDR",
-      description: "limit to this resource and what it depends on (repeatable)",
-    },
+    target: targetOption,
     refresh: {
       type: "string",
       valueName: "BOOL",
@@ -40,8 +36,10 @@ export const planCommand: Command = {
     const { config, diagnostics } = loadConfiguration(ctx, configDir(ctx));
     ctx.reportDiagnostics(diagnostics);
     if (!config || hasErrors(diagnostics)) return failed(ctx);
-    const targets = (ctx.values.target as string[] | undefined) ?? [];
-    const result = await makePlan(ctx, config, { targets, refresh: refreshFlag !== "false" });
+    const result = await makePlan(ctx, config, {
+      targets: targetsOf(ctx),
+      refresh: refreshFlag !== "false",
+    });
     ctx.reportDiagnostics(result.diagnostics);
     const plan = result.plan;
     if (!plan || hasErrors(result.diagnostics)) return failed(ctx);
