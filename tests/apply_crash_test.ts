@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadState } from "../src/state/mod.ts";
-import { cli, lines, project, spawnCli } from "./apply_support_test.ts";
+import { cli, lines, project, readUntil, spawnCli } from "./apply_support_test.ts";
 
 const SLOW_CHAIN = `
 resource "command" "a" {
@@ -24,41 +24,6 @@ resource "command" "c" {
   depends_on = [command.b]
 }
 `;
-
-/** Reads the child's NDJSON stdout until `done` says stop; returns the events seen. */
-async function readUntil(
-  child: Deno.ChildProcess,
-  done: (event: Record<string, unknown>) => boolean,
-): Promise<{ events: Record<string, unknown>[]; rest: Promise<string> }> {
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const events: Record<string, unknown>[] = [];
-  let buffer = "";
-  while (true) {
-    const { value, done: ended } = await reader.read();
-    if (ended) break;
-    buffer += value;
-    let newline;
-    let stop = false;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      if (!line.trim()) continue;
-      const event = JSON.parse(line);
-      events.push(event);
-      if (done(event)) stop = true;
-    }
-    if (stop) break;
-  }
-  const rest = (async () => {
-    let text = buffer;
-    while (true) {
-      const { value, done: ended } = await reader.read();
-      if (ended) return text;
-      text += value;
-    }
-  })();
-  return { events, rest };
-}
 
 Deno.test("SIGKILL during apply: state records exactly the finished steps; the next apply converges", async () => {
   const dir = await project({ "main.cw": SLOW_CHAIN });

@@ -72,3 +72,41 @@ export async function project(files: Record<string, string>): Promise<string> {
 export function lines(text: string): Record<string, unknown>[] {
   return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
 }
+
+/**
+ * Reads a running CLI's NDJSON stdout until `done` matches an event (the CLI
+ * ending first is an error); returns the events seen, and the rest of stdout.
+ */
+export async function readUntil(
+  child: Deno.ChildProcess,
+  done: (event: Record<string, unknown>) => boolean,
+): Promise<{ events: Record<string, unknown>[]; rest: Promise<string> }> {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const events: Record<string, unknown>[] = [];
+  let buffer = "";
+  let seen = "";
+  for (let found = false; !found;) {
+    const { value, done: ended } = await reader.read();
+    if (ended) throw new Error(`the CLI ended before the event; output:\n${seen}${buffer}`);
+    buffer += value;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, newline);
+      seen += line + "\n";
+      buffer = buffer.slice(newline + 1);
+      if (!line.trim()) continue;
+      const event = JSON.parse(line);
+      events.push(event);
+      if (done(event)) found = true;
+    }
+  }
+  const rest = (async () => {
+    let text = buffer;
+    while (true) {
+      const { value, done: ended } = await reader.read();
+      if (ended) return text;
+      text += value;
+    }
+  })();
+  return { events, rest };
+}

@@ -6,35 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cli, lines, project, spawnCli } from "./apply_support_test.ts";
+import { cli, lines, project, readUntil, spawnCli } from "./apply_support_test.ts";
 import { startPostgres } from "./support/postgres.ts";
 import { findExecutable, systemTest } from "./support/system.ts";
-
-/** Reads NDJSON events from a running CLI until `done` matches; the rest is drained in the background. */
-async function readUntil(
-  child: Deno.ChildProcess,
-  done: (event: Record<string, unknown>) => boolean,
-): Promise<{ rest: Promise<void> }> {
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (let found = false; !found;) {
-    const { value, done: ended } = await reader.read();
-    if (ended) throw new Error(`the CLI ended before the event; output:\n${buffer}`);
-    buffer += value;
-    let newline;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      if (line.trim() && done(JSON.parse(line))) found = true;
-    }
-  }
-  // Wrapped: an async function returning a promise would wait for it.
-  return {
-    rest: (async () => {
-      while (!(await reader.read()).done) { /* drain */ }
-    })(),
-  };
-}
 
 function configuration(stateBlock: string): Record<string, string> {
   return {
@@ -64,7 +38,7 @@ resource "command" "slow" {
 /** The scenario every backend must pass; `inspect` looks at the backend's own storage. */
 async function lifecycle(dir: string, inspect: () => Promise<void>): Promise<void> {
   const first = spawnCli(dir, ["--json", "apply", "--auto-approve"]);
-  const rest = await readUntil(
+  const { rest } = await readUntil(
     first,
     (e) => e.type === "step_start" && e.address === "command.slow",
   );
