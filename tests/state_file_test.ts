@@ -119,6 +119,10 @@ Deno.test("journal: entries replay over state.json; a torn last line is dropped;
     assert.deepEqual(replayed.value!.resources.map((r) => r.address), ["file.b"]);
     assert.equal(replayed.value!.serial, 4);
     assert.equal(replayed.diagnostics[0]?.code, "CW5004");
+    // The program's reader (the plugin drops the cut-off record) sees the same.
+    const read = await store.read();
+    assert.deepEqual(read.value, replayed.value);
+    assert.equal(read.diagnostics[0]?.code, "CW5004");
     await store.compact(replayed.value!);
     assert.throws(() => Deno.statSync(journalPath));
     const after = loadState(root);

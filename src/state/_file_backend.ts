@@ -286,7 +286,6 @@ export function lockHolderDead(info: LockInfo): boolean {
 export function readFileState(
   paths: StatePaths,
 ): { value: State | null; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
   const bytes = readOptional(paths.state);
   let base: State | null = null;
   if (bytes !== null) {
@@ -295,16 +294,25 @@ export function readFileState(
     base = parsed.value;
   }
   const journal = readJournal(paths.journal);
-  if (journal === null || journal.lineage === null) return { value: base, diagnostics };
+  return journal === null ? { value: base, diagnostics: [] } : replayJournal(base, journal);
+}
+
+/** `base` (the verified document, null when none) with the journal written against it applied. */
+export function replayJournal(
+  base: State | null,
+  journal: JournalRead,
+): { value: State | null; diagnostics: Diagnostic[] } {
+  if (journal.lineage === null) return { value: base, diagnostics: [] };
   const matches = base === null
     ? journal.baseSerial === 0
     : journal.lineage === base.lineage && journal.baseSerial === base.serial;
   // A journal written against another serial was already compacted (the run
-  // died between the rename and removing the journal): ignore it.
-  if (!matches) return { value: base, diagnostics };
+  // died between replacing the document and clearing the journal): ignore it.
+  if (!matches) return { value: base, diagnostics: [] };
+  const diagnostics: Diagnostic[] = [];
   if (journal.torn) {
     diagnostics.push(
-      warning("CW5004", "The state journal ends in a partly written line", undefined, {
+      warning("CW5004", "The state journal ends in a partly written record", undefined, {
         detail:
           "a run was interrupted while recording a step; that step is not recorded and will run again",
       }),

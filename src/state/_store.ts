@@ -14,8 +14,6 @@ import {
 } from "../plugins/protocol/mod.ts";
 import { error, warning } from "./_diag.ts";
 import {
-  applyJournal,
-  emptyState,
   hostName,
   type JournalEntry,
   journalRecord,
@@ -24,6 +22,7 @@ import {
   type LockInfo,
   parseJournal,
   parseStateDocument,
+  replayJournal,
   serializeState,
   type StateLocation,
 } from "./_file_backend.ts";
@@ -119,26 +118,9 @@ export class StateStore {
       base = parsed.value;
     }
     const journal = parseJournal(records);
-    if (journal.lineage === null) return { value: base, diagnostics: [] };
-    const matches = base === null
-      ? journal.baseSerial === 0
-      : journal.lineage === base.lineage && journal.baseSerial === base.serial;
-    // A journal written against another serial was already compacted (the run
-    // died between replacing the document and clearing the journal): ignore it.
-    if (!matches) return { value: base, diagnostics: [] };
-    const diagnostics: Diagnostic[] = [];
-    if (torn || journal.torn) {
-      diagnostics.push(
-        warning("CW5004", "The state journal ends in a partly written record", undefined, {
-          detail:
-            "a run was interrupted while recording a step; that step is not recorded and will run again",
-        }),
-      );
-    }
-    return {
-      value: applyJournal(base ?? emptyState(journal.lineage), journal.entries),
-      diagnostics,
-    };
+    // The backend drops a cut-off last record itself and says so.
+    if (torn) journal.torn = true;
+    return replayJournal(base, journal);
   }
 
   /**
