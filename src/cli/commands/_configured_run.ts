@@ -17,14 +17,21 @@ export const targetOption: OptionSpec = {
   valueName: "ADDR",
   description: "limit to this resource and what it depends on (repeatable)",
 };
-export const autoApproveOption: OptionSpec = {
+const autoApproveOption: OptionSpec = {
   type: "boolean",
   description: "do not ask for confirmation",
 };
-export const parallelismOption: OptionSpec = {
+const parallelismOption: OptionSpec = {
   type: "string",
   valueName: "N",
   description: "run at most N steps at once (default 10)",
+};
+
+/** The options of the commands that run a plan: apply and destroy. */
+export const runOptions: Readonly<Record<string, OptionSpec>> = {
+  "auto-approve": autoApproveOption,
+  parallelism: parallelismOption,
+  target: targetOption,
 };
 
 export function targetsOf(ctx: CommandContext): string[] {

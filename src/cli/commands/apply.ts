@@ -5,14 +5,7 @@ import type { State } from "../../state/mod.ts";
 import { parseParallelism, runPlan } from "../apply_pipeline.ts";
 import { readState } from "../pipeline.ts";
 import { prewarmStateStore } from "../state_backend.ts";
-import {
-  autoApproveOption,
-  parallelismOption,
-  planOrReport,
-  targetOption,
-  targetsOf,
-  withLockedConfiguration,
-} from "./_configured_run.ts";
+import { planOrReport, runOptions, targetsOf, withLockedConfiguration } from "./_configured_run.ts";
 import type { Command } from "./_types.ts";
 
 export const applyCommand: Command = {
@@ -23,11 +16,7 @@ export const applyCommand: Command = {
     "Plans, asks for confirmation (on a terminal; elsewhere pass --auto-approve), compiles the\n" +
     "artifact bundle, validates it, runs its steps in the sandbox and records state after every\n" +
     "step. Ctrl-C stops starting new steps; running ones finish and are recorded.",
-  options: {
-    "auto-approve": autoApproveOption,
-    parallelism: parallelismOption,
-    target: targetOption,
-  },
+  options: runOptions,
   positionals: { min: 0, max: 1, names: "[DIR|PLANFILE]" },
   output: "stream",
   async run(ctx) {

@@ -1,14 +1,7 @@
 /** `clockwork destroy [DIR] [--auto-approve] [--target ADDR]…` */
 import { resolve } from "node:path";
 import { parseParallelism, runPlan } from "../apply_pipeline.ts";
-import {
-  autoApproveOption,
-  parallelismOption,
-  planOrReport,
-  targetOption,
-  targetsOf,
-  withLockedConfiguration,
-} from "./_configured_run.ts";
+import { planOrReport, runOptions, targetsOf, withLockedConfiguration } from "./_configured_run.ts";
 import type { Command } from "./_types.ts";
 
 export const destroyCommand: Command = {
@@ -18,11 +11,7 @@ export const destroyCommand: Command = {
   description:
     "Runs the `destroy` commands of command and task resources, removes files and directories,\n" +
     "and forgets what it tore down. Resources with lifecycle.prevent_destroy are refused.",
-  options: {
-    "auto-approve": autoApproveOption,
-    parallelism: parallelismOption,
-    target: targetOption,
-  },
+  options: runOptions,
   positionals: { min: 0, max: 1, names: "[DIR]" },
   output: "stream",
   async run(ctx) {
