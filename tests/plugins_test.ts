@@ -97,6 +97,16 @@ async function assertHostUsable(host: PluginHost): Promise<void> {
   assert.deepEqual(await state.read({}), { content: '{"serial":1}' });
 }
 
+/** A local server answering every request with `body`, counting them. */
+function countingServer(body: string, headers?: HeadersInit) {
+  const requests = { count: 0 };
+  const server = startHttpServer(() => {
+    requests.count++;
+    return new Response(body, { headers });
+  });
+  return { server, requests };
+}
+
 // ── permissions ─────────────────────────────────────────────────────────────
 
 Deno.test("a plugin granted read on one directory reads there and nowhere else", async () => {
@@ -136,11 +146,7 @@ Deno.test("a plugin granted read on one directory reads there and nowhere else",
 });
 
 Deno.test("network, processes, environment and system info are denied unless granted", async () => {
-  let hits = 0;
-  const server = startHttpServer(() => {
-    hits++;
-    return new Response("secret");
-  });
+  const { server, requests } = countingServer("secret");
   try {
     Deno.env.set("CW_PLUGIN_TEST_VAR", "granted-value");
     using host = await hostWith([
@@ -162,12 +168,12 @@ Deno.test("network, processes, environment and system info are denied unless gra
     for (const [method, params, pattern] of attempts) {
       await expectPluginError(host.request("escape", method, params), "denied", pattern, "escape");
     }
-    assert.equal(hits, 0, "the server must never have been reached");
+    assert.equal(requests.count, 0, "the server must never have been reached");
     // The same code with a grant gets exactly what it was granted.
     assert.deepEqual(await host.request("granted", "fetch", { url: server.url }), {
       body: "secret",
     });
-    assert.equal(hits, 1);
+    assert.equal(requests.count, 1);
     assert.deepEqual(await host.request("granted", "env", { name: "CW_PLUGIN_TEST_VAR" }), {
       value: "granted-value",
     });
@@ -185,12 +191,8 @@ Deno.test("network, processes, environment and system info are denied unless gra
 });
 
 Deno.test("code cannot be loaded or evaluated at run time", async () => {
-  let hits = 0;
-  const server = startHttpServer(() => {
-    hits++;
-    return new Response("export default 42;", {
-      headers: { "content-type": "application/javascript" },
-    });
+  const { server, requests } = countingServer("export default 42;", {
+    "content-type": "application/javascript",
   });
   try {
     using host = await hostWith([{ name: "escape", file: "escape.js" }]);
@@ -209,7 +211,7 @@ Deno.test("code cannot be loaded or evaluated at run time", async () => {
       await expectPluginError(host.request("escape", method, params), "remote", pattern, "escape");
     }
     assert.deepEqual(await host.request("escape", "requestPermission", {}), { state: "denied" });
-    assert.equal(hits, 0, "no module may have been fetched");
+    assert.equal(requests.count, 0, "no module may have been fetched");
     await assertHostUsable(host);
   } finally {
     await server.close();
@@ -217,12 +219,8 @@ Deno.test("code cannot be loaded or evaluated at run time", async () => {
 });
 
 Deno.test("bundles with import syntax are refused before they run", async () => {
-  let hits = 0;
-  const server = startHttpServer(() => {
-    hits++;
-    return new Response("export default 42;", {
-      headers: { "content-type": "application/javascript" },
-    });
+  const { server, requests } = countingServer("export default 42;", {
+    "content-type": "application/javascript",
   });
   try {
     using host = await hostWith([
@@ -239,7 +237,7 @@ Deno.test("bundles with import syntax are refused before they run", async () => 
       );
       assert.equal(host.isRunning(name), false);
     }
-    assert.equal(hits, 0);
+    assert.equal(requests.count, 0);
     await assertHostUsable(host);
   } finally {
     await server.close();
