@@ -15,7 +15,7 @@ import {
 import { type Config, loadConfig } from "../../src/config/mod.ts";
 import { forgeScriptCheck } from "../../src/cli/ai.ts";
 import { directProvider } from "./direct_provider.ts";
-import { type Behaviour, type FakeModelServer, startFakeModelServer } from "./fake_model_server.ts";
+import { type Behaviour, type FakeModelServer, withFakeModelServer } from "./fake_model_server.ts";
 
 const CONFIG = `
 resource "file" "motd" {
@@ -56,15 +56,6 @@ const GOOD = {
   }),
 };
 
-async function withServer(fn: (server: FakeModelServer) => Promise<void>) {
-  const server = startFakeModelServer();
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-  }
-}
-
 function options(server: FakeModelServer | null, pins: PinTable = {}): CompletionOptions {
   return {
     provider: server ? directProvider("ollama", server.url) : null,
@@ -78,7 +69,7 @@ function options(server: FakeModelServer | null, pins: PinTable = {}): Completio
 
 Deno.test("completion fills content, script and image, never overriding user values, and pins them", async () => {
   const { config } = await loadFixture();
-  await withServer(async (server) => {
+  await withFakeModelServer(async (server) => {
     // Answer in address order: container.web, file.motd, task.setup.
     server.script(
       { kind: "answer", content: GOOD.image },
@@ -117,7 +108,7 @@ Deno.test("completion fills content, script and image, never overriding user val
 Deno.test("pinned answers are reused with no model at all, and survive the lock file round trip", async () => {
   const { dir, config } = await loadFixture();
   let pins: PinTable = {};
-  await withServer(async (server) => {
+  await withFakeModelServer(async (server) => {
     server.script({ kind: "answer", content: GOOD.image }, {
       kind: "answer",
       content: GOOD.content,
@@ -214,7 +205,7 @@ for (const { name, field, bad, why } of refusals) {
   Deno.test(`an answer with ${name} is retried once with the reason, then refused and never pinned`, async () => {
     const { config } = await loadFixture();
     const only = { ...config, resources: config.resources.filter((r) => r.aiFields[0] === field) };
-    await withServer(async (server) => {
+    await withFakeModelServer(async (server) => {
       server.script(bad);
       const result = await completeConfig(only, options(server));
       const chats = server.requests.filter((r) => r.path === "/api/chat");
@@ -235,7 +226,7 @@ for (const { name, field, bad, why } of refusals) {
 Deno.test("an invalid first answer followed by a valid one is accepted after the retry", async () => {
   const { config } = await loadFixture();
   const only = { ...config, resources: config.resources.filter((r) => r.address === "file.motd") };
-  await withServer(async (server) => {
+  await withFakeModelServer(async (server) => {
     server.script({ kind: "answer", content: "not json" }, {
       kind: "answer",
       content: GOOD.content,
@@ -249,7 +240,7 @@ Deno.test("an invalid first answer followed by a valid one is accepted after the
 Deno.test("a <think> preamble is removed before the answer is read", async () => {
   const { config } = await loadFixture();
   const only = { ...config, resources: config.resources.filter((r) => r.address === "file.motd") };
-  await withServer(async (server) => {
+  await withFakeModelServer(async (server) => {
     server.script({
       kind: "answer",
       content: `<think>The user wants {"content": "wrong"}</think>\n${GOOD.content}`,
@@ -276,7 +267,7 @@ for (
       ...config,
       resources: config.resources.filter((r) => r.address === "file.motd"),
     };
-    await withServer(async (server) => {
+    await withFakeModelServer(async (server) => {
       server.script(behaviour as Behaviour);
       const result = await completeConfig(only, options(server));
       assert.equal(result.diagnostics.length, 1);
@@ -289,7 +280,7 @@ for (
 Deno.test("refresh asks again for a pinned address and replaces its pin", async () => {
   const { config } = await loadFixture();
   const only = { ...config, resources: config.resources.filter((r) => r.address === "file.motd") };
-  await withServer(async (server) => {
+  await withFakeModelServer(async (server) => {
     server.script({ kind: "answer", content: GOOD.content }, {
       kind: "answer",
       content: JSON.stringify({ content: "Second opinion\n" }),

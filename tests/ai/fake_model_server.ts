@@ -219,3 +219,15 @@ function openaiDone(model: string): string {
   };
   return `data: ${JSON.stringify(data)}\n\ndata: [DONE]\n\n`;
 }
+
+/** Runs `fn` with a fresh fake model server, closed afterwards whatever happens. */
+export async function withFakeModelServer(
+  fn: (server: FakeModelServer) => Promise<void>,
+): Promise<void> {
+  const server = startFakeModelServer();
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
