@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { answerJsonSchema, ProviderError } from "../../src/ai/mod.ts";
 import { directProvider } from "./direct_provider.ts";
-import { FAKE_MODELS, startFakeModelServer } from "./fake_model_server.ts";
+import { FAKE_MODELS, startFakeModelServer, withFakeModelServer } from "./fake_model_server.ts";
 
 const messages = [{ role: "user" as const, content: "hello" }];
 
@@ -11,8 +11,7 @@ for (const wire of ["ollama", "openai"] as const) {
 
   for (const stream of [false, true]) {
     Deno.test(`${wire} provider returns the whole answer (stream=${stream}) and sends the JSON Schema`, async () => {
-      const server = startFakeModelServer();
-      try {
+      await withFakeModelServer(async (server) => {
         const answer = '{"content": "<h1>hello, world</h1>"}';
         server.script({ kind: "answer", content: answer });
         const provider = directProvider(wire, base(server.url));
@@ -35,25 +34,19 @@ for (const wire of ["ollama", "openai"] as const) {
           assert.deepEqual(sent.response_format.json_schema.schema, schema);
           assert.equal(sent.stream, stream);
         }
-      } finally {
-        await server.close();
-      }
+      });
     });
   }
 
   Deno.test(`${wire} provider lists the server's models`, async () => {
-    const server = startFakeModelServer();
-    try {
+    await withFakeModelServer(async (server) => {
       const models = await directProvider(wire, base(server.url)).listModels(5000);
       assert.deepEqual(models, [...FAKE_MODELS].sort());
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   Deno.test(`${wire} provider reports HTTP 500 as an http error`, async () => {
-    const server = startFakeModelServer();
-    try {
+    await withFakeModelServer(async (server) => {
       server.script({ kind: "status", status: 500, message: "model crashed" });
       await assert.rejects(
         directProvider(wire, base(server.url)).complete({
@@ -65,14 +58,11 @@ for (const wire of ["ollama", "openai"] as const) {
         }),
         (e: unknown) => e instanceof ProviderError && e.reason === "http" && /500/.test(e.message),
       );
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   Deno.test(`${wire} provider times out on a very slow answer`, async () => {
-    const server = startFakeModelServer();
-    try {
+    await withFakeModelServer(async (server) => {
       server.script({ kind: "slow", delayMs: 3000, then: { kind: "answer", content: "{}" } });
       const started = performance.now();
       await assert.rejects(
@@ -86,14 +76,11 @@ for (const wire of ["ollama", "openai"] as const) {
         (e: unknown) => e instanceof ProviderError && e.reason === "timeout",
       );
       assert.ok(performance.now() - started < 2500, "the timeout must not wait for the answer");
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   Deno.test(`${wire} provider reports a dropped streamed connection`, async () => {
-    const server = startFakeModelServer();
-    try {
+    await withFakeModelServer(async (server) => {
       server.script({ kind: "drop", partial: '{"content": "half' });
       await assert.rejects(
         directProvider(wire, base(server.url)).complete({
@@ -106,9 +93,7 @@ for (const wire of ["ollama", "openai"] as const) {
         (e: unknown) =>
           e instanceof ProviderError && (e.reason === "connection" || e.reason === "protocol"),
       );
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   Deno.test(`${wire} provider reports a refused connection`, async () => {
