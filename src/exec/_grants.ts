@@ -20,7 +20,8 @@ export function insideAny(path: string, grants: readonly string[]): boolean {
   return grants.some((g) => inside(path, g));
 }
 
-function exists(path: string): boolean {
+/** Whether anything (a dangling symlink too) is at `path`. */
+export function exists(path: string): boolean {
   try {
     Deno.lstatSync(path);
     return true;

@@ -6,7 +6,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import type { InProcessOp } from "../forge/mod.ts";
-import { insideAny, tooBroad } from "./_grants.ts";
+import { exists, insideAny, tooBroad } from "./_grants.ts";
 import { octalMode } from "./_observers.ts";
 
 export interface InProcessArtifact {
@@ -15,15 +15,6 @@ export interface InProcessArtifact {
 }
 
 export class OpError extends Error {}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function isEmptyDir(path: string): boolean {
   return Deno.readDirSync(path)[Symbol.iterator]().next().done === true;
