@@ -1,38 +1,9 @@
 /** Name suggestions and address ordering shared by the config stage. */
+import { didYouMean as hclDidYouMean } from "../hcl/mod.ts";
 
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  let cur = new Array<number>(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-    }
-    [prev, cur] = [cur, prev];
-  }
-  return prev[b.length];
-}
-
-/** The closest candidate within an edit distance of 2 (or a third of the name), if any. */
-export function suggest(name: string, candidates: Iterable<string>): string | undefined {
-  const limit = Math.max(2, Math.floor(name.length / 3));
-  let best: string | undefined;
-  let bestDistance = limit + 1;
-  for (const c of candidates) {
-    const d = editDistance(name, c, limit);
-    if (d < bestDistance || (d === bestDistance && best !== undefined && c < best)) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
+/** "Did you mean …?" within a third of the name's length (at least 2 edits). */
 export function didYouMean(name: string, candidates: Iterable<string>): string {
-  const s = suggest(name, candidates);
-  return s === undefined ? "" : ` Did you mean "${s}"?`;
+  return hclDidYouMean(name, candidates, Math.max(2, Math.floor(name.length / 3)));
 }
 
 /**

@@ -2,7 +2,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { isSensitive, Sensitive, UNKNOWN, type Value } from "../hcl/mod.ts";
 import { convertValue, type HclType, typeToString } from "./_typesys.ts";
 import { satisfiesVersion } from "./_version.ts";
-import { compareAddresses, suggest } from "./_names.ts";
+import { compareAddresses, didYouMean } from "./_names.ts";
 
 const STRING: HclType = { kind: "string" };
 const NUMBER: HclType = { kind: "number" };
@@ -85,8 +85,13 @@ Deno.test("required_version constraints", () => {
 });
 
 Deno.test("names: suggestions and address order", () => {
-  equal(suggest("contnet", ["content", "path", "mode"]), "content");
-  equal(suggest("zzz", ["content", "path"]), undefined);
+  equal(didYouMean("contnet", ["content", "path", "mode"]), ' Did you mean "content"?');
+  equal(didYouMean("zzz", ["content", "path"]), "");
+  // A third of a long name's length is allowed, beyond the usual two edits.
+  equal(
+    didYouMean("containr_namee", ["container_name", "path"]),
+    ' Did you mean "container_name"?',
+  );
   deepEqual(["file.a[10]", "file.a[2]", "file.a", "file.b"].sort(compareAddresses), [
     "file.a",
     "file.a[2]",

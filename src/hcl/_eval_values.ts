@@ -192,13 +192,20 @@ function editDistance(a: string, b: string, limit: number): number {
   return prev[b.length];
 }
 
-/** The closest candidate within edit distance 2 (as Terraform suggests names), if any. */
-export function suggestName(name: string, candidates: Iterable<string>): string | undefined {
+/**
+ * The closest candidate within `limit` edits (2 by default, as Terraform
+ * suggests names), if any; ties go to the alphabetically first.
+ */
+export function suggestName(
+  name: string,
+  candidates: Iterable<string>,
+  limit = 2,
+): string | undefined {
   let best: string | undefined;
-  let bestDistance = 3;
+  let bestDistance = limit + 1;
   for (const c of candidates) {
-    const d = editDistance(name, c, 2);
-    if (d < bestDistance) {
+    const d = editDistance(name, c, limit);
+    if (d < bestDistance || (d === bestDistance && best !== undefined && c < best)) {
       best = c;
       bestDistance = d;
     }
@@ -206,7 +213,7 @@ export function suggestName(name: string, candidates: Iterable<string>): string 
   return best;
 }
 
-export function didYouMean(name: string, candidates: Iterable<string>): string {
-  const s = suggestName(name, candidates);
+export function didYouMean(name: string, candidates: Iterable<string>, limit = 2): string {
+  const s = suggestName(name, candidates, limit);
   return s === undefined ? "" : ` Did you mean "${s}"?`;
 }

@@ -51,3 +51,4 @@ export {
 export { standardFunctions } from "./functions.ts";
 export { format } from "./format.ts";
 export { toHcl2Json } from "./hcl2json.ts";
+export { didYouMean, suggestName } from "./_eval_values.ts";
