@@ -7,6 +7,7 @@
 import type { Manifest } from "../src/plugins/protocol/mod.ts";
 import * as aiOllama from "./ai-ollama/bundle.ts";
 import * as aiOpenai from "./ai-openai/bundle.ts";
+import * as runnerContainer from "./runner-container/bundle.ts";
 import * as runnerLocal from "./runner-local/bundle.ts";
 import * as runnerSsh from "./runner-ssh/bundle.ts";
 import * as statePostgres from "./state-postgres/bundle.ts";
@@ -22,6 +23,7 @@ export interface EmbeddedPlugin {
 export const BUILTIN_PLUGINS: readonly EmbeddedPlugin[] = [
   aiOllama,
   aiOpenai,
+  runnerContainer,
   runnerLocal,
   runnerSsh,
   stateFile,

@@ -1,9 +1,21 @@
-/** Container assertion kinds through the real podman probe of src/exec. */
+/** Container assertion kinds through the runner-container plugin's real podman probe. */
 import assert from "node:assert/strict";
 import type { Assertion } from "../src/config/mod.ts";
 import { type AssertionResult, runAssertions } from "../src/assert/mod.ts";
-import { applyContainer, containerProbe, destroyContainer } from "../src/exec/container.ts";
+import { containerSpec, runtimeFor } from "../plugins/runner-container/runtime.ts";
+import { ContainerRunner, runtimePrograms } from "../src/cli/container_runner.ts";
 import { systemTest, TEST_IMAGE } from "./support/system.ts";
+
+const programs = runtimePrograms();
+
+async function applyContainer(address: string, attributes: Record<string, unknown>) {
+  const spec = containerSpec(address, attributes);
+  return await (await runtimeFor(programs, spec.runtime)).create(spec);
+}
+
+async function destroyContainer(address: string, _attributes: { runtime: "podman" }) {
+  await (await runtimeFor(programs, "podman")).destroy(address);
+}
 
 const unique = () => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
@@ -61,7 +73,8 @@ systemTest(
         }),
       ]);
       await destroyContainer(stopped, { runtime: "podman" });
-      const probe = containerProbe("podman");
+      using containers = new ContainerRunner(Deno.cwd());
+      const probe = containers.probe("podman");
       const results = await runAssertions([
         make("container_running", healthy),
         make("container_running", stopped),
@@ -79,6 +92,7 @@ systemTest(
         make("container_running", "check.c", { container: `cw-${healthy.split(".")[1]}` }, null),
         make("memory_usage", stopped, { max_mb: 100 }),
       ], { probe, concurrency: 4 });
+      assert.ok(containers.started, "the probe answered from the plugin's Worker");
       const byIndex = results.map((r) => `${r.kind} ${r.passed} ${r.actual} ${r.message}`);
       assert.deepEqual(verdicts(results), [
         true,

@@ -1,19 +1,24 @@
-/** The container layer of src/exec against real podman and the local busybox image. */
+/**
+ * The runner-container plugin's runtime layer against real podman and the
+ * local busybox image; observation goes through the plugin's Worker.
+ */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   ADDRESS_LABEL,
-  applyContainer,
   configDigest,
   ContainerError,
+  type ContainerInspection,
   ContainerRuntime,
   containerSpec,
   defaultContainerName,
-  destroyContainer,
   detectRuntime,
-  observeContainer,
+  preferredRuntime,
   runArguments,
-} from "../src/exec/container.ts";
+  runtimeFor,
+} from "../plugins/runner-container/runtime.ts";
+import type { ObserveItem } from "../src/exec/mod.ts";
+import { ContainerRunner, runtimePrograms } from "../src/cli/container_runner.ts";
 import { freePort, waitForPort } from "./support/free_port.ts";
 import { systemTest, TEST_IMAGE } from "./support/system.ts";
 
@@ -24,6 +29,35 @@ async function podman(...args: string[]): Promise<string> {
   return decoder.decode(out.stdout).trim();
 }
 
+const programs = runtimePrograms();
+
+async function applyContainer(
+  address: string,
+  attributes: Record<string, unknown>,
+  options: { log?: (text: string) => void } = {},
+): Promise<ContainerInspection> {
+  const spec = containerSpec(address, attributes, "/");
+  return await (await runtimeFor(programs, spec.runtime, options.log)).create(spec);
+}
+
+async function destroyContainer(
+  address: string,
+  attributes: Record<string, unknown>,
+  options: { log?: (text: string) => void } = {},
+): Promise<void> {
+  const runtime = await runtimeFor(programs, preferredRuntime(attributes.runtime), options.log);
+  await runtime.destroy(address);
+}
+
+async function observeContainer(item: ObserveItem) {
+  using runner = new ContainerRunner(Deno.cwd());
+  const { observations, diagnostics } = await runner.observe([item]);
+  assert.deepEqual(diagnostics, []);
+  return observations[0]!;
+}
+
+const podmanRuntime = () => new ContainerRuntime("podman", programs.podman!);
+
 const unique = () => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
 Deno.test("default names derive from the address", () => {
@@ -33,7 +67,7 @@ Deno.test("default names derive from the address", () => {
   assert.equal(defaultContainerName("container.web[0]"), "cw-web-0");
 });
 
-Deno.test("spec and run arguments: every value is its own argv element", () => {
+Deno.test("spec and run arguments: every value is its own argv element", async () => {
   const spec = containerSpec("container.web", {
     image: "busybox:1",
     ports: ["127.0.0.1:8080:80"],
@@ -46,10 +80,10 @@ Deno.test("spec and run arguments: every value is its own argv element", () => {
   assert.equal(spec.name, "cw-web");
   assert.deepEqual(spec.volumes, ["/srv/conf/site:/www:ro", "data:/data", "/abs:/abs"]);
   assert.deepEqual(Object.keys(spec.env), ["A", "B"]);
-  const args = runArguments("podman", spec);
+  const args = await runArguments("podman", spec);
   assert.deepEqual(args.slice(0, 4), ["run", "--detach", "--name", "cw-web"]);
   assert.ok(args.includes(`${ADDRESS_LABEL}=container.web`));
-  assert.ok(args.includes(`io.clockwork.config-digest=${configDigest(spec)}`));
+  assert.ok(args.includes(`io.clockwork.config-digest=${await configDigest(spec)}`));
   assert.ok(args.includes("B=two words; rm -rf /"));
   assert.deepEqual(args.slice(args.indexOf("--health-cmd"), args.indexOf("--health-cmd") + 2), [
     "--health-cmd",
@@ -59,8 +93,8 @@ Deno.test("spec and run arguments: every value is its own argv element", () => {
 
   const changed = containerSpec("container.web", { image: "busybox:1", env: { A: "2" } });
   const same = containerSpec("container.web", { image: "busybox:1", env: { A: 2 } });
-  assert.equal(configDigest(changed), configDigest(same));
-  assert.notEqual(configDigest(changed), configDigest(spec));
+  assert.equal(await configDigest(changed), await configDigest(same));
+  assert.notEqual(await configDigest(changed), await configDigest(spec));
   assert.throws(() => containerSpec("container.x", {}), /"image" is required/);
   assert.throws(() => containerSpec("container.x", { image: "a", runtime: "lxc" }), /runtime/);
 });
@@ -69,8 +103,9 @@ systemTest("runtime detection picks podman when docker has no engine", ["podman"
   const dockerAnswers = (await new Deno.Command("sh", {
     args: ["-c", "docker version --format '{{.Server.Version}}' >/dev/null 2>&1"],
   }).output()).success;
-  assert.equal(await detectRuntime(), dockerAnswers ? "docker" : "podman");
-  assert.equal(await detectRuntime("podman"), "podman");
+  assert.equal(await detectRuntime(programs), dockerAnswers ? "docker" : "podman");
+  assert.equal(await detectRuntime(programs, "podman"), "podman");
+  await assert.rejects(detectRuntime({}, "docker"), /runtime "docker" is not installed/);
 });
 
 systemTest(
@@ -99,23 +134,23 @@ systemTest(
       assert.equal(await page.text(), "<h1>from clockwork</h1>\n");
 
       const spec = containerSpec(address, attributes);
-      const observed = await observeContainer({ address, type: "container", attributes }, {});
+      const observed = await observeContainer({ address, type: "container", attributes });
       assert.equal(observed.exists, true);
       assert.equal(observed.attributes.running, true);
-      assert.equal(observed.attributes.config_digest, configDigest(spec));
+      assert.equal(observed.attributes.config_digest, await configDigest(spec));
       assert.match(String(observed.attributes.image_id), /^[0-9a-f]{64}$/);
       assert.equal(observed.attributes.id, started.id);
       const env = await podman("inspect", "--format", "{{json .Config.Env}}", spec.name);
       assert.ok(JSON.parse(env).includes("GREETING=hello world"));
 
-      const runtime = new ContainerRuntime("podman");
+      const runtime = podmanRuntime();
       const logs = await runtime.logs({ address }, 10);
       assert.match(logs, /response:200/);
       const stats = await runtime.stats({ name: spec.name });
       assert.ok(stats.memoryBytes > 0, JSON.stringify(stats));
 
       await podman("stop", "--time", "1", spec.name);
-      const stopped = await observeContainer({ address, type: "container", attributes }, {});
+      const stopped = await observeContainer({ address, type: "container", attributes });
       assert.equal(stopped.exists, true);
       assert.equal(stopped.attributes.running, false);
 
@@ -129,7 +164,7 @@ systemTest(
         await podman("ps", "-a", "--filter", `label=${ADDRESS_LABEL}=${address}`, "-q"),
         "",
       );
-      const gone = await observeContainer({ address, type: "container", attributes }, {});
+      const gone = await observeContainer({ address, type: "container", attributes });
       assert.equal(gone.exists, false);
       // Destroying what is already gone is fine.
       await destroyContainer(address, attributes);
@@ -165,7 +200,7 @@ systemTest(
 );
 
 systemTest("a missing image with no registry reachable is a clear error", ["podman"], async () => {
-  const runtime = new ContainerRuntime("podman");
+  const runtime = podmanRuntime();
   const image = `127.0.0.1:${freePort()}/clockwork/absent:${unique()}`;
   assert.equal(await runtime.imageExists(image), false);
   await assert.rejects(runtime.ensureImage(image), /no registry could be reached/);

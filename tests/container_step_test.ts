@@ -1,10 +1,17 @@
-/** The container template compiles to an in-process op, and the executor's container step runs it. */
+/**
+ * The container template compiles to an in-process op, and the
+ * runner-container plugin (in its Worker) carries the step out.
+ */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { compileBundle } from "../src/forge/mod.ts";
 import { testPlan, testResource } from "../src/forge/testing.ts";
-import { isContainerStep, runContainerStep } from "../src/exec/_container_step.ts";
-import { ADDRESS_LABEL } from "../src/exec/container.ts";
+import type { BundleStep } from "../src/forge/mod.ts";
+import { containerOpOf, isContainerStep } from "../src/exec/_container_step.ts";
+import { ADDRESS_LABEL } from "../plugins/runner-container/runtime.ts";
+import { ContainerRunner } from "../src/cli/container_runner.ts";
+import { BUILTIN_PLUGINS } from "../plugins/builtins.ts";
+import { assertBundlesMatchSources } from "./support/bundles.ts";
 import { freePort, waitForPort } from "./support/free_port.ts";
 import { systemTest, TEST_IMAGE } from "./support/system.ts";
 
@@ -13,6 +20,11 @@ const decoder = new TextDecoder();
 async function podman(...args: string[]): Promise<string> {
   const out = await new Deno.Command("podman", { args, stdin: "null" }).output();
   return decoder.decode(out.stdout).trim();
+}
+
+async function runContainerStep(step: BundleStep, logDir: string) {
+  using runner = new ContainerRunner(logDir);
+  return await runner.runStep(step, containerOpOf(step)!, { logDir });
 }
 
 Deno.test("container template: one op with the attributes as data, network on", () => {
@@ -100,3 +112,40 @@ systemTest(
     }
   },
 );
+
+systemTest(
+  "container steps run in the runner-container Worker: a runtime outside its grant is refused",
+  ["podman"],
+  async () => {
+    const root = await Deno.makeTempDir({ prefix: "cw-grant-" });
+    const resource = testResource(
+      "container",
+      "refused",
+      { image: TEST_IMAGE, runtime: "podman" },
+      {
+        moduleDir: root,
+      },
+    );
+    const step = compileBundle(testPlan([resource]), { rootDir: root }).value.steps[0]!;
+    try {
+      // Granted only a harmless binary: podman exists but the Worker may not run it.
+      using runner = new ContainerRunner(root, { run: ["/bin/true"] });
+      assert.deepEqual(runner.granted, ["/bin/true"]);
+      assert.equal(runner.started, false);
+      const result = await runner.runStep(step, containerOpOf(step)!, {
+        logDir: join(root, "logs"),
+      });
+      assert.equal(result.status, "failed");
+      assert.match(result.message ?? "", /runner-container/);
+      assert.match(result.message ?? "", /podman|run access|NotCapable|permission/i);
+      assert.equal(runner.started, true);
+      assert.equal(await podman("ps", "-a", "--filter", "name=^cw-refused$", "-q"), "");
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
+
+Deno.test("the embedded runner-container bundle matches its sources", async () => {
+  await assertBundlesMatchSources(["runner-container"], BUILTIN_PLUGINS);
+});

@@ -34,6 +34,7 @@ import {
 import { approve, type EventWriter, eventWriter, formatValue, progress } from "./views/mod.ts";
 import { RemoteRunners } from "./runners.ts";
 import { LocalRunner } from "./local_runner.ts";
+import { ContainerRunner } from "./container_runner.ts";
 
 export const DEFAULT_PARALLELISM = 10;
 
@@ -312,12 +313,15 @@ export async function runPlan(
   );
   // Started on the first sandboxed subprocess step only.
   using local = new LocalRunner(options.rootDir);
+  // Started on the first container step only.
+  using containers = new ContainerRunner(options.rootDir);
   try {
     result = await runBundle(compiled.value, {
       buildDir,
       logDir,
       runRemote: remote.run,
       spawnLocal: local.spawn,
+      runContainer: containers.runStep,
       parallelism: options.parallelism,
       signal: controller.signal,
       killSignal: killer.signal,

@@ -12,6 +12,7 @@ import { observe } from "../exec/mod.ts";
 import type { CommandContext } from "./commands/_types.ts";
 import { completeWithAi, settingsFor } from "./ai.ts";
 import { readStateOf, stateSettingsOf } from "./state_backend.ts";
+import { ContainerRunner } from "./container_runner.ts";
 import { hostProblems, REMOTE_OBSERVABLE, RemoteRunners, sensitiveStrings } from "./runners.ts";
 
 export interface LoadedConfiguration {
@@ -150,7 +151,19 @@ export async function makePlan(
     const items = state.resources
       .filter((r) => OBSERVABLE.has(r.type) && !r.host)
       .map((r) => ({ address: r.address, type: r.type, attributes: r.attributes }));
-    observations = items.length ? await observe(items, { baseDir: config.rootDir }) : [];
+    const files = items.filter((i) => i.type !== "container");
+    observations = files.length ? await observe(files, { baseDir: config.rootDir }) : [];
+    // Containers are observed through the runner-container plugin.
+    const containers = items.filter((i) => i.type === "container");
+    if (containers.length) {
+      using runner = new ContainerRunner(config.rootDir);
+      const seen = await runner.observe(containers);
+      diagnostics.push(...seen.diagnostics);
+      if (seen.diagnostics.some((d) => d.severity === "error")) {
+        return { plan: undefined, state, diagnostics };
+      }
+      observations.push(...seen.observations);
+    }
     // Resources on a `host` are observed there, through the host's runner plugin.
     const remote = state.resources
       .filter((r) => r.host && REMOTE_OBSERVABLE.has(r.type))

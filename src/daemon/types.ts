@@ -20,7 +20,7 @@ import type { State } from "../state/mod.ts";
 export type AutoFixPolicy = "drift" | "all" | "none";
 export const AUTO_FIX_POLICIES: readonly AutoFixPolicy[] = ["drift", "all", "none"];
 
-/** Resource types whose drift the daemon repairs (the ones src/exec can observe). */
+/** Resource types whose drift the daemon repairs (the ones Clockwork can observe). */
 export const REPAIRABLE_TYPES: ReadonlySet<string> = new Set(["file", "directory", "container"]);
 
 export interface DaemonOptions {

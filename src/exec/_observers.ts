@@ -1,11 +1,10 @@
 /**
  * Observers: what exists right now for a resource instance, by type. Each
- * type registers one function here; `container` is added by its own file
- * with one line in OBSERVERS.
+ * type registers one function here. Containers are observed by the
+ * runner-container plugin (the CLI routes them there), not here.
  */
 import { createHash } from "node:crypto";
 import { isAbsolute, resolve } from "node:path";
-import { observeContainer } from "./container.ts";
 
 /** Structurally the state module's Observation (exec may not import state). */
 export interface Observation {
@@ -79,9 +78,8 @@ const observeDirectory: Observer = async (item, options) => {
   return { address: item.address, exists: true, attributes: { mode: octalMode(info.mode) } };
 };
 
-/** Types without an observer (command, task) are reported as existing with no attributes. */
+/** Types without an observer here (command, task) are reported as existing with no attributes. */
 export const OBSERVERS: Record<string, Observer> = {
   file: observeFile,
   directory: observeDirectory,
-  container: observeContainer,
 };

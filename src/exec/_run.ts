@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import type { Diagnostic } from "../hcl/mod.ts";
 import type { Bundle, BundleStep } from "../forge/mod.ts";
-import { isContainerStep, runContainerStep } from "./_container_step.ts";
+import { type ContainerOp, containerOpOf, isContainerStep } from "./_container_step.ts";
 import { type InProcessArtifact, runInProcess } from "./_inprocess.ts";
 import { bwrapAvailable, bwrapWorks, launchArgv, type SandboxMode } from "./_sandbox.ts";
 
@@ -68,6 +68,15 @@ export interface RunOptions {
    * the step is spawned here in its own process group.
    */
   readonly spawnLocal?: (launch: LocalLaunch) => Promise<LocalOutcome>;
+  /**
+   * Runs a container step (the CLI passes the runner-container plugin, which
+   * owns the docker/podman runtime). Without it container steps fail.
+   */
+  readonly runContainer?: (
+    step: BundleStep,
+    op: ContainerOp,
+    context: { readonly logDir: string },
+  ) => Promise<StepResult>;
 }
 
 /** A fully built local launch: what was validated, sandboxed, scrubbed. */
@@ -169,9 +178,19 @@ export async function runBundle(bundle: Bundle, options: RunOptions): Promise<Ru
   const runOne = async (step: BundleStep): Promise<StepResult> => {
     const started = performance.now();
     const base = { step, logPath: null, exitCode: null, timedOut: false, observed: null };
-    if (isContainerStep(step)) {
+    const container = containerOpOf(step);
+    if (container !== null) {
+      if (!options.runContainer) {
+        return {
+          ...base,
+          status: "failed",
+          durationMs: 0,
+          message: "container steps need the container runner (runner-container plugin)",
+          spawned: false,
+        };
+      }
       spawnCount++;
-      return await runContainerStep(step, options.logDir);
+      return await options.runContainer(step, container, { logDir: options.logDir });
     }
     if (step.inProcess !== null) {
       try {

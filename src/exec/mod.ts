@@ -23,7 +23,7 @@ export {
 } from "./_run.ts";
 export { bwrapAvailable, type SandboxMode } from "./_sandbox.ts";
 export { inside, insideAny, tooBroad } from "./_grants.ts";
-export { containerProbe } from "./container.ts";
+export type { ContainerOp } from "./_container_step.ts";
 
 /**
  * What exists now for each item, in input order. Types with no observer

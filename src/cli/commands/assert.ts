@@ -11,20 +11,15 @@ import {
   summarize,
 } from "../../assert/mod.ts";
 import type { Assertion, Config } from "../../config/mod.ts";
-import { containerProbe } from "../../exec/mod.ts";
 import { hasErrors } from "../../hcl/mod.ts";
 import { checkTargetAddress, matchesTarget } from "../../plan/mod.ts";
 import { jsonOut, mark, painter, renderTable } from "../views/mod.ts";
 import { configDir, loadConfiguration } from "../pipeline.ts";
+import { ContainerRunner } from "../container_runner.ts";
 import type { Command, CommandContext, Io } from "./_types.ts";
 
 /** Exit code when an assertion fails (CLI.md). */
 export const ASSERTION_FAILED_EXIT = 3;
-
-/** The container runtime probe from src/exec (the runtime is detected on first use). */
-export function defaultContainerProbe(): ContainerProbe {
-  return containerProbe();
-}
 
 export function selectAssertions(config: Config, targets: readonly string[] = []): Assertion[] {
   const chosen = (address: string) =>
@@ -48,7 +43,7 @@ export interface ApplyAssertionOptions {
   concurrency?: number;
   /** Also run `check` blocks (default true: they describe the whole configuration). */
   includeChecks?: boolean;
-  /** Defaults to the podman/docker probe of src/exec. */
+  /** Defaults to the runner-container plugin's probe (started on the first container assertion). */
   probe?: ContainerProbe;
   /**
    * How long a failing assertion is retried before it counts (default 10 s):
@@ -90,8 +85,9 @@ export async function runApplyAssertions(
     ...config.resources.filter((r) => applied.has(r.address)).flatMap((r) => r.asserts),
     ...(options.includeChecks === false ? [] : config.checks.flatMap((c) => c.asserts)),
   ];
+  using containers = options.probe ? null : new ContainerRunner(config.rootDir);
   const results = await runAssertions(assertions, {
-    probe: options.probe ?? defaultContainerProbe(),
+    probe: options.probe ?? containers!.probe(),
     concurrency: options.concurrency,
     onResult: options.onResult,
     retryFailedForMs: options.settleMs ?? 10_000,
@@ -170,7 +166,8 @@ export const assertCommand: Command = {
         notes: ["targets are resource addresses (container.web, module.cache) or check.NAME"],
       }]);
     }
-    const results = await runAssertions(assertions, { probe: defaultContainerProbe() });
+    using containers = new ContainerRunner(config.rootDir);
+    const results = await runAssertions(assertions, { probe: containers.probe() });
     const summary = summarize(results);
     if (ctx.globals.json) {
       jsonOut(ctx.io, { results, summary, diagnostics: ctx.takeJsonDiagnostics() });

@@ -1,30 +1,231 @@
 /**
- * The `container` resource through the docker or podman CLI: runtime
- * detection, image pull, run, inspect, stats, logs, removal; the probe that
- * container assertions read through; the observer planning reads through.
- * Every value reaches the runtime as its own argv element, never via a shell.
+ * The `container` resource through the docker or podman CLI, inside the
+ * runner-container plugin's Worker: the desired container normalised from
+ * resource attributes, runtime detection, image pull, run, inspect, stats,
+ * logs, removal. Every value reaches the runtime as its own argv element,
+ * never via a shell. The Worker may run only the runtime binaries it was
+ * granted; their absolute paths come from the host (`programs`), since the
+ * plugin cannot read PATH or the file system.
  */
-import { join } from "node:path";
-import type { Observation, Observer } from "./_observers.ts";
-import {
-  ADDRESS_LABEL,
-  type ContainerSpec,
-  containerSpec,
-  DIGEST_LABEL,
-  runArguments,
-  type RuntimeName,
-} from "./_container_spec.ts";
 
-export {
-  ADDRESS_LABEL,
-  configDigest,
-  type ContainerSpec,
-  containerSpec,
-  defaultContainerName,
-  DIGEST_LABEL,
-  runArguments,
-  type RuntimeName,
-} from "./_container_spec.ts";
+export const ADDRESS_LABEL = "io.clockwork.address";
+export const DIGEST_LABEL = "io.clockwork.config-digest";
+
+export type RuntimeName = "docker" | "podman";
+
+/** Absolute paths of the runtimes installed on this machine (the Worker's `run` grant). */
+export type Programs = Partial<Record<RuntimeName, string>>;
+
+export interface Healthcheck {
+  /** A shell command (string) or an exec form (list) run inside the container. */
+  command: string | string[];
+  interval: string | null;
+  timeout: string | null;
+  retries: number | null;
+  startPeriod: string | null;
+}
+
+export interface ContainerSpec {
+  address: string;
+  name: string;
+  image: string;
+  ports: string[];
+  volumes: string[];
+  env: Record<string, string>;
+  command: string[] | null;
+  restart: string | null;
+  healthcheck: Healthcheck | null;
+  /** The runtime the user chose; null means auto-detect. */
+  runtime: RuntimeName | null;
+}
+
+/** `container.web` -> `cw-web`; `module.cache.container.redis` -> `cw-module-cache-redis`. */
+export function defaultContainerName(address: string): string {
+  const parts = address.split(".");
+  const typeAt = parts.lastIndexOf("container");
+  const kept = typeAt >= 0 ? [...parts.slice(0, typeAt), ...parts.slice(typeAt + 1)] : parts;
+  const slug = kept.join("-").replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/-+/g, "-")
+    .replace(/^-|-$/g, "");
+  return `cw-${slug || "container"}`;
+}
+
+/** The container name a resource's attributes give (what observation looks for). */
+export function containerName(address: string, attributes: Readonly<Record<string, unknown>>) {
+  const name = attributes.name;
+  return typeof name === "string" && name !== "" ? name : defaultContainerName(address);
+}
+
+function asString(value: unknown, what: string): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  throw new Error(`${what} must be a string`);
+}
+
+function asList(value: unknown, what: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new Error(`${what} must be a list`);
+  return value.map((item, i) => asString(item, `${what}[${i}]`));
+}
+
+/** `base` + `relative` with `.` and `..` folded (base is absolute: the host resolves it). */
+function resolveUnder(base: string, relative: string): string {
+  const parts: string[] = [];
+  for (const part of `${base}/${relative}`.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return "/" + parts.join("/");
+}
+
+/** Host paths of bind mounts resolve like every other relative path: against the module directory. */
+function resolveVolume(volume: string, baseDir: string): string {
+  const [host, ...rest] = volume.split(":");
+  if (
+    host === undefined || rest.length === 0 || host.startsWith("/") ||
+    !host.includes("/") && host !== "." && host !== ".."
+  ) {
+    return volume; // absolute path, or a named volume
+  }
+  return [resolveUnder(baseDir, host), ...rest].join(":");
+}
+
+/** A command given as a string is split on whitespace (no shell is involved). */
+function commandList(value: unknown): string[] | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string") return value.trim() === "" ? null : value.trim().split(/\s+/);
+  return asList(value, "command");
+}
+
+function healthcheckOf(value: unknown): Healthcheck | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string" || Array.isArray(value)) {
+    return {
+      command: typeof value === "string" ? value : asList(value, "healthcheck"),
+      interval: null,
+      timeout: null,
+      retries: null,
+      startPeriod: null,
+    };
+  }
+  if (typeof value !== "object") throw new Error("healthcheck must be a command or an object");
+  const h = value as Record<string, unknown>;
+  const command = h.command ?? h.test;
+  if (command === undefined || command === null) throw new Error("healthcheck needs a command");
+  const duration = (
+    v: unknown,
+  ) => (v === undefined || v === null
+    ? null
+    : typeof v === "number"
+    ? `${v}s`
+    : asString(v, "healthcheck duration"));
+  return {
+    command: typeof command === "string" ? command : asList(command, "healthcheck.command"),
+    interval: duration(h.interval),
+    timeout: duration(h.timeout),
+    retries: h.retries === undefined || h.retries === null ? null : Number(h.retries),
+    startPeriod: duration(h.start_period),
+  };
+}
+
+/** Reads a `container` resource's attributes; throws on a value of the wrong shape. */
+export function containerSpec(
+  address: string,
+  attributes: Readonly<Record<string, unknown>>,
+  baseDir = "/",
+): ContainerSpec {
+  const image = attributes.image;
+  if (typeof image !== "string" || image === "") throw new Error(`${address}: "image" is required`);
+  const runtime = preferredRuntime(attributes.runtime, address);
+  const envValue = attributes.env ?? {};
+  if (typeof envValue !== "object" || envValue === null || Array.isArray(envValue)) {
+    throw new Error(`${address}: env must be a map of strings`);
+  }
+  const env: Record<string, string> = {};
+  for (const key of Object.keys(envValue).sort()) {
+    env[key] = asString((envValue as Record<string, unknown>)[key], `env.${key}`);
+  }
+  return {
+    address,
+    name: containerName(address, attributes),
+    image,
+    ports: asList(attributes.ports, "ports"),
+    volumes: asList(attributes.volumes, "volumes").map((v) => resolveVolume(v, baseDir)),
+    env,
+    command: commandList(attributes.command),
+    restart: attributes.restart === undefined || attributes.restart === null
+      ? null
+      : asString(attributes.restart, "restart"),
+    healthcheck: healthcheckOf(attributes.healthcheck),
+    runtime,
+  };
+}
+
+/** The `runtime` attribute: docker, podman, or null (auto-detect). */
+export function preferredRuntime(value: unknown, address = "container"): RuntimeName | null {
+  if (value === undefined || value === null) return null;
+  if (value === "docker" || value === "podman") return value;
+  throw new Error(`${address}: runtime must be "docker" or "podman", not ${JSON.stringify(value)}`);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    return `{${
+      Object.keys(record).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`)
+        .join(",")
+    }}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** sha256 over everything that shapes the container; a change means the container is replaced. */
+export async function configDigest(spec: ContainerSpec): Promise<string> {
+  const { address: _address, ...config } = spec;
+  const bytes = new TextEncoder().encode(canonicalJson(config));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function healthcheckArgs(runtime: RuntimeName, health: Healthcheck): string[] {
+  const command = typeof health.command === "string"
+    ? health.command
+    : runtime === "podman"
+    ? JSON.stringify([
+      "CMD",
+      ...health.command.filter((_, i) => i > 0 || health.command[0] !== "CMD"),
+    ])
+    : health.command.join(" ");
+  const args = ["--health-cmd", command];
+  if (health.interval) args.push("--health-interval", health.interval);
+  if (health.timeout) args.push("--health-timeout", health.timeout);
+  if (health.retries !== null) args.push("--health-retries", String(health.retries));
+  if (health.startPeriod) args.push("--health-start-period", health.startPeriod);
+  return args;
+}
+
+/** Arguments after the runtime binary: `run -d --name … IMAGE [COMMAND…]`. */
+export async function runArguments(runtime: RuntimeName, spec: ContainerSpec): Promise<string[]> {
+  const args = [
+    "run",
+    "--detach",
+    "--name",
+    spec.name,
+    "--label",
+    `${ADDRESS_LABEL}=${spec.address}`,
+    "--label",
+    `${DIGEST_LABEL}=${await configDigest(spec)}`,
+  ];
+  for (const port of spec.ports) args.push("--publish", port);
+  for (const volume of spec.volumes) args.push("--volume", volume);
+  for (const [key, value] of Object.entries(spec.env)) args.push("--env", `${key}=${value}`);
+  if (spec.restart) args.push("--restart", spec.restart);
+  if (spec.healthcheck) args.push(...healthcheckArgs(runtime, spec.healthcheck));
+  // "--" keeps an image or command starting with "-" from being read as an option.
+  args.push("--", spec.image, ...(spec.command ?? []));
+  return args;
+}
 
 /** Where runtime commands and their output go (the step log during apply). */
 export type LogSink = (text: string) => void;
@@ -53,7 +254,7 @@ export interface ContainerInspection {
   address: string | null;
 }
 
-const MISSING: ContainerInspection = {
+export const MISSING: ContainerInspection = {
   exists: false,
   running: false,
   status: "missing",
@@ -67,22 +268,13 @@ const MISSING: ContainerInspection = {
 
 const decoder = new TextDecoder();
 
-function findExecutable(name: string): string | null {
-  const folders = (Deno.env.get("PATH") ?? "/usr/local/bin:/usr/bin:/bin").split(":");
-  for (const folder of [...folders, "/usr/sbin", "/sbin"]) {
-    if (!folder) continue;
-    try {
-      if (Deno.statSync(join(folder, name)).isFile) return join(folder, name);
-    } catch { /* not here */ }
-  }
-  return null;
-}
-
 async function execute(
   program: string,
   args: readonly string[],
   timeoutMs: number,
 ): Promise<RuntimeResult> {
+  // The runtime inherits this process's environment (HOME, XDG_RUNTIME_DIR,
+  // DOCKER_HOST…): it needs them to find its storage and engine.
   const child = new Deno.Command(program, {
     args: [...args],
     stdin: "null",
@@ -108,22 +300,28 @@ let autoDetected: Promise<RuntimeName> | null = null;
  * The runtime to use: the one asked for, else docker when its engine answers
  * (a docker CLI without a daemon does not count), else podman.
  */
-export function detectRuntime(preferred: RuntimeName | null = null): Promise<RuntimeName> {
+export function detectRuntime(
+  programs: Programs,
+  preferred: RuntimeName | null = null,
+): Promise<RuntimeName> {
   if (preferred) {
-    if (!findExecutable(preferred)) {
+    if (!programs[preferred]) {
       return Promise.reject(new ContainerError(`runtime "${preferred}" is not installed`));
     }
     return Promise.resolve(preferred);
   }
   autoDetected ??= (async () => {
-    const docker = findExecutable("docker");
+    const docker = programs.docker;
     if (docker) {
       try {
         const probe = await execute(docker, ["version", "--format", "{{.Server.Version}}"], 3_000);
         if (probe.code === 0 && probe.stdout.trim() !== "") return "docker";
-      } catch { /* a broken docker CLI is the same as none */ }
+      } catch (e) {
+        // A refused grant is a bug to see, not a missing docker.
+        if ((e as Error).name === "NotCapable") throw e;
+      }
     }
-    if (findExecutable("podman")) return "podman";
+    if (programs.podman) return "podman";
     throw new ContainerError(
       "no container runtime: install podman, or docker with a running engine",
     );
@@ -156,11 +354,11 @@ function lastLine(text: string): string {
 }
 
 export class ContainerRuntime {
-  readonly program: string;
-
-  constructor(readonly name: RuntimeName, private readonly log: LogSink = () => {}) {
-    this.program = findExecutable(name) ?? name;
-  }
+  constructor(
+    readonly name: RuntimeName,
+    readonly program: string,
+    private readonly log: LogSink = () => {},
+  ) {}
 
   /** Runs the runtime with `args`; the command line and its output go to the log. */
   async exec(args: readonly string[], timeoutMs = 120_000, quiet = false): Promise<RuntimeResult> {
@@ -244,6 +442,7 @@ export class ContainerRuntime {
       if (/no such (container|object)|not found/i.test(result.stderr)) return MISSING;
       throw new ContainerError(`${this.name} inspect ${name} failed: ${lastLine(result.stderr)}`);
     }
+    // deno-lint-ignore no-explicit-any
     const [info] = JSON.parse(result.stdout) as Record<string, any>[];
     if (!info) return MISSING;
     const state = info.State ?? {};
@@ -318,7 +517,7 @@ export class ContainerRuntime {
     }
     const stale = new Set([spec.name, ...await this.namesFor(spec.address)]);
     for (const name of stale) await this.remove(name);
-    const result = await this.exec(runArguments(this.name, spec), 300_000);
+    const result = await this.exec(await runArguments(this.name, spec), 300_000);
     if (result.code !== 0) {
       throw new ContainerError(
         `${this.name} could not start container "${spec.name}": ${lastLine(result.stderr)}`,
@@ -354,104 +553,10 @@ function quoteForLog(arg: string): string {
 }
 
 export async function runtimeFor(
+  programs: Programs,
   preferred: RuntimeName | null,
   log?: LogSink,
 ): Promise<ContainerRuntime> {
-  return new ContainerRuntime(await detectRuntime(preferred), log);
+  const name = await detectRuntime(programs, preferred);
+  return new ContainerRuntime(name, programs[name]!, log);
 }
-
-/**
- * Creates (or re-creates) the container an apply step asks for. Output of the
- * runtime goes to `log`. Returns what is running afterwards.
- */
-export async function applyContainer(
-  address: string,
-  attributes: Readonly<Record<string, unknown>>,
-  options: { baseDir?: string; log?: LogSink } = {},
-): Promise<ContainerInspection> {
-  const spec = containerSpec(address, attributes, options.baseDir);
-  const runtime = await runtimeFor(spec.runtime, options.log);
-  return await runtime.create(spec);
-}
-
-/**
- * Stops and removes the container of a resource: every container labelled
- * with its address, or with `onlyId` just that one (the old half of a
- * replace, which must not touch its successor).
- */
-export async function destroyContainer(
-  address: string,
-  attributes: Readonly<Record<string, unknown>>,
-  options: { log?: LogSink; onlyId?: string | null } = {},
-): Promise<void> {
-  const runtime = await runtimeFor(
-    attributes.runtime === "docker" || attributes.runtime === "podman" ? attributes.runtime : null,
-    options.log,
-  );
-  if (options.onlyId) await runtime.remove(options.onlyId);
-  else await runtime.destroy(address);
-}
-
-/**
- * What container assertions read through (structurally src/assert's
- * ContainerProbe). The runtime is detected on first use, so building a probe
- * costs nothing when no container assertion runs.
- */
-export function containerProbe(preferred: RuntimeName | null = null) {
-  let runtime: Promise<ContainerRuntime> | null = null;
-  const get = () => runtime ??= runtimeFor(preferred);
-  return {
-    async inspect(ref: ContainerRef) {
-      const found = await (await get()).inspect(ref);
-      return {
-        exists: found.exists,
-        running: found.running,
-        status: found.status,
-        health: found.health,
-        name: found.name,
-      };
-    },
-    async stats(ref: ContainerRef) {
-      return await (await get()).stats(ref);
-    },
-    async logs(ref: ContainerRef, lines: number) {
-      return await (await get()).logs(ref, lines);
-    },
-  };
-}
-
-/** Observation of a container for planning: {running, image_id, config_digest, id}. */
-export const observeContainer: Observer = async (item, options): Promise<Observation> => {
-  const runtimeAttr = item.attributes.runtime;
-  let runtime: ContainerRuntime;
-  try {
-    runtime = await runtimeFor(
-      runtimeAttr === "docker" || runtimeAttr === "podman" ? runtimeAttr : null,
-    );
-  } catch (error) {
-    // Nothing can run without a runtime; apply reports the same error on its step.
-    if (!(error instanceof ContainerError)) throw error;
-    return { address: item.address, exists: false, attributes: { error: error.message } };
-  }
-  let name: string | null = null;
-  try {
-    name = containerSpec(item.address, item.attributes, options.baseDir).name;
-  } catch { /* attributes of an odd shape: fall back to the address label */ }
-  let found = name ? await runtime.inspect({ name }) : MISSING;
-  // A container of that name that belongs to another address is not ours.
-  if (found.exists && found.address !== null && found.address !== item.address) found = MISSING;
-  if (!found.exists) found = await runtime.inspect({ address: item.address });
-  if (!found.exists) return { address: item.address, exists: false, attributes: {} };
-  return {
-    address: item.address,
-    exists: true,
-    attributes: {
-      running: found.running,
-      status: found.status,
-      image_id: found.imageId,
-      config_digest: found.configDigest,
-      id: found.id,
-      name: found.name,
-    },
-  };
-};
