@@ -1,6 +1,6 @@
 /**
- * `container`: one in-process op that the executor carries out through the
- * docker or podman CLI (src/exec/container.ts). Nothing becomes script text:
+ * `container`: one in-process op that the executor hands to the
+ * runner-container plugin (docker or podman CLI). Nothing becomes script text:
  * the attributes travel as data and reach the runtime as argv elements. The
  * runtime is detected when the step runs, not here, so forging stays pure.
  */
