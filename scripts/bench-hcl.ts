@@ -9,7 +9,7 @@
  *
  * Usage: deno run -A scripts/bench-hcl.ts [--quick] [--no-reference]
  */
-import { generateConfig } from "../src/hcl/_parse_gen.ts";
+import { generateConfig, WORDS } from "../src/hcl/_parse_gen.ts";
 
 const SIZES = [100, 1_000, 10_000, 50_000];
 const REFERENCE_CAP_MS = 60_000;
@@ -52,24 +52,7 @@ function peakRssMb(): number {
 /** Variables for every root the generator uses, so evaluation does real work. */
 function evalContext() {
   const o = (x: Record<string, unknown>) => Object.assign(Object.create(null), x);
-  const words = [
-    "web",
-    "db",
-    "cache",
-    "nginx",
-    "app",
-    "worker",
-    "backup",
-    "metrics",
-    "users",
-    "deploy",
-    "config",
-    "logs",
-    "proxy",
-    "queue",
-    "api",
-    "port",
-  ];
+  const words = [...WORDS, "port"];
   const v = o(Object.fromEntries(words.map((w) => [w, w])));
   return { variables: { var: v, local: v }, baseDir: "/tmp" };
 }

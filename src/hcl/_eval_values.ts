@@ -3,7 +3,7 @@
  * (unknown / sensitive), HCL's primitive conversions, number formatting,
  * structural equality and name suggestions.
  */
-import { Sensitive, UNKNOWN, type Value, type ValueObject } from "./value.ts";
+import { Sensitive, typeName, UNKNOWN, type Value, type ValueObject } from "./value.ts";
 
 export const HAS_UNKNOWN = 1;
 export const HAS_SENSITIVE = 2;
@@ -124,22 +124,7 @@ export function convertToString(v: Value): string | undefined {
 }
 
 /** Type description for messages: "string", "number", "bool", "null", "tuple", "object". */
-export function describeType(v: Value): string {
-  if (v === null) return "null";
-  if (v === UNKNOWN) return "unknown";
-  if (v instanceof Sensitive) return describeType(v.value);
-  if (Array.isArray(v)) return "tuple";
-  switch (typeof v) {
-    case "string":
-      return "string";
-    case "number":
-      return "number";
-    case "boolean":
-      return "bool";
-    default:
-      return "object";
-  }
-}
+export const describeType: (v: Value) => string = typeName;
 
 /**
  * Structural equality as HCL's `==`. Sensitive wrappers are looked through

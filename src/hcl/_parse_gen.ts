@@ -15,7 +15,7 @@ export function rng(seed: number): () => number {
   };
 }
 
-const WORDS = [
+export const WORDS = [
   "web",
   "db",
   "cache",
