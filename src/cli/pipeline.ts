@@ -8,12 +8,8 @@ import { type Config, loadConfig } from "../config/mod.ts";
 import { type Diagnostic, type SourceFile } from "../hcl/mod.ts";
 import { makePlan as planDiff, type Plan } from "../plan/mod.ts";
 import type { Observation, State } from "../state/mod.ts";
-import { observe } from "../exec/mod.ts";
 import type { CommandContext } from "./commands/_types.ts";
-import { completeWithAi, settingsFor } from "./ai.ts";
 import { readStateOf, stateSettingsOf } from "./state_backend.ts";
-import { ContainerRunner } from "./container_runner.ts";
-import { hostProblems, REMOTE_OBSERVABLE, RemoteRunners, sensitiveStrings } from "./runners.ts";
 
 export interface LoadedConfiguration {
   /** Absent when the directory could not be read at all. */
@@ -82,6 +78,8 @@ async function withAiValues(
   if (!config.resources.some((r) => r.aiFields.length > 0)) {
     return { config, exclude, diagnostics: [] };
   }
+  // Loaded only when needed: most configurations leave nothing to AI, and every module costs start-up time.
+  const { completeWithAi, settingsFor } = await import("./ai.ts");
   const settings = await settingsFor(ctx, config.rootDir, config);
   const completed = await completeWithAi(ctx, config, settings.value);
   const diagnostics: Diagnostic[] = [...settings.diagnostics];
@@ -132,7 +130,7 @@ export async function makePlan(
     config = ai.config;
     exclude = ai.exclude;
   }
-  const hosts = await hostProblems(config);
+  const hosts = await hostProblemsOf(config);
   if (hosts.length) {
     return { plan: undefined, state: null, diagnostics: [...diagnostics, ...hosts] };
   }
@@ -152,10 +150,15 @@ export async function makePlan(
       .filter((r) => OBSERVABLE.has(r.type) && !r.host)
       .map((r) => ({ address: r.address, type: r.type, attributes: r.attributes }));
     const files = items.filter((i) => i.type !== "container");
-    observations = files.length ? await observe(files, { baseDir: config.rootDir }) : [];
+    observations = [];
+    if (files.length) {
+      const { observe } = await import("../exec/mod.ts");
+      observations.push(...await observe(files, { baseDir: config.rootDir }));
+    }
     // Containers are observed through the runner-container plugin.
     const containers = items.filter((i) => i.type === "container");
     if (containers.length) {
+      const { ContainerRunner } = await import("./container_runner.ts");
       using runner = new ContainerRunner(config.rootDir);
       const seen = await runner.observe(containers);
       diagnostics.push(...seen.diagnostics);
@@ -165,10 +168,13 @@ export async function makePlan(
       observations.push(...seen.observations);
     }
     // Resources on a `host` are observed there, through the host's runner plugin.
-    const remote = state.resources
-      .filter((r) => r.host && REMOTE_OBSERVABLE.has(r.type))
+    const onHosts = state.resources.filter((r) => r.host);
+    const runnersModule = onHosts.length ? await import("./runners.ts") : undefined;
+    const remote = onHosts
+      .filter((r) => runnersModule?.REMOTE_OBSERVABLE.has(r.type))
       .map((r) => ({ address: r.address, type: r.type, attributes: r.attributes, host: r.host! }));
-    if (remote.length) {
+    if (runnersModule && remote.length) {
+      const { RemoteRunners, sensitiveStrings } = runnersModule;
       using runners = new RemoteRunners(config.rootDir, config.hosts, sensitiveStrings(config));
       const seen = await runners.observe(remote);
       diagnostics.push(...seen.diagnostics);
@@ -186,6 +192,17 @@ export async function makePlan(
   });
   diagnostics.push(...planned.diagnostics);
   return { plan: planned.value, state, diagnostics };
+}
+
+/**
+ * Problems with the `host` blocks that resources use. The runner machinery is
+ * loaded only when some resource runs on a host: most configurations are
+ * local, and every module costs start-up time.
+ */
+export async function hostProblemsOf(config: Config): Promise<Diagnostic[]> {
+  if (!config.resources.some((r) => r.host !== null)) return [];
+  const { hostProblems } = await import("./runners.ts");
+  return await hostProblems(config);
 }
 
 /** Whether applying the plan would change anything, outputs included. */

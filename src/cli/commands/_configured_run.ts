@@ -8,15 +8,12 @@ import type { Plan } from "../../plan/mod.ts";
 import type { State, StateStore } from "../../state/mod.ts";
 import { withStateLock } from "../apply_pipeline.ts";
 import { loadConfiguration, makePlan, type MakePlanOptions } from "../pipeline.ts";
-import { stateSettingsOf } from "../state_backend.ts";
+import { prewarmStateStore, stateSettingsOf } from "../state_backend.ts";
 import type { CommandContext, OptionSpec } from "./_types.ts";
+import { targetOption } from "./_targets.ts";
 
-export const targetOption: OptionSpec = {
-  type: "string",
-  multiple: true,
-  valueName: "ADDR",
-  description: "limit to this resource and what it depends on (repeatable)",
-};
+export { targetsOf } from "./_targets.ts";
+
 const autoApproveOption: OptionSpec = {
   type: "boolean",
   description: "do not ask for confirmation",
@@ -34,11 +31,6 @@ export const runOptions: Readonly<Record<string, OptionSpec>> = {
   target: targetOption,
 };
 
-export function targetsOf(ctx: CommandContext): string[] {
-  const raw = ctx.values.target;
-  return Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : [];
-}
-
 /**
  * Loads the configuration in `dir` and runs `run` holding its state lock;
  * exit status 1 when the configuration has errors (they are reported).
@@ -49,6 +41,8 @@ export async function withLockedConfiguration(
   command: string,
   run: (config: Config, backend: StateStore) => Promise<number>,
 ): Promise<number> {
+  // The default state plugin boots on its own thread while the configuration loads.
+  await prewarmStateStore(dir);
   const loaded = loadConfiguration(ctx, dir);
   ctx.reportDiagnostics(loaded.diagnostics);
   const config = loaded.config;

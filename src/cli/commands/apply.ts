@@ -4,7 +4,6 @@ import { checkPlanFileFresh, isPlanFile, type Plan, readPlanFile } from "../../p
 import type { State } from "../../state/mod.ts";
 import { parseParallelism, runPlan } from "../apply_pipeline.ts";
 import { readState } from "../pipeline.ts";
-import { prewarmStateStore } from "../state_backend.ts";
 import { planOrReport, runOptions, targetsOf, withLockedConfiguration } from "./_configured_run.ts";
 import type { Command } from "./_types.ts";
 
@@ -27,8 +26,6 @@ export const applyCommand: Command = {
       ? resolve(ctx.cwd, given)
       : null;
     const dir = planFile ? ctx.cwd : resolve(ctx.cwd, given ?? ".");
-    // The default state plugin boots on its own thread while the configuration loads.
-    await prewarmStateStore(dir);
     return await withLockedConfiguration(
       ctx,
       dir,

@@ -3,7 +3,8 @@ import { hasErrors } from "../../hcl/mod.ts";
 import { planDocument, renderPlan, serializePlanFile } from "../../plan/mod.ts";
 import { jsonOut } from "../views/json.ts";
 import { configDir, loadConfiguration, makePlan, planHasChanges } from "../pipeline.ts";
-import { targetOption, targetsOf } from "./_configured_run.ts";
+import { prewarmStateStore } from "../state_backend.ts";
+import { targetOption, targetsOf } from "./_targets.ts";
 import type { Command } from "./_types.ts";
 
 export const planCommand: Command = {
@@ -33,7 +34,10 @@ export const planCommand: Command = {
       ctx.io.stderr(`clockwork plan: --refresh takes true or false, not "${refreshFlag}"\n`);
       return 1;
     }
-    const { config, diagnostics } = loadConfiguration(ctx, configDir(ctx));
+    const dir = configDir(ctx);
+    // The default state plugin boots on its own thread while the configuration loads.
+    await prewarmStateStore(dir);
+    const { config, diagnostics } = loadConfiguration(ctx, dir);
     ctx.reportDiagnostics(diagnostics);
     if (!config || hasErrors(diagnostics)) return failed(ctx);
     const result = await makePlan(ctx, config, {

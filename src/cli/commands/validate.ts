@@ -1,7 +1,6 @@
 import { hasErrors } from "../../hcl/mod.ts";
 import { jsonOut } from "../views/json.ts";
-import { configDir, loadConfiguration } from "../pipeline.ts";
-import { hostProblems } from "../runners.ts";
+import { configDir, hostProblemsOf, loadConfiguration } from "../pipeline.ts";
 import type { Command } from "./_types.ts";
 
 export const validateCommand: Command = {
@@ -17,7 +16,7 @@ export const validateCommand: Command = {
     const config = loaded.config;
     // A host no runner can serve is a configuration error, found here rather than at plan.
     const diagnostics = config && !hasErrors(loaded.diagnostics)
-      ? [...loaded.diagnostics, ...await hostProblems(config)]
+      ? [...loaded.diagnostics, ...await hostProblemsOf(config)]
       : loaded.diagnostics;
     ctx.reportDiagnostics(diagnostics);
     const valid = config !== undefined && !hasErrors(diagnostics);
