@@ -53,6 +53,7 @@ import { ANY, convertValue, type HclType, parseTypeExpr, typeToString } from "./
 import { compareAddresses, didYouMean, instanceAddress, sortAddresses } from "./_names.ts";
 import { satisfiesVersion } from "./_version.ts";
 import { VERSION } from "../version.ts";
+import { evaluateInto } from "../hcl/eval.ts";
 import { collectVariableValues, type RawVariableValue, type VariableInputs } from "./_vars.ts";
 
 export const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
@@ -118,6 +119,17 @@ interface VariableDecl {
   readonly nullable: boolean;
   readonly validations: { condition: Attribute; message: Attribute | undefined }[];
 }
+
+interface Allow {
+  readonly each?: boolean;
+  readonly count?: boolean;
+  readonly selfVariable?: string;
+}
+
+const NO_ALLOW: Allow = {};
+const ALLOW_EACH: Allow = { each: true, count: false };
+const ALLOW_COUNT: Allow = { each: false, count: true };
+const ALLOW_BOTH: Allow = { each: true, count: true };
 
 interface Declared {
   readonly range: Range;
@@ -415,7 +427,7 @@ class Lowering {
             },
           );
           scope.locals.set(attr.name, node);
-          this.pending.push(() => this.linkExprs(node, scope, [attr.expr], {}));
+          this.pending.push(() => this.linkExpr(node, scope, attr.expr, NO_ALLOW));
         }
         return;
       }
@@ -728,7 +740,7 @@ class Lowering {
         const input = call.body.items.find((i): i is Attribute =>
           i.kind === "Attribute" && i.name === name
         );
-        if (input) this.linkExprs(node, scope.parent, [input.expr], {});
+        if (input) this.linkExpr(node, scope.parent, input.expr, NO_ALLOW);
       }
     });
   }
@@ -767,7 +779,7 @@ class Lowering {
     });
     this.hosts.set(name, { node, block });
     this.pending.push(() =>
-      this.linkExprs(node, scope, [...attrs.values()].map((a) => a.expr), {})
+      this.linkExprs(node, scope, [...attrs.values()].map((a) => a.expr), NO_ALLOW)
     );
   }
 
@@ -820,7 +832,7 @@ class Lowering {
     );
     scope.outputs.set(name, node);
     this.pending.push(() => {
-      this.linkExprs(node, scope, [valueAttr.expr], {});
+      this.linkExpr(node, scope, valueAttr.expr, NO_ALLOW);
       const dependsOn = attrs.get("depends_on");
       if (dependsOn) this.linkDependsOn(node, scope, dependsOn);
     });
@@ -924,7 +936,7 @@ class Lowering {
     });
     scope.checks.set(name, node);
     this.pending.push(() =>
-      this.linkExprs(node, scope, blocks.flatMap((a) => this.blockExprs(a.body)), {})
+      this.linkExprs(node, scope, blocks.flatMap((a) => this.blockExprs(a.body)), NO_ALLOW)
     );
   }
 
@@ -1007,16 +1019,16 @@ class Lowering {
     node.repeat = forEachAttr ? "for_each" : countAttr ? "count" : null;
     scope.resources.set(`${type}.${name}`, node);
     this.pending.push(() => {
-      const allow = { each: !!forEachAttr, count: !!countAttr };
-      const repeat = [countAttr, forEachAttr].filter((a): a is Attribute => !!a);
-      this.linkExprs(node, scope, repeat.map((a) => a.expr), {});
-      const body: Expression[] = [];
+      if (countAttr) this.linkExpr(node, scope, countAttr.expr, NO_ALLOW);
+      if (forEachAttr) this.linkExpr(node, scope, forEachAttr.expr, NO_ALLOW);
+      const allow = forEachAttr
+        ? (countAttr ? ALLOW_BOTH : ALLOW_EACH)
+        : (countAttr ? ALLOW_COUNT : NO_ALLOW);
       for (const attr of attrs.values()) {
         if (attr === countAttr || attr === forEachAttr || attr.name === "depends_on") continue;
-        body.push(attr.expr);
+        this.linkExpr(node, scope, attr.expr, allow);
       }
-      for (const a of assertBlocks) body.push(...this.blockExprs(a.body));
-      this.linkExprs(node, scope, body, allow);
+      for (const a of assertBlocks) this.linkExprs(node, scope, this.blockExprs(a.body), allow);
       const dependsOn = attrs.get("depends_on");
       if (dependsOn) this.linkDependsOn(node, scope, dependsOn);
     });
@@ -1090,23 +1102,24 @@ class Lowering {
     to.dependents.push(from);
   }
 
-  linkExprs(
-    node: Node,
-    scope: ModuleScope,
-    exprs: readonly Expression[],
-    allow: { each?: boolean; count?: boolean; selfVariable?: string },
-  ): void {
-    for (const expr of exprs) {
-      for (const ref of referencesOf(expr)) {
-        const target = this.resolveRef(ref, scope, allow);
-        if (target === "bad") this.badExprs.add(expr);
-        else if (target?.includes(node)) {
-          this.diags.push(error("CW2011", `Self-referential ${node.kind} ${node.id}`, ref.range, {
-            detail: "a declaration cannot refer to its own value",
-          }));
-          this.badExprs.add(expr);
-        } else if (target) { for (const t of target) this.addEdge(node, t); }
-      }
+  linkExprs(node: Node, scope: ModuleScope, exprs: readonly Expression[], allow: Allow): void {
+    for (const expr of exprs) this.linkExpr(node, scope, expr, allow);
+  }
+
+  linkExpr(node: Node, scope: ModuleScope, expr: Expression, allow: Allow): void {
+    const refs = referencesOf(expr);
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i];
+      const target = this.resolveRef(ref, scope, allow);
+      if (target === null) continue;
+      if (target === "bad") this.badExprs.add(expr);
+      else if (Array.isArray(target) ? target.includes(node) : target === node) {
+        this.diags.push(error("CW2011", `Self-referential ${node.kind} ${node.id}`, ref.range, {
+          detail: "a declaration cannot refer to its own value",
+        }));
+        this.badExprs.add(expr);
+      } else if (Array.isArray(target)) { for (const t of target) this.addEdge(node, t); }
+      else this.addEdge(node, target as Node);
     }
   }
 
@@ -1115,14 +1128,11 @@ class Lowering {
     return "bad";
   }
 
-  resolveRef(
-    ref: Traversal,
-    scope: ModuleScope,
-    allow: { each?: boolean; count?: boolean; selfVariable?: string },
-  ): Node[] | null | "bad" {
+  /** The node a reference depends on; a list only for a whole module's outputs. */
+  resolveRef(ref: Traversal, scope: ModuleScope, allow: Allow): Node | Node[] | null | "bad" {
     const first = ref.path[0];
     const name = typeof first === "string" ? first : undefined;
-    const where = scope.path.length ? ` in module.${scope.path.join(".module.")}` : "";
+    const where = () => scope.path.length ? ` in module.${scope.path.join(".module.")}` : "";
     switch (ref.root) {
       case "var": {
         if (name === undefined) {
@@ -1134,11 +1144,11 @@ class Lowering {
         }
         if (name === allow.selfVariable) return null;
         const node = scope.variables.get(name);
-        if (node) return [node];
+        if (node) return node;
         return this.undeclared(
           ref,
           `Reference to undeclared input variable "${name}"`,
-          `no variable "${name}" is declared${where}.${didYouMean(name, scope.variables.keys())}`,
+          `no variable "${name}" is declared${where()}.${didYouMean(name, scope.variables.keys())}`,
         );
       }
       case "local": {
@@ -1150,11 +1160,11 @@ class Lowering {
           );
         }
         const node = scope.locals.get(name);
-        if (node) return [node];
+        if (node) return node;
         return this.undeclared(
           ref,
           `Reference to undeclared local value "${name}"`,
-          `no local value "${name}" is declared${where}.${didYouMean(name, scope.locals.keys())}`,
+          `no local value "${name}" is declared${where()}.${didYouMean(name, scope.locals.keys())}`,
         );
       }
       case "module": {
@@ -1170,13 +1180,13 @@ class Lowering {
           return this.undeclared(
             ref,
             `Reference to undeclared module "${name}"`,
-            `no module "${name}" is declared${where}.${didYouMean(name, scope.modules.keys())}`,
+            `no module "${name}" is declared${where()}.${didYouMean(name, scope.modules.keys())}`,
           );
         }
         const out = ref.path[1];
         if (typeof out !== "string") return [...mod.scope.outputs.values()];
         const node = mod.scope.outputs.get(out);
-        if (node) return [node];
+        if (node) return node;
         return this.undeclared(
           ref,
           `Reference to undeclared output "${out}" of module "${name}"`,
@@ -1192,7 +1202,7 @@ class Lowering {
           );
         }
         const entry = this.hosts.get(name);
-        if (entry) return [entry.node];
+        if (entry) return entry.node;
         return this.undeclared(
           ref,
           `Reference to undeclared host "${name}"`,
@@ -1238,7 +1248,7 @@ class Lowering {
           const node = scope.resources.get(`${ref.root}.${name}`);
           if (node) {
             const attr = ref.path[node.repeat ? 2 : 1];
-            const args = Object.keys(RESOURCE_TYPES[ref.root].args);
+            const args = typeShape(ref.root, RESOURCE_TYPES[ref.root]).names;
             if (typeof attr === "string" && !args.includes(attr)) {
               return this.undeclared(
                 ref,
@@ -1248,14 +1258,16 @@ class Lowering {
                 }`,
               );
             }
-            return [node];
+            return node;
           }
           const sameType = [...scope.resources.keys()].filter((k) => k.startsWith(`${ref.root}.`))
             .map((k) => k.slice(ref.root.length + 1));
           return this.undeclared(
             ref,
             `Reference to undeclared resource "${ref.root}.${name}"`,
-            `no resource "${ref.root}" "${name}" is declared${where}.${didYouMean(name, sameType)}`,
+            `no resource "${ref.root}" "${name}" is declared${where()}.${
+              didYouMean(name, sameType)
+            }`,
           );
         }
         return this.undeclared(
@@ -1300,8 +1312,9 @@ class Lowering {
         for (const r of this.moduleResourceNodes(mod.scope)) this.addEdge(node, r);
         continue;
       }
-      const target = this.resolveRef(ref, scope, {});
-      if (target && target !== "bad") { for (const t of target) this.addEdge(node, t); }
+      const target = this.resolveRef(ref, scope, NO_ALLOW);
+      if (Array.isArray(target)) { for (const t of target) this.addEdge(node, t); }
+      else if (target && target !== "bad") this.addEdge(node, target);
     }
   }
 
@@ -1394,9 +1407,7 @@ class Lowering {
 
   evalExpr(expr: Expression, variables: ValueObject, scope: ModuleScope): Value {
     if (this.badExprs.has(expr)) return UNKNOWN;
-    const result = evaluate(expr, { variables, baseDir: scope.dir });
-    if (result.diagnostics.length) this.diags.push(...result.diagnostics);
-    return result.value;
+    return evaluateInto(expr, variables, scope.dir, this.diags);
   }
 
   resolveRootVariables(): void {

@@ -98,23 +98,36 @@ const NO_VARIABLES: Readonly<Record<string, Value>> = Object.freeze(Object.creat
 export function evaluate(expr: Expression, ctx: EvalContext): Result<Value> {
   const ev = spare ?? new Evaluator();
   spare = undefined;
-  ev.reset(ctx);
-  let value: Value;
-  try {
-    value = ev.eval(expr);
-  } catch (err) {
-    // Only an engine limit gets here (a string too long to build, say); it
-    // is still reported as a diagnostic rather than thrown at the caller.
-    value = ev.error(
-      EvalCodes.internal,
-      `Expression too large to evaluate: ${err instanceof Error ? err.message : String(err)}`,
-      expr.range,
-    );
-  }
+  ev.reset(ctx.variables, ctx.functions ?? standardFunctions, ctx.baseDir, []);
+  const value = ev.run(expr);
   const diagnostics = ev.diags.length > 1 ? withoutRepeats(ev.diags) : ev.diags;
   ev.release();
   spare = ev;
   return { value, diagnostics };
+}
+
+/**
+ * evaluate() with the standard functions for a caller that gathers
+ * diagnostics in its own list: it builds no context or result object, which
+ * matters to configuration loading's tens of thousands of small expressions.
+ */
+export function evaluateInto(
+  expr: Expression,
+  variables: Readonly<Record<string, Value>>,
+  baseDir: string,
+  diagnostics: Diagnostic[],
+): Value {
+  const ev = spare ?? new Evaluator();
+  spare = undefined;
+  const own = ev.ownDiags;
+  ev.reset(variables, standardFunctions, baseDir, own);
+  const value = ev.run(expr);
+  if (own.length === 1) diagnostics.push(own[0]);
+  else if (own.length > 1) diagnostics.push(...withoutRepeats(own));
+  own.length = 0;
+  ev.release();
+  spare = ev;
+  return value;
 }
 
 /** A mistake inside a for body would otherwise be reported once per element. */
@@ -170,11 +183,19 @@ class Evaluator {
   templateSensitive = false;
   readonly callSite = new CallSite(this);
 
-  reset(ctx: EvalContext): void {
-    this.vars = ctx.variables;
-    this.fns = ctx.functions ?? standardFunctions;
-    this.ctxBaseDir = ctx.baseDir;
-    this.diags = [];
+  /** Never handed to a caller, so evaluateInto can reuse it. */
+  readonly ownDiags: Diagnostic[] = [];
+
+  reset(
+    variables: Readonly<Record<string, Value>>,
+    fns: Readonly<Record<string, HclFunction>>,
+    baseDir: string | undefined,
+    diags: Diagnostic[],
+  ): void {
+    this.vars = variables;
+    this.fns = fns;
+    this.ctxBaseDir = baseDir;
+    this.diags = diags;
     if (this.scopeNames.length > 0) {
       this.scopeNames.length = 0;
       this.scopeValues.length = 0;
@@ -182,6 +203,20 @@ class Evaluator {
     this.splatItem = null;
     this.templateUnknown = false;
     this.templateSensitive = false;
+  }
+
+  run(expr: Expression): Value {
+    try {
+      return this.eval(expr);
+    } catch (err) {
+      // Only an engine limit gets here (a string too long to build, say); it
+      // is still reported as a diagnostic rather than thrown at the caller.
+      return this.error(
+        EvalCodes.internal,
+        `Expression too large to evaluate: ${err instanceof Error ? err.message : String(err)}`,
+        expr.range,
+      );
+    }
   }
 
   /** Drops references to the caller's data while the evaluator waits for reuse. */
@@ -1045,10 +1080,45 @@ export interface Traversal {
   readonly range: Range;
 }
 
+/**
+ * A reference builds its range only when it is read: linking reads the
+ * ranges of bad references only, and parsed nodes allocate one per read.
+ */
+class Reference implements Traversal {
+  readonly root: string;
+  readonly path: readonly (string | number)[];
+  readonly #first: Expression;
+  readonly #last: Expression;
+  constructor(
+    root: string,
+    path: readonly (string | number)[],
+    first: Expression,
+    last: Expression,
+  ) {
+    this.root = root;
+    this.path = path;
+    this.#first = first;
+    this.#last = last;
+  }
+  get range(): Range {
+    const first = this.#first.range;
+    if (this.#last === this.#first) return first;
+    return { filename: first.filename, start: first.start, end: this.#last.range.end };
+  }
+}
+
+const NO_PATH: readonly (string | number)[] = Object.freeze([]);
+/** For-bound names while collecting; collecting never re-enters, so one list serves every call. */
+const boundNames: string[] = [];
+/** Traversal steps of the GetAttr/Index chains being collected, innermost on top. */
+const chainSteps: (GetAttrExpr | IndexExpr)[] = [];
+
 /** Every variable reference in the expression, excluding names bound by for-expressions. */
 export function referencesOf(expr: Expression): Traversal[] {
   const out: Traversal[] = [];
-  collectReferences(expr, [], out);
+  boundNames.length = 0;
+  chainSteps.length = 0;
+  collectReferences(expr, boundNames, out);
   return out;
 }
 
@@ -1063,54 +1133,60 @@ function staticKey(e: Expression): string | number | undefined {
   return undefined;
 }
 
+function collectChain(e: GetAttrExpr | IndexExpr, bound: string[], out: Traversal[]): void {
+  // Walk down to the root, stacking the steps from the outside in.
+  const steps = chainSteps;
+  const base = steps.length;
+  let node: Expression = e;
+  while (node.kind === "GetAttr" || node.kind === "Index") {
+    steps.push(node);
+    node = node.object;
+  }
+  const top = steps.length - 1;
+  if (node.kind !== "Variable") {
+    collectReferences(node, bound, out);
+    for (let i = base; i <= top; i++) {
+      const s = steps[i];
+      if (s.kind === "Index") collectReferences(s.key, bound, out);
+    }
+    steps.length = base;
+    return;
+  }
+  const path: (string | number)[] = [];
+  let last: Expression = node;
+  let static_ = true;
+  // Nested collection pushes above `top` and truncates back, so indices up to it stay valid.
+  for (let i = top; i >= base; i--) {
+    const s = steps[i];
+    if (s.kind === "Index") collectReferences(s.key, bound, out);
+    if (!static_) continue;
+    if (s.kind === "GetAttr") path.push(s.name);
+    else {
+      const k = staticKey(s.key);
+      if (k === undefined) {
+        static_ = false;
+        continue;
+      }
+      path.push(k);
+    }
+    last = s;
+  }
+  steps.length = base;
+  if (!bound.includes(node.name)) out.push(new Reference(node.name, path, node, last));
+}
+
 function collectReferences(e: Expression, bound: string[], out: Traversal[]): void {
   switch (e.kind) {
     case "Literal":
     case "SplatItem":
       return;
     case "Variable":
-      if (!bound.includes(e.name)) out.push({ root: e.name, path: [], range: e.range });
+      if (!bound.includes(e.name)) out.push(new Reference(e.name, NO_PATH, e, e));
       return;
     case "GetAttr":
-    case "Index": {
-      // Walk down to the root, collecting the static steps from the outside in.
-      const steps: (GetAttrExpr | IndexExpr)[] = [];
-      let node: Expression = e;
-      while (node.kind === "GetAttr" || node.kind === "Index") {
-        steps.push(node);
-        node = node.object;
-      }
-      if (node.kind !== "Variable") {
-        collectReferences(node, bound, out);
-        for (const s of steps) if (s.kind === "Index") collectReferences(s.key, bound, out);
-        return;
-      }
-      const path: (string | number)[] = [];
-      const rootRange = node.range;
-      let last: Expression = node;
-      let static_ = true;
-      for (let i = steps.length - 1; i >= 0; i--) {
-        const s = steps[i];
-        if (s.kind === "Index") collectReferences(s.key, bound, out);
-        if (!static_) continue;
-        if (s.kind === "GetAttr") path.push(s.name);
-        else {
-          const k = staticKey(s.key);
-          if (k === undefined) {
-            static_ = false;
-            continue;
-          }
-          path.push(k);
-        }
-        last = s;
-      }
-      if (!bound.includes(node.name)) {
-        // One range per reference: each read of a parsed node's range allocates.
-        const end = last === node ? rootRange.end : last.range.end;
-        out.push({ root: node.name, path, range: { ...rootRange, end } });
-      }
+    case "Index":
+      collectChain(e, bound, out);
       return;
-    }
     case "Splat":
       collectReferences(e.source, bound, out);
       collectReferences(e.each, bound, out);
