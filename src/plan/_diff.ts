@@ -14,7 +14,7 @@ import {
 import type { Observation, State, StateResource } from "../state/mod.ts";
 import { type Diagnostic, error, warning } from "../config/mod.ts";
 import type { ActionKind, Change, Plan, PlanStep } from "./types.ts";
-import { topologicalOrder } from "./_order.ts";
+import { topologicalOrderOfIndexes } from "./_order.ts";
 import { createHash } from "node:crypto";
 
 export const SENSITIVE = "(sensitive)";
@@ -401,22 +401,30 @@ export function makePlan(
 
 const ACTION_ORDER: Record<PlanStep["action"], string> = { delete: "0", create: "1", update: "2" };
 
+interface StepDraft {
+  readonly address: string;
+  readonly action: PlanStep["action"];
+  /** Indexes of the steps that must finish first. */
+  readonly after: number[];
+}
+
 /**
  * Steps with their dependencies: creates and updates after what they depend
  * on; deletes before the deletes of what they depended on (dependents
  * first); a replace is delete → create, or create → delete with
- * create_before_destroy.
+ * create_before_destroy. Steps are worked on by index: a plan of tens of
+ * thousands of steps orders without building a string id per edge.
  */
 function planSteps(changes: readonly Change[], diagnostics: Diagnostic[]): PlanStep[] {
-  const steps = new Map<string, PlanStep & { dependsOn: string[] }>();
-  const forwardStep = new Map<string, string>();
-  const deleteStep = new Map<string, string>();
-  const add = (address: string, action: PlanStep["action"]) => {
-    const id = `${address}:${action}`;
-    steps.set(id, { id, address, action, dependsOn: [] });
-    if (action === "delete") deleteStep.set(address, id);
-    else forwardStep.set(address, id);
-    return id;
+  const drafts: StepDraft[] = [];
+  const forwardStep = new Map<string, number>();
+  const deleteStep = new Map<string, number>();
+  const add = (address: string, action: PlanStep["action"]): number => {
+    const index = drafts.length;
+    drafts.push({ address, action, after: [] });
+    if (action === "delete") deleteStep.set(address, index);
+    else forwardStep.set(address, index);
+    return index;
   };
   for (const c of changes) {
     if (c.action === "create" && c.prior) {
@@ -427,54 +435,55 @@ function planSteps(changes: readonly Change[], diagnostics: Diagnostic[]): PlanS
     else if (c.action === "replace") {
       const del = add(c.address, "delete");
       const create = add(c.address, "create");
-      if (c.resource?.lifecycle.createBeforeDestroy) steps.get(del)!.dependsOn.push(create);
-      else steps.get(create)!.dependsOn.push(del);
+      if (c.resource?.lifecycle.createBeforeDestroy) drafts[del].after.push(create);
+      else drafts[create].after.push(del);
     }
   }
   for (const c of changes) {
     const forward = forwardStep.get(c.address);
-    if (forward && c.resource) {
-      const step = steps.get(forward)!;
+    if (forward !== undefined && c.resource) {
+      const after = drafts[forward].after;
       for (const dep of c.resource.dependsOn) {
         const target = forwardStep.get(dep);
-        if (target) step.dependsOn.push(target);
+        if (target !== undefined) after.push(target);
       }
     }
     const del = deleteStep.get(c.address);
-    if (del && c.prior) {
+    if (del !== undefined && c.prior) {
       // Whatever this one depended on is deleted only after it.
       for (const dep of c.prior.dependencies) {
         const depDelete = deleteStep.get(dep);
-        if (depDelete) steps.get(depDelete)!.dependsOn.push(del);
+        if (depDelete !== undefined) drafts[depDelete].after.push(del);
       }
     }
   }
-  const ids = [...steps.keys()];
-  const keys = new Map<string, string>();
-  for (const [id, s] of steps) {
-    keys.set(id, `${addressSortKey(s.address)}\0${ACTION_ORDER[s.action]}`);
-  }
-  const { order, stuck } = topologicalOrder(
-    ids,
-    (id) => steps.get(id)!.dependsOn,
-    (id) => keys.get(id)!,
-  );
+  const ids = drafts.map((d) => `${d.address}:${d.action}`);
+  const keys = drafts.map((d) => `${addressSortKey(d.address)}\0${ACTION_ORDER[d.action]}`);
+  const { order, stuck } = topologicalOrderOfIndexes(drafts.map((d) => d.after), keys);
   if (stuck.length > 0) {
+    const stuckIds = stuck.map((i) => ids[i]).sort();
     diagnostics.push(
       error("CW3006", "The steps of this plan depend on each other in a cycle", undefined, {
         detail: `involved: ${
-          stuck.sort().join(", ")
+          stuckIds.join(", ")
         }; create_before_destroy on a resource whose dependents are replaced can cause this`,
       }),
     );
-    order.push(...stuck.sort());
+    const byId = new Map(stuck.map((i) => [ids[i], i]));
+    for (const id of stuckIds) order.push(byId.get(id)!);
   }
-  const position = new Map(order.map((id, i) => [id, i]));
-  return order.map((id) => {
-    const s = steps.get(id)!;
-    const dependsOn = s.dependsOn.length < 2
-      ? s.dependsOn
-      : [...new Set(s.dependsOn)].sort((a, b) => position.get(a)! - position.get(b)!);
-    return { id: s.id, address: s.address, action: s.action, dependsOn };
+  const position = new Int32Array(drafts.length);
+  for (let p = 0; p < order.length; p++) position[order[p]] = p;
+  return order.map((i) => {
+    const after = drafts[i].after;
+    const unique = after.length < 2
+      ? after
+      : [...new Set(after)].sort((a, b) => position[a] - position[b]);
+    return {
+      id: ids[i],
+      address: drafts[i].address,
+      action: drafts[i].action,
+      dependsOn: unique.map((j) => ids[j]),
+    };
   });
 }

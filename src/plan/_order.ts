@@ -71,27 +71,49 @@ export function topologicalOrder(
   const n = ids.length;
   const indexOf = new Map<string, number>();
   for (let i = 0; i < n; i++) indexOf.set(ids[i], i);
+  const depIndexes: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const list: number[] = [];
+    for (const d of deps(ids[i])) {
+      const j = indexOf.get(d);
+      if (j !== undefined) list.push(j);
+    }
+    depIndexes[i] = list;
+  }
+  const { order, stuck } = topologicalOrderOfIndexes(depIndexes, ids.map(key));
+  return { order: order.map((i) => ids[i]), stuck: stuck.map((i) => ids[i]) };
+}
+
+/**
+ * The same order over items 0…n-1 given as indexes: `deps[i]` lists what item
+ * i comes after (self-references ignored), `keys[i]` breaks ties. The planner
+ * uses this form directly, so no string id is built or hashed per step.
+ */
+export function topologicalOrderOfIndexes(
+  deps: readonly (readonly number[])[],
+  keys: readonly string[],
+): { order: number[]; stuck: number[] } {
+  const n = deps.length;
   const indegree = new Int32Array(n);
   const dependents: number[][] = new Array(n);
   for (let i = 0; i < n; i++) {
-    for (const d of deps(ids[i])) {
-      const j = indexOf.get(d);
-      if (j === undefined || j === i) continue;
+    for (const j of deps[i]) {
+      if (j === i) continue;
       indegree[i]++;
       (dependents[j] ??= []).push(i);
     }
   }
-  const keys = ids.map(key);
   const heap = new IndexHeap(keys);
   for (let i = 0; i < n; i++) if (indegree[i] === 0) heap.push(i);
-  const order: string[] = [];
+  const order: number[] = [];
   while (heap.size > 0) {
     const i = heap.pop();
-    order.push(ids[i]);
+    order.push(i);
     const next = dependents[i];
     if (!next) continue;
     for (const j of next) if (--indegree[j] === 0) heap.push(j);
   }
-  const stuck = order.length === n ? [] : ids.filter((_, i) => indegree[i] > 0);
+  const stuck: number[] = [];
+  if (order.length !== n) { for (let i = 0; i < n; i++) if (indegree[i] > 0) stuck.push(i); }
   return { order, stuck };
 }
