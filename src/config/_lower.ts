@@ -86,7 +86,7 @@ interface Node {
   waiting: number;
   readonly dependents: Node[];
   /** Resources reached through this node (directly or through locals, variables, outputs). */
-  resourceDeps?: ReadonlySet<Node>;
+  resourceDeps?: readonly Node[];
   /** Resource instance addresses, known once a resource node is evaluated. */
   instances?: string[];
   /** How a resource is repeated, which decides where its attribute names sit in a reference. */
@@ -1337,16 +1337,23 @@ class Lowering {
   }
 
   collectResourceDeps(node: Node): void {
-    if (node.deps.length === 0) {
+    const deps = node.deps;
+    if (deps.length === 0) {
       node.resourceDeps = NO_NODES;
       return;
     }
-    const set = new Set<Node>();
-    for (const d of node.deps) {
-      if (d.kind === "resource") set.add(d);
-      else for (const r of d.resourceDeps ?? NO_NODES) set.add(r);
+    // Most nodes reach a handful of resources: a list, indexed only once it grows.
+    const list: Node[] = [];
+    let seen: Set<Node> | undefined;
+    for (let i = 0; i < deps.length; i++) {
+      const d = deps[i];
+      if (d.kind === "resource") seen = addUnique(list, seen, d);
+      else {
+        const reached = d.resourceDeps ?? NO_NODES;
+        for (let j = 0; j < reached.length; j++) seen = addUnique(list, seen, reached[j]);
+      }
     }
-    node.resourceDeps = set;
+    node.resourceDeps = list.length ? list : NO_NODES;
   }
 
   reportCycles(stuck: Node[]): void {
@@ -1604,23 +1611,39 @@ class Lowering {
       return;
     }
     const deps = instanceAddresses(node.resourceDeps);
-    const instances = expansion ?? [{ key: null as string | number | null }];
+    if (expansion === null) {
+      const built = this.buildInstance(
+        scope,
+        block,
+        type,
+        name,
+        spec,
+        attrs,
+        assertBlocks,
+        lifecycle,
+        scope.ctx,
+        base,
+        null,
+        deps,
+      );
+      node.instances.push(base);
+      this.resources.push(built.instance);
+      holder[name] = built.visible;
+      return;
+    }
     const values: Value[] = [];
     const byKey: ValueObject = Object.create(null);
-    for (const inst of instances) {
-      let variables = scope.ctx;
-      if (expansion) {
-        variables = Object.assign(Object.create(null), scope.ctx);
-        if (typeof inst.key === "number") {
-          const count: ValueObject = Object.create(null);
-          count.index = inst.key;
-          variables.count = count;
-        } else {
-          const each: ValueObject = Object.create(null);
-          each.key = inst.key;
-          each.value = (inst as { each?: Value }).each ?? null;
-          variables.each = each;
-        }
+    for (const inst of expansion) {
+      const variables: ValueObject = Object.assign(Object.create(null), scope.ctx);
+      if (typeof inst.key === "number") {
+        const count: ValueObject = Object.create(null);
+        count.index = inst.key;
+        variables.count = count;
+      } else {
+        const each: ValueObject = Object.create(null);
+        each.key = inst.key;
+        each.value = inst.each ?? null;
+        variables.each = each;
       }
       const address = instanceAddress(base, inst.key);
       const built = this.buildInstance(
@@ -1642,7 +1665,7 @@ class Lowering {
       values.push(built.visible);
       if (typeof inst.key === "string") byKey[inst.key] = built.visible;
     }
-    holder[name] = expansion === null ? values[0] : attrs.has("for_each") ? byKey : values;
+    holder[name] = attrs.has("for_each") ? byKey : values;
   }
 
   buildInstance(
@@ -1695,14 +1718,24 @@ class Lowering {
         visible[attr.name] = UNKNOWN;
         continue;
       }
-      const converted = convertValue(raw, argSpec.type);
-      if ("error" in converted) {
-        this.typeError(attr, converted.error, address);
-        continue;
+      let value: unknown;
+      let isSensitiveValue: boolean;
+      if (typeof raw === "string" && argSpec.type.kind === "string") {
+        // Already what conversion and unmarking would return.
+        value = raw;
+        isSensitiveValue = false;
+      } else {
+        const converted = convertValue(raw, argSpec.type);
+        if ("error" in converted) {
+          this.typeError(attr, converted.error, address);
+          continue;
+        }
+        const plain = unmark(converted.value);
+        value = plain.value;
+        isSensitiveValue = plain.sensitive;
       }
-      const plain = unmark(converted.value);
-      if (plain.value === null) continue;
-      const problem = checkArgument(argSpec, plain.value);
+      if (value === null) continue;
+      const problem = checkArgument(argSpec, value);
       if (problem) {
         this.diags.push(
           error("CW2006", `Invalid value for "${attr.name}"`, attr.expr.range, {
@@ -1712,7 +1745,6 @@ class Lowering {
         );
         continue;
       }
-      let value: unknown = plain.value;
       if (attr.name === "mode" && typeof value === "string") value = value.padStart(4, "0");
       if (argSpec.path && typeof value === "string") {
         value = isAbsolute(value) ? value : resolve(scope.dir, value);
@@ -1721,9 +1753,9 @@ class Lowering {
           typeof p === "string" && !isAbsolute(p) ? resolve(scope.dir, p) : p
         );
       }
-      if (plain.sensitive) sensitive.push(attr.name);
+      if (isSensitiveValue) sensitive.push(attr.name);
       attributes[attr.name] = value;
-      visible[attr.name] = plain.sensitive ? new Sensitive(value as Value) : value as Value;
+      visible[attr.name] = isSensitiveValue ? new Sensitive(value as Value) : value as Value;
     }
     for (const [argName, value] of shape.defaults) {
       if (attributes[argName] === undefined) {
@@ -1937,14 +1969,26 @@ class Lowering {
   }
 }
 
-const NO_NODES: ReadonlySet<Node> = new Set();
+const NO_NODES: readonly Node[] = Object.freeze([]);
+
+/** Appends `node` unless present; returns the index over `list`, made once the list is long. */
+function addUnique(list: Node[], seen: Set<Node> | undefined, node: Node): Set<Node> | undefined {
+  if (seen) {
+    if (seen.has(node)) return seen;
+    seen.add(node);
+  } else {
+    if (list.includes(node)) return seen;
+    if (list.length >= 16) seen = new Set(list).add(node);
+  }
+  list.push(node);
+  return seen;
+}
 
 /** Sorted instance addresses of resource nodes (a dependency list). */
-function instanceAddresses(nodes: ReadonlySet<Node> | undefined): string[] {
-  if (!nodes || nodes.size === 0) return [];
-  if (nodes.size === 1) {
-    const [only] = nodes;
-    const list = only.instances ?? [];
+function instanceAddresses(nodes: readonly Node[] | undefined): string[] {
+  if (!nodes || nodes.length === 0) return [];
+  if (nodes.length === 1) {
+    const list = nodes[0].instances ?? [];
     return list.length < 2 ? [...list] : sortAddresses([...list], (a) => a);
   }
   const all = new Set<string>();

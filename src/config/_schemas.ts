@@ -25,10 +25,8 @@ const MAP_OF_STRINGS: HclType = { kind: "map", element: STRING };
 
 const text = v.string();
 const nonEmpty = v.pipe(v.string(), v.minLength(1, "must not be empty"));
-const mode = v.pipe(
-  v.string(),
-  v.regex(/^0?[0-7]{3}$/, 'must be an octal mode such as "0644"'),
-);
+const MODE_TEXT = /^0?[0-7]{3}$/;
+const mode = v.pipe(v.string(), v.regex(MODE_TEXT, 'must be an octal mode such as "0644"'));
 const durationText = v.pipe(
   v.string(),
   v.regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration such as "30s", "5m" or "500ms"'),
@@ -341,7 +339,20 @@ export function argumentsSchema(args: Readonly<Record<string, ArgSpec>>): v.Gene
 }
 
 /** First message of a failed valibot check, phrased for a diagnostic. */
+/**
+ * Checks that accept exactly what a common schema accepts, tried before
+ * valibot: every resource has a few such arguments, and a valid value is the
+ * rule. A value they refuse goes to valibot, which words the message.
+ */
+const QUICK_CHECKS = new Map<v.GenericSchema, (value: unknown) => boolean>([
+  [text, (value) => typeof value === "string"],
+  [nonEmpty, (value) => typeof value === "string" && value.length >= 1],
+  [mode, (value) => typeof value === "string" && MODE_TEXT.test(value)],
+]);
+
 export function checkArgument(spec: ArgSpec, value: unknown): string | undefined {
+  const quick = QUICK_CHECKS.get(spec.schema);
+  if (quick !== undefined && quick(value)) return undefined;
   const result = v.safeParse(spec.schema, value);
   if (result.success) return undefined;
   const issue = result.issues[0];
