@@ -9,6 +9,7 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 import {
   type Attribute,
   type Block,
+  type BlockLabel,
   type Body,
   type Diagnostic,
   error,
@@ -77,7 +78,7 @@ interface Node {
   readonly kind: NodeKind;
   /** Shown in cycle messages: `file.a`, `local.x`, `module.m.var.y`. */
   readonly id: string;
-  readonly range: Range;
+  readonly site: Site;
   /** What this node refers to, without repeats. */
   readonly deps: Node[];
   /** Index over `deps` once it grows, so adding an edge stays O(1). */
@@ -131,8 +132,15 @@ const ALLOW_EACH: Allow = { each: true, count: false };
 const ALLOW_COUNT: Allow = { each: false, count: true };
 const ALLOW_BOTH: Allow = { each: true, count: true };
 
-interface Declared {
-  readonly range: Range;
+/**
+ * What a declaration's range is read from, built only when a message needs
+ * it: a block's labels, an attribute's name, or one label.
+ */
+type Site = Block | Attribute | BlockLabel;
+
+function siteRange(site: Site): Range {
+  if (!("kind" in site)) return site.range;
+  return site.kind === "Block" ? labelsRange(site) : site.nameRange;
 }
 
 const ROOT_NAMES = [
@@ -342,17 +350,18 @@ class Lowering {
         } else blocks.push(item);
       }
     }
-    const firstSeen = new Map<string, Declared>();
-    const unique = (kind: string, key: string, range: Range): boolean => {
-      const first = firstSeen.get(`${kind} ${key}`);
+    const firstSeen = new Map<string, Site>();
+    const unique = (kind: string, key: string, site: Site): boolean => {
+      const seenKey = `${kind} ${key}`;
+      const first = firstSeen.get(seenKey);
       if (first) {
-        this.diags.push(error("CW2001", `Duplicate ${kind} "${key}"`, range, {
+        this.diags.push(error("CW2001", `Duplicate ${kind} "${key}"`, siteRange(site), {
           detail: `a ${kind} named "${key}" is already declared in this module`,
-          notes: [`first declared at ${fileLabel(first.range, this.sourceByName)}`],
+          notes: [`first declared at ${fileLabel(siteRange(first), this.sourceByName)}`],
         }));
         return false;
       }
-      firstSeen.set(`${kind} ${key}`, { range });
+      firstSeen.set(seenKey, site);
       return true;
     };
     for (const block of blocks) this.declare(scope, block, unique, call);
@@ -376,7 +385,7 @@ class Lowering {
   declare(
     scope: ModuleScope,
     block: Block,
-    unique: (kind: string, key: string, range: Range) => boolean,
+    unique: (kind: string, key: string, site: Site) => boolean,
     call: Block | undefined,
   ): void {
     const name = block.labels[0]?.value ?? "";
@@ -405,7 +414,7 @@ class Lowering {
         return;
       case "variable":
         if (
-          !this.checkLabels(block, 1, '"NAME"') || !unique("variable", name, block.labels[0].range)
+          !this.checkLabels(block, 1, '"NAME"') || !unique("variable", name, block.labels[0])
         ) return;
         this.declareVariable(scope, block, call);
         return;
@@ -413,11 +422,11 @@ class Lowering {
         if (!this.checkLabels(block, 0, "")) return;
         const { attrs } = this.splitBody(block.body, []);
         for (const attr of attrs.values()) {
-          if (!unique("local value", attr.name, attr.nameRange)) continue;
+          if (!unique("local value", attr.name, attr)) continue;
           const node = this.addNode(
             "local",
             `${scope.prefix}local.${attr.name}`,
-            attr.nameRange,
+            attr,
             () => {
               (scope.ctx.local as ValueObject)[attr.name] = this.evalExpr(
                 attr.expr,
@@ -432,7 +441,7 @@ class Lowering {
         return;
       }
       case "host": {
-        if (!this.checkLabels(block, 1, '"NAME"') || !unique("host", name, block.labels[0].range)) {
+        if (!this.checkLabels(block, 1, '"NAME"') || !unique("host", name, block.labels[0])) {
           return;
         }
         if (scope.path.length > 0) {
@@ -460,27 +469,27 @@ class Lowering {
           return;
         }
         const rname = block.labels[1].value;
-        if (!unique("resource", `${type}.${rname}`, labelsRange(block))) return;
+        if (!unique("resource", `${type}.${rname}`, block)) return;
         this.declareResource(scope, block, type, rname);
         return;
       }
       case "output": {
         if (
-          !this.checkLabels(block, 1, '"NAME"') || !unique("output", name, block.labels[0].range)
+          !this.checkLabels(block, 1, '"NAME"') || !unique("output", name, block.labels[0])
         ) return;
         this.declareOutput(scope, block);
         return;
       }
       case "module": {
         if (
-          !this.checkLabels(block, 1, '"NAME"') || !unique("module", name, block.labels[0].range)
+          !this.checkLabels(block, 1, '"NAME"') || !unique("module", name, block.labels[0])
         ) return;
         this.declareModule(scope, block);
         return;
       }
       case "check": {
         if (
-          !this.checkLabels(block, 1, '"NAME"') || !unique("check", name, block.labels[0].range)
+          !this.checkLabels(block, 1, '"NAME"') || !unique("check", name, block.labels[0])
         ) return;
         this.declareCheck(scope, block);
         return;
@@ -659,8 +668,20 @@ class Lowering {
   /** Link steps run after every module is declared, so references can see every name. */
   readonly pending: (() => void)[] = [];
 
-  addNode(kind: NodeKind, id: string, range: Range, evaluate: () => void): Node {
-    const node: Node = { kind, id, range, deps: [], dependents: [], waiting: 0, evaluate };
+  addNode(kind: NodeKind, id: string, site: Site, evaluate: () => void): Node {
+    const node: Node = {
+      kind,
+      id,
+      site,
+      deps: [],
+      depSet: undefined,
+      waiting: 0,
+      dependents: [],
+      resourceDeps: undefined,
+      instances: undefined,
+      repeat: null,
+      evaluate,
+    };
     this.nodes.push(node);
     return node;
   }
@@ -719,7 +740,7 @@ class Lowering {
       this.addNode(
         "variable",
         `${scope.prefix}var.${name}`,
-        block.labels[0].range,
+        block.labels[0],
         () => this.evaluateVariable(scope, decl, call),
       ),
       { decl },
@@ -748,7 +769,7 @@ class Lowering {
   declareHost(scope: ModuleScope, block: Block): void {
     const name = block.labels[0].value;
     const { attrs } = this.splitBody(block.body, []);
-    const node = this.addNode("host", `host.${name}`, block.labels[0].range, () => {
+    const node = this.addNode("host", `host.${name}`, block.labels[0], () => {
       const attributes: ValueObject = Object.create(null);
       let runner = "local";
       for (const attr of attrs.values()) {
@@ -804,7 +825,7 @@ class Lowering {
     const node = this.addNode(
       "output",
       `${scope.prefix}output.${name}`,
-      block.labels[0].range,
+      block.labels[0],
       () => {
         const value = this.evalExpr(valueAttr.expr, scope.ctx, scope);
         const plain = unmark(value);
@@ -928,7 +949,7 @@ class Lowering {
     this.unknownArguments(attrs, [], "a check block");
     const owner = `${scope.prefix}check.${name}`;
     for (const a of blocks) this.checkAssertStatic(a);
-    const node = this.addNode("check", owner, block.labels[0].range, () => {
+    const node = this.addNode("check", owner, block.labels[0], () => {
       const asserts = blocks.flatMap((a) =>
         this.buildAssert(a, scope.ctx, scope, owner, null, null) ?? []
       );
@@ -980,7 +1001,7 @@ class Lowering {
       );
     }
     for (const group of spec.requiredOneOf) {
-      if (group.some((g) => attrs.has(g)) || this.syntaxErrorIn(block.range)) continue;
+      if (countPresent(attrs, group) > 0 || this.syntaxErrorIn(block.range)) continue;
       this.diags.push(error("CW2005", "Missing required argument", labelsRange(block), {
         detail: group.length === 1
           ? `a ${type} resource needs "${group[0]}"`
@@ -989,8 +1010,8 @@ class Lowering {
       }));
     }
     for (const group of spec.exclusive) {
-      const present = group.filter((g) => attrs.has(g));
-      if (present.length > 1) {
+      if (countPresent(attrs, group) > 1) {
+        const present = group.filter((g) => attrs.has(g));
         this.diags.push(error("CW2029", "Conflicting arguments", attrs.get(present[1])!.nameRange, {
           detail: `${
             present.map((p) => `"${p}"`).join(" and ")
@@ -1012,7 +1033,7 @@ class Lowering {
     const node = this.addNode(
       "resource",
       base,
-      labelsRange(block),
+      block,
       () =>
         this.evaluateResource(node, scope, block, type, name, spec, attrs, assertBlocks, lifecycle),
     );
@@ -1372,10 +1393,10 @@ class Lowering {
       }
       const ordered = [...cycle.slice(min), ...cycle.slice(0, min)];
       const text = [...ordered, ordered[0]].map((n) => n.id).join(" → ");
-      this.diags.push(error("CW2011", `Dependency cycle: ${text}`, ordered[0].range, {
+      this.diags.push(error("CW2011", `Dependency cycle: ${text}`, siteRange(ordered[0].site), {
         detail: "these declarations refer to each other, so none can be evaluated first",
         notes: ordered.slice(1).map((n) =>
-          `${n.id} is declared at ${fileLabel(n.range, this.sourceByName)}`
+          `${n.id} is declared at ${fileLabel(siteRange(n.site), this.sourceByName)}`
         ),
       }));
     }
@@ -1967,6 +1988,12 @@ class Lowering {
     };
     return { config, diagnostics: orderDiagnostics(this.diags), sources: this.sources };
   }
+}
+
+function countPresent(attrs: Map<string, Attribute>, names: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < names.length; i++) if (attrs.has(names[i])) n++;
+  return n;
 }
 
 const NO_NODES: readonly Node[] = Object.freeze([]);
