@@ -1704,7 +1704,7 @@ class Lowering {
     dependsOn: string[],
   ): { instance: ResourceInstance; visible: ValueObject } {
     const attributes: Record<string, unknown> = {};
-    const visible: ValueObject = Object.create(null);
+    const visible: ValueObject = Object.create(INSTANCE_VALUE_PROTOTYPE);
     const sensitive: string[] = [];
     const shape = typeShape(type, spec);
     for (const argName of shape.names) visible[argName] = null;
@@ -2022,6 +2022,15 @@ function instanceAddresses(nodes: readonly Node[] | undefined): string[] {
   for (const r of nodes) for (const a of r.instances ?? []) all.add(a);
   return sortAddresses([...all], (a) => a);
 }
+
+/**
+ * The prototype of resource instance values: empty and itself without a
+ * prototype, so lookups see only own attributes, exactly as on an
+ * Object.create(null) object. An object made with a null prototype starts in
+ * V8's slow dictionary mode; one made from a shared prototype is a fast
+ * object whose shape every instance of a type shares.
+ */
+const INSTANCE_VALUE_PROTOTYPE: object = Object.freeze(Object.create(null));
 
 const shapes = new Map<string, { names: string[]; defaults: [string, unknown][] }>();
 
