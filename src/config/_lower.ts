@@ -103,7 +103,10 @@ interface ModuleScope {
   readonly parent?: ModuleScope;
   readonly variables: Map<string, Node & { decl: VariableDecl }>;
   readonly locals: Map<string, Node>;
+  /** By `TYPE.NAME`. */
   readonly resources: Map<string, Node>;
+  /** The same nodes by type, then name, for resolving references without building keys. */
+  readonly resourcesByType: Map<string, Map<string, Node>>;
   readonly outputs: Map<string, Node>;
   readonly modules: Map<string, { scope: ModuleScope; block: Block }>;
   readonly checks: Map<string, Node>;
@@ -311,6 +314,7 @@ class Lowering {
       variables: new Map(),
       locals: new Map(),
       resources: new Map(),
+      resourcesByType: new Map(),
       outputs: new Map(),
       modules: new Map(),
       checks: new Map(),
@@ -350,10 +354,12 @@ class Lowering {
         } else blocks.push(item);
       }
     }
-    const firstSeen = new Map<string, Site>();
+    // By kind, then name: no composite key to build and hash per declaration.
+    const firstSeen = new Map<string, Map<string, Site>>();
     const unique = (kind: string, key: string, site: Site): boolean => {
-      const seenKey = `${kind} ${key}`;
-      const first = firstSeen.get(seenKey);
+      let seen = firstSeen.get(kind);
+      if (!seen) firstSeen.set(kind, seen = new Map());
+      const first = seen.get(key);
       if (first) {
         this.diags.push(error("CW2001", `Duplicate ${kind} "${key}"`, siteRange(site), {
           detail: `a ${kind} named "${key}" is already declared in this module`,
@@ -361,7 +367,7 @@ class Lowering {
         }));
         return false;
       }
-      firstSeen.set(seenKey, site);
+      seen.set(key, site);
       return true;
     };
     for (const block of blocks) this.declare(scope, block, unique, call);
@@ -469,8 +475,9 @@ class Lowering {
           return;
         }
         const rname = block.labels[1].value;
-        if (!unique("resource", `${type}.${rname}`, block)) return;
-        this.declareResource(scope, block, type, rname);
+        const key = `${type}.${rname}`;
+        if (!unique("resource", key, block)) return;
+        this.declareResource(scope, block, type, rname, key);
         return;
       }
       case "output": {
@@ -984,12 +991,19 @@ class Lowering {
     this.unknownArguments(attrs, Object.keys(spec.args), `an assert "${kind}" block`);
   }
 
-  declareResource(scope: ModuleScope, block: Block, type: string, name: string): void {
+  /** `key` is `TYPE.NAME`, the resource's name in its module. */
+  declareResource(
+    scope: ModuleScope,
+    block: Block,
+    type: string,
+    name: string,
+    key: string,
+  ): void {
     const spec = RESOURCE_TYPES[type];
     const { attrs, blocks } = this.splitBody(block.body, ["lifecycle", "assert"]);
     const allowed = allowedArguments(type, spec);
     this.unknownArguments(attrs, allowed, `a resource of type "${type}"`);
-    const base = `${scope.prefix}${type}.${name}`;
+    const base = scope.prefix ? scope.prefix + key : key;
     const countAttr = attrs.get("count");
     const forEachAttr = attrs.get("for_each");
     if (countAttr && forEachAttr) {
@@ -1038,7 +1052,10 @@ class Lowering {
         this.evaluateResource(node, scope, block, type, name, spec, attrs, assertBlocks, lifecycle),
     );
     node.repeat = forEachAttr ? "for_each" : countAttr ? "count" : null;
-    scope.resources.set(`${type}.${name}`, node);
+    scope.resources.set(key, node);
+    let ofType = scope.resourcesByType.get(type);
+    if (!ofType) scope.resourcesByType.set(type, ofType = new Map());
+    ofType.set(name, node);
     this.pending.push(() => {
       if (countAttr) this.linkExpr(node, scope, countAttr.expr, NO_ALLOW);
       if (forEachAttr) this.linkExpr(node, scope, forEachAttr.expr, NO_ALLOW);
@@ -1266,7 +1283,7 @@ class Lowering {
               `${ref.root} must be followed by a resource name: ${ref.root}.NAME`,
             );
           }
-          const node = scope.resources.get(`${ref.root}.${name}`);
+          const node = scope.resourcesByType.get(ref.root)?.get(name);
           if (node) {
             const attr = ref.path[node.repeat ? 2 : 1];
             const args = typeShape(ref.root, RESOURCE_TYPES[ref.root]).names;
@@ -2016,7 +2033,7 @@ function instanceAddresses(nodes: readonly Node[] | undefined): string[] {
   if (!nodes || nodes.length === 0) return [];
   if (nodes.length === 1) {
     const list = nodes[0].instances ?? [];
-    return list.length < 2 ? [...list] : sortAddresses([...list], (a) => a);
+    return list.length < 2 ? list.slice() : sortAddresses(list, (a) => a);
   }
   const all = new Set<string>();
   for (const r of nodes) for (const a of r.instances ?? []) all.add(a);
