@@ -223,6 +223,8 @@ class Lowering {
   readonly nodes: Node[] = [];
   /** Expressions with a reference that could not be resolved; evaluating them would only repeat the error. */
   readonly badExprs = new WeakSet<Expression>();
+  /** Whether badExprs holds anything: usually not, and then evaluating need not look. */
+  anyBadExprs = false;
   /** Where each file's syntax errors start: a block around one gets no follow-on "missing argument". */
   readonly syntaxErrorStarts = new Map<string, number[]>();
   readonly rootDir: string;
@@ -1001,8 +1003,8 @@ class Lowering {
   ): void {
     const spec = RESOURCE_TYPES[type];
     const { attrs, blocks } = this.splitBody(block.body, ["lifecycle", "assert"]);
-    const allowed = allowedArguments(type, spec);
-    this.unknownArguments(attrs, allowed, `a resource of type "${type}"`);
+    const shape = typeShape(type, spec);
+    this.unknownArguments(attrs, shape.allowed, shape.where);
     const base = scope.prefix ? scope.prefix + key : key;
     const countAttr = attrs.get("count");
     const forEachAttr = attrs.get("for_each");
@@ -1140,6 +1142,11 @@ class Lowering {
     to.dependents.push(from);
   }
 
+  markBad(expr: Expression): void {
+    this.badExprs.add(expr);
+    this.anyBadExprs = true;
+  }
+
   linkExprs(node: Node, scope: ModuleScope, exprs: readonly Expression[], allow: Allow): void {
     for (const expr of exprs) this.linkExpr(node, scope, expr, allow);
   }
@@ -1150,12 +1157,12 @@ class Lowering {
       const ref = refs[i];
       const target = this.resolveRef(ref, scope, allow);
       if (target === null) continue;
-      if (target === "bad") this.badExprs.add(expr);
+      if (target === "bad") this.markBad(expr);
       else if (Array.isArray(target) ? target.includes(node) : target === node) {
         this.diags.push(error("CW2011", `Self-referential ${node.kind} ${node.id}`, ref.range, {
           detail: "a declaration cannot refer to its own value",
         }));
-        this.badExprs.add(expr);
+        this.markBad(expr);
       } else if (Array.isArray(target)) { for (const t of target) this.addEdge(node, t); }
       else this.addEdge(node, target as Node);
     }
@@ -1451,7 +1458,7 @@ class Lowering {
   }
 
   evalExpr(expr: Expression, variables: ValueObject, scope: ModuleScope): Value {
-    if (this.badExprs.has(expr)) return UNKNOWN;
+    if (this.anyBadExprs && this.badExprs.has(expr)) return UNKNOWN;
     return evaluateInto(expr, variables, scope.dir, this.diags);
   }
 
@@ -1724,7 +1731,8 @@ class Lowering {
     const visible: ValueObject = Object.create(INSTANCE_VALUE_PROTOTYPE);
     const sensitive: string[] = [];
     const shape = typeShape(type, spec);
-    for (const argName of shape.names) visible[argName] = null;
+    const names = shape.names;
+    for (let i = 0; i < names.length; i++) visible[names[i]] = null;
     let description: string | null = null;
     let host: string | null = null;
     let timeoutMs = DEFAULT_TIMEOUT_MS;
@@ -1795,7 +1803,9 @@ class Lowering {
       attributes[attr.name] = value;
       visible[attr.name] = isSensitiveValue ? new Sensitive(value as Value) : value as Value;
     }
-    for (const [argName, value] of shape.defaults) {
+    const defaults = shape.defaults;
+    for (let i = 0; i < defaults.length; i++) {
+      const [argName, value] = defaults[i];
       if (attributes[argName] === undefined) {
         attributes[argName] = value;
         visible[argName] = value as Value;
@@ -2049,32 +2059,34 @@ function instanceAddresses(nodes: readonly Node[] | undefined): string[] {
  */
 const INSTANCE_VALUE_PROTOTYPE: object = Object.freeze(Object.create(null));
 
-const shapes = new Map<string, { names: string[]; defaults: [string, unknown][] }>();
+interface TypeShape {
+  /** Argument names. */
+  readonly names: string[];
+  readonly defaults: [string, unknown][];
+  /** Argument names and meta-arguments. */
+  readonly allowed: string[];
+  /** How an unsupported-argument message names the block. */
+  readonly where: string;
+}
 
-/** Argument names and defaults of a resource type, computed once. */
-function typeShape(type: string, spec: ResourceTypeSpec) {
+const shapes = new Map<string, TypeShape>();
+
+/** What every resource of a type shares, computed once. */
+function typeShape(type: string, spec: ResourceTypeSpec): TypeShape {
   let shape = shapes.get(type);
   if (!shape) {
+    const names = Object.keys(spec.args);
     shape = {
-      names: Object.keys(spec.args),
+      names,
       defaults: Object.entries(spec.args).flatMap(([name, arg]) =>
         arg.default === undefined ? [] : [[name, arg.default] as [string, unknown]]
       ),
+      allowed: [...names, ...META_ARGUMENTS],
+      where: `a resource of type "${type}"`,
     };
     shapes.set(type, shape);
   }
   return shape;
-}
-
-const allowedByType = new Map<string, string[]>();
-
-function allowedArguments(type: string, spec: ResourceTypeSpec): string[] {
-  let list = allowedByType.get(type);
-  if (!list) {
-    list = [...Object.keys(spec.args), ...META_ARGUMENTS];
-    allowedByType.set(type, list);
-  }
-  return list;
 }
 
 const LIST_FUNCTIONS = new Set([
