@@ -55,6 +55,7 @@ import { compareAddresses, didYouMean, instanceAddress, sortAddresses } from "./
 import { satisfiesVersion } from "./_version.ts";
 import { VERSION } from "../version.ts";
 import { evaluateInto } from "../hcl/eval.ts";
+import { PlainTemplateNode } from "../hcl/_nodes.ts";
 import { collectVariableValues, type RawVariableValue, type VariableInputs } from "./_vars.ts";
 
 export const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
@@ -1152,6 +1153,8 @@ class Lowering {
   }
 
   linkExpr(node: Node, scope: ModuleScope, expr: Expression, allow: Allow): void {
+    // Plain strings are most arguments; they refer to nothing.
+    if (expr instanceof PlainTemplateNode) return;
     const refs = referencesOf(expr);
     for (let i = 0; i < refs.length; i++) {
       const ref = refs[i];
@@ -1458,6 +1461,7 @@ class Lowering {
   }
 
   evalExpr(expr: Expression, variables: ValueObject, scope: ModuleScope): Value {
+    if (expr instanceof PlainTemplateNode) return expr.value;
     if (this.anyBadExprs && this.badExprs.has(expr)) return UNKNOWN;
     return evaluateInto(expr, variables, scope.dir, this.diags);
   }
