@@ -200,7 +200,14 @@ class Parser {
   /** For each opening/closing bracket token, its partner (-1 if none); built on the first error. */
   matches: Int32Array | undefined;
   readonly interned: (string | undefined)[] = new Array(INTERN_SIZE);
-  readonly nameIndex = new WeakMap<(Attribute | Block)[], Map<string, Attribute>>();
+  /**
+   * One stack for the elements of every list being built (body items, labels,
+   * arguments, tuple and object items): each list is sliced off it once
+   * complete, so it gets an exact-size backing store instead of the 17-slot
+   * one a first `push` allocates. Most lists hold one to three elements.
+   */
+  readonly scratch: unknown[] = [];
+  top = 0;
 
   constructor(readonly src: string, readonly filename: string) {
     const s: Scanned = scan(src, false);
@@ -246,6 +253,13 @@ class Parser {
     const name = src.slice(start, end);
     table[slot] = name;
     return name;
+  }
+
+  /** The elements pushed since `base`, as a new array; pops them. */
+  collect<E>(base: number): E[] {
+    const list = this.scratch.slice(base, this.top) as E[];
+    this.top = base;
+    return list;
   }
 
   text(i: number): string {
@@ -352,15 +366,16 @@ class Parser {
    * that token. `openIndex` is the block's `{` token, or -1 for the file.
    */
   parseBodyItems(openIndex: number): (Attribute | Block)[] {
-    const items: (Attribute | Block)[] = [];
+    const base = this.top;
     const types = this.types;
+    let index: Map<string, Attribute> | undefined;
     for (;;) {
       this.nl = true;
       let t = types[this.pos];
       while (t === T.Newline) t = types[++this.pos];
-      if (t === T.EOF) return items;
+      if (t === T.EOF) return this.collect(base);
       if (t === T.CBrace) {
-        if (openIndex >= 0) return items;
+        if (openIndex >= 0) return this.collect(base);
         this.report(
           "CW1006",
           "Unexpected closing brace",
@@ -372,13 +387,15 @@ class Parser {
       }
       const itemStart = this.pos;
       const depth = this.depth;
+      const top = this.top;
       try {
         const item = this.parseBodyItem();
-        items.push(item);
-        if (item.kind === "Attribute") this.checkDuplicate(items, item);
+        this.scratch[this.top++] = item;
+        if (item.kind === "Attribute") index = this.checkDuplicate(base, item, index);
       } catch (e) {
         if (!(e instanceof Abort)) throw e;
         this.depth = depth;
+        this.top = top;
         this.recover(itemStart, e.at);
       }
     }
@@ -388,28 +405,32 @@ class Parser {
    * Bodies are small, so a backwards scan beats hashing every name; only
    * very long bodies get an index.
    */
-  checkDuplicate(items: (Attribute | Block)[], attr: Attribute): void {
+  checkDuplicate(
+    base: number,
+    attr: Attribute,
+    index: Map<string, Attribute> | undefined,
+  ): Map<string, Attribute> | undefined {
     let first: Attribute | undefined;
     const name = attr.name;
-    if (items.length <= 32) {
-      for (let k = items.length - 2; k >= 0; k--) {
+    const items = this.scratch as (Attribute | Block)[];
+    const last = this.top - 1;
+    if (last - base < 32) {
+      for (let k = last - 1; k >= base; k--) {
         const other = items[k];
         if (other.kind === "Attribute" && other.name === name) first = other;
       }
     } else {
-      let index = this.nameIndex.get(items);
       if (index === undefined) {
         index = new Map();
-        for (let k = 0; k < items.length - 1; k++) {
+        for (let k = base; k < last; k++) {
           const other = items[k];
           if (other.kind === "Attribute" && !index.has(other.name)) index.set(other.name, other);
         }
-        this.nameIndex.set(items, index);
       }
       first = index.get(name);
       if (first === undefined) index.set(name, attr);
     }
-    if (first === undefined) return;
+    if (first === undefined) return index;
     this.lines ??= new SourceFile(this.filename, this.src);
     const pos = this.lines.position(first.nameRange.start);
     const at = `${pos.line}:${pos.column}`;
@@ -420,6 +441,7 @@ class Parser {
       attr.nameRange,
       [`first set at ${this.filename}:${at}; each attribute may be set only once`],
     );
+    return index;
   }
 
   /**
@@ -533,22 +555,28 @@ class Parser {
 
   block(typeIndex: number, type: string): Block {
     const types = this.types;
-    const labels: BlockLabel[] = [];
+    const base = this.top;
     for (;;) {
       const t = types[this.pos];
       if (t === T.OBrace) break;
       if (t === T.Ident) {
         const i = this.pos;
-        labels.push(
-          new LabelNode(this.filename, this.starts[i], this.ends[i], this.ident(i), false),
+        this.scratch[this.top++] = new LabelNode(
+          this.filename,
+          this.starts[i],
+          this.ends[i],
+          this.ident(i),
+          false,
         );
         this.pos++;
       } else if (t === T.OQuote) {
-        labels.push(this.quotedLabel());
+        const label = this.quotedLabel();
+        this.scratch[this.top++] = label;
       } else {
         this.unexpected("a block label or `{`", "Invalid block definition");
       }
     }
+    const labels = this.collect<BlockLabel>(base);
     const open = this.pos++;
     this.enter();
     let items: (Attribute | Block)[];
@@ -929,13 +957,14 @@ class Parser {
     const saved = this.nl;
     this.nl = false;
     this.enter();
-    const args: Expression[] = [];
+    const base = this.top;
     let expandFinal = false;
     for (;;) {
       let t = this.cur();
       if (t === T.CParen) break;
       if (t === T.EOF || t === T.CBrace) this.closer(T.CParen, "`)`", open);
-      args.push(this.expression());
+      const arg = this.expression();
+      this.scratch[this.top++] = arg;
       t = this.cur();
       if (t === T.Ellipsis) {
         expandFinal = true;
@@ -953,6 +982,7 @@ class Parser {
       if (t === T.EOF || t === T.CBrace) this.closer(T.CParen, "`)`", open);
       this.unexpected("`,` or `)` in the argument list", "Missing argument separator");
     }
+    const args = this.collect<Expression>(base);
     const close = this.pos++;
     this.depth--;
     this.nl = saved;
@@ -985,12 +1015,13 @@ class Parser {
       this.nl = saved;
       return e;
     }
-    const items: Expression[] = [];
+    const base = this.top;
     for (;;) {
       let t = this.cur();
       if (t === T.CBrack) break;
       if (t === T.EOF || t === T.CBrace) this.closer(T.CBrack, "`]`", open);
-      items.push(this.expression());
+      const item = this.expression();
+      this.scratch[this.top++] = item;
       t = this.cur();
       if (t === T.Comma) {
         this.pos++;
@@ -1000,6 +1031,7 @@ class Parser {
       if (t === T.EOF || t === T.CBrace) this.closer(T.CBrack, "`]`", open);
       this.unexpected("`,` or `]` in the tuple", "Missing item separator");
     }
+    const items = this.collect<Expression>(base);
     const close = this.pos++;
     this.depth--;
     this.nl = saved;
@@ -1019,7 +1051,7 @@ class Parser {
       return e;
     }
     this.nl = true;
-    const items: ObjectItem[] = [];
+    const base = this.top;
     const types = this.types;
     for (;;) {
       let t = this.cur();
@@ -1043,16 +1075,14 @@ class Parser {
         );
       }
       const value = this.expression();
-      items.push(
-        new ObjectItemNode(
-          this.filename,
-          startOf(key),
-          endOf(value),
-          key,
-          keyIsIdentifier,
-          value,
-          separator,
-        ),
+      this.scratch[this.top++] = new ObjectItemNode(
+        this.filename,
+        startOf(key),
+        endOf(value),
+        key,
+        keyIsIdentifier,
+        value,
+        separator,
       );
       t = this.cur();
       if (t === T.Comma || t === T.Newline) {
@@ -1063,6 +1093,7 @@ class Parser {
       if (t === T.EOF) this.closer(T.CBrace, "`}`", open);
       this.unexpected("a newline or `,` between object attributes", "Missing attribute separator");
     }
+    const items = this.collect<ObjectItem>(base);
     const close = this.pos++;
     this.depth--;
     this.nl = saved;
