@@ -93,7 +93,24 @@ interface Node {
   instances?: string[];
   /** How a resource is repeated, which decides where its attribute names sit in a reference. */
   repeat?: "count" | "for_each" | null;
-  evaluate(): void;
+  /** Evaluates a node that is not a resource. */
+  readonly evaluate: (() => void) | null;
+  /** What evaluating a resource node needs, in one object instead of a closure per resource. */
+  resource: ResourceDecl | null;
+}
+
+interface ResourceDecl {
+  readonly node: Node;
+  readonly scope: ModuleScope;
+  readonly block: Block;
+  readonly type: string;
+  readonly name: string;
+  readonly spec: ResourceTypeSpec;
+  readonly attrs: Map<string, Attribute>;
+  readonly countAttr: Attribute | undefined;
+  readonly forEachAttr: Attribute | undefined;
+  readonly assertBlocks: Block[];
+  readonly lifecycle: ResourceInstance["lifecycle"];
 }
 
 interface ModuleScope {
@@ -251,7 +268,10 @@ class Lowering {
     if (!root) return { config: undefined, diagnostics: this.diags, sources: this.sources };
     this.root = root;
     this.resolveRootVariables();
-    for (const link of this.pending) link();
+    for (const link of this.pending) {
+      if (typeof link === "function") link();
+      else this.linkResource(link);
+    }
     this.evaluateAll();
     return this.finish();
   }
@@ -676,9 +696,9 @@ class Lowering {
   // ---------------------------------------------------------------- declarations
 
   /** Link steps run after every module is declared, so references can see every name. */
-  readonly pending: (() => void)[] = [];
+  readonly pending: ((() => void) | ResourceDecl)[] = [];
 
-  addNode(kind: NodeKind, id: string, site: Site, evaluate: () => void): Node {
+  addNode(kind: NodeKind, id: string, site: Site, evaluate: (() => void) | null): Node {
     const node: Node = {
       kind,
       id,
@@ -691,6 +711,7 @@ class Lowering {
       instances: undefined,
       repeat: null,
       evaluate,
+      resource: null,
     };
     this.nodes.push(node);
     return node;
@@ -1047,32 +1068,45 @@ class Lowering {
     const lifecycle = this.readLifecycle(lifecycleBlocks[0], spec, scope.dir);
     for (const a of assertBlocks) this.checkAssertStatic(a);
 
-    const node = this.addNode(
-      "resource",
-      base,
-      block,
-      () =>
-        this.evaluateResource(node, scope, block, type, name, spec, attrs, assertBlocks, lifecycle),
-    );
+    const node = this.addNode("resource", base, block, null);
     node.repeat = forEachAttr ? "for_each" : countAttr ? "count" : null;
+    const decl: ResourceDecl = {
+      node,
+      scope,
+      block,
+      type,
+      name,
+      spec,
+      attrs,
+      countAttr,
+      forEachAttr,
+      assertBlocks,
+      lifecycle,
+    };
+    node.resource = decl;
     scope.resources.set(key, node);
     let ofType = scope.resourcesByType.get(type);
     if (!ofType) scope.resourcesByType.set(type, ofType = new Map());
     ofType.set(name, node);
-    this.pending.push(() => {
-      if (countAttr) this.linkExpr(node, scope, countAttr.expr, NO_ALLOW);
-      if (forEachAttr) this.linkExpr(node, scope, forEachAttr.expr, NO_ALLOW);
-      const allow = forEachAttr
-        ? (countAttr ? ALLOW_BOTH : ALLOW_EACH)
-        : (countAttr ? ALLOW_COUNT : NO_ALLOW);
-      for (const attr of attrs.values()) {
-        if (attr === countAttr || attr === forEachAttr || attr.name === "depends_on") continue;
-        this.linkExpr(node, scope, attr.expr, allow);
-      }
-      for (const a of assertBlocks) this.linkExprs(node, scope, this.blockExprs(a.body), allow);
-      const dependsOn = attrs.get("depends_on");
-      if (dependsOn) this.linkDependsOn(node, scope, dependsOn);
-    });
+    this.pending.push(decl);
+  }
+
+  linkResource(decl: ResourceDecl): void {
+    const { node, scope, attrs, countAttr, forEachAttr } = decl;
+    if (countAttr) this.linkExpr(node, scope, countAttr.expr, NO_ALLOW);
+    if (forEachAttr) this.linkExpr(node, scope, forEachAttr.expr, NO_ALLOW);
+    const allow = forEachAttr
+      ? (countAttr ? ALLOW_BOTH : ALLOW_EACH)
+      : (countAttr ? ALLOW_COUNT : NO_ALLOW);
+    for (const attr of attrs.values()) {
+      if (attr === countAttr || attr === forEachAttr || attr.name === "depends_on") continue;
+      this.linkExpr(node, scope, attr.expr, allow);
+    }
+    for (const a of decl.assertBlocks) {
+      this.linkExprs(node, scope, this.blockExprs(a.body), allow);
+    }
+    const dependsOn = attrs.get("depends_on");
+    if (dependsOn) this.linkDependsOn(node, scope, dependsOn);
   }
 
   readLifecycle(
@@ -1376,7 +1410,8 @@ class Lowering {
       const node = queue[i];
       done++;
       this.collectResourceDeps(node);
-      node.evaluate();
+      if (node.resource !== null) this.evaluateResource(node.resource);
+      else node.evaluate!();
       for (const d of node.dependents) {
         if (--d.waiting === 0) queue.push(d);
       }
@@ -1640,17 +1675,8 @@ class Lowering {
     return null;
   }
 
-  evaluateResource(
-    node: Node,
-    scope: ModuleScope,
-    block: Block,
-    type: string,
-    name: string,
-    spec: ResourceTypeSpec,
-    attrs: Map<string, Attribute>,
-    assertBlocks: Block[],
-    lifecycle: ResourceInstance["lifecycle"],
-  ): void {
+  evaluateResource(decl: ResourceDecl): void {
+    const { node, scope, type, name, attrs } = decl;
     const base = node.id;
     const holder = scope.ctx[type] as ValueObject;
     const expansion = this.expand(attrs, scope, base);
@@ -1661,20 +1687,7 @@ class Lowering {
     }
     const deps = instanceAddresses(node.resourceDeps);
     if (expansion === null) {
-      const built = this.buildInstance(
-        scope,
-        block,
-        type,
-        name,
-        spec,
-        attrs,
-        assertBlocks,
-        lifecycle,
-        scope.ctx,
-        base,
-        null,
-        deps,
-      );
+      const built = this.buildInstance(decl, scope.ctx, base, null, deps);
       node.instances.push(base);
       this.resources.push(built.instance);
       holder[name] = built.visible;
@@ -1695,20 +1708,7 @@ class Lowering {
         variables.each = each;
       }
       const address = instanceAddress(base, inst.key);
-      const built = this.buildInstance(
-        scope,
-        block,
-        type,
-        name,
-        spec,
-        attrs,
-        assertBlocks,
-        lifecycle,
-        variables,
-        address,
-        inst.key,
-        deps,
-      );
+      const built = this.buildInstance(decl, variables, address, inst.key, deps);
       node.instances.push(address);
       this.resources.push(built.instance);
       values.push(built.visible);
@@ -1718,19 +1718,13 @@ class Lowering {
   }
 
   buildInstance(
-    scope: ModuleScope,
-    block: Block,
-    type: string,
-    name: string,
-    spec: ResourceTypeSpec,
-    attrs: Map<string, Attribute>,
-    assertBlocks: Block[],
-    lifecycle: ResourceInstance["lifecycle"],
+    decl: ResourceDecl,
     variables: ValueObject,
     address: string,
     key: string | number | null,
     dependsOn: string[],
   ): { instance: ResourceInstance; visible: ValueObject } {
+    const { scope, block, type, name, spec, attrs, assertBlocks, lifecycle } = decl;
     const attributes: Record<string, unknown> = {};
     const visible: ValueObject = Object.create(INSTANCE_VALUE_PROTOTYPE);
     const sensitive: string[] = [];
