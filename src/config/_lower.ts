@@ -106,7 +106,7 @@ interface ResourceDecl {
   readonly type: string;
   readonly name: string;
   readonly spec: ResourceTypeSpec;
-  readonly attrs: Map<string, Attribute>;
+  readonly attrs: AttributeTable;
   readonly countAttr: Attribute | undefined;
   readonly forEachAttr: Attribute | undefined;
   readonly assertBlocks: Block[];
@@ -550,14 +550,13 @@ class Lowering {
   splitBody(
     body: Body,
     allowedBlocks: readonly string[],
-  ): { attrs: Map<string, Attribute>; blocks: Block[] } {
-    const attrs = new Map<string, Attribute>();
+  ): { attrs: AttributeTable; blocks: Block[] } {
+    const attrs = new AttributeTable();
     const blocks: Block[] = [];
     for (const item of body.items) {
       if (item.kind === "Attribute") {
         // The parser already reported the duplicate (CW1011); the first one wins.
-        if (attrs.has(item.name)) continue;
-        attrs.set(item.name, item);
+        attrs.addFirst(item);
       } else if (allowedBlocks.includes(item.type)) {
         blocks.push(item);
       } else {
@@ -579,8 +578,10 @@ class Lowering {
     return starts !== undefined && starts.some((s) => s >= range.start && s <= range.end);
   }
 
-  unknownArguments(attrs: Map<string, Attribute>, allowed: readonly string[], what: string): void {
-    for (const attr of attrs.values()) {
+  unknownArguments(attrs: AttributeTable, allowed: readonly string[], what: string): void {
+    const list = attrs.list;
+    for (let i = 0; i < list.length; i++) {
+      const attr = list[i];
       if (allowed.includes(attr.name)) continue;
       this.diags.push(error("CW2004", `Unsupported argument "${attr.name}"`, attr.nameRange, {
         detail: `an argument named "${attr.name}" is not expected in ${what}.${
@@ -1098,7 +1099,9 @@ class Lowering {
     const allow = forEachAttr
       ? (countAttr ? ALLOW_BOTH : ALLOW_EACH)
       : (countAttr ? ALLOW_COUNT : NO_ALLOW);
-    for (const attr of attrs.values()) {
+    const list = attrs.list;
+    for (let i = 0; i < list.length; i++) {
+      const attr = list[i];
       if (attr === countAttr || attr === forEachAttr || attr.name === "depends_on") continue;
       this.linkExpr(node, scope, attr.expr, allow);
     }
@@ -1602,7 +1605,7 @@ class Lowering {
 
   /** Instance keys from count or for_each; null when the resource is not repeated. */
   expand(
-    attrs: Map<string, Attribute>,
+    attrs: AttributeTable,
     scope: ModuleScope,
     address: string,
   ): { key: string | number; each?: Value }[] | null | "failed" {
@@ -1735,7 +1738,9 @@ class Lowering {
     let host: string | null = null;
     let timeoutMs = DEFAULT_TIMEOUT_MS;
 
-    for (const attr of attrs.values()) {
+    const list = attrs.list;
+    for (let i = 0; i < list.length; i++) {
+      const attr = list[i];
       const argSpec: ArgSpec | undefined = spec.args[attr.name];
       if (!argSpec) {
         if (attr.name === "description") {
@@ -2015,7 +2020,44 @@ class Lowering {
   }
 }
 
-function countPresent(attrs: Map<string, Attribute>, names: readonly string[]): number {
+/**
+ * A body's attributes by name, in order. Most bodies have a handful, which a
+ * list finds faster than a Map is built; a long one (a big locals block)
+ * gets an index.
+ */
+class AttributeTable {
+  readonly list: Attribute[] = [];
+  index: Map<string, Attribute> | undefined = undefined;
+
+  get(name: string): Attribute | undefined {
+    if (this.index !== undefined) return this.index.get(name);
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) if (list[i].name === name) return list[i];
+    return undefined;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  /** Adds `attr` unless one of the same name is already here. */
+  addFirst(attr: Attribute): void {
+    if (this.has(attr.name)) return;
+    this.list.push(attr);
+    if (this.index !== undefined) this.index.set(attr.name, attr);
+    else if (this.list.length > 8) this.index = new Map(this.list.map((a) => [a.name, a]));
+  }
+
+  values(): readonly Attribute[] {
+    return this.list;
+  }
+
+  keys(): string[] {
+    return this.list.map((a) => a.name);
+  }
+}
+
+function countPresent(attrs: AttributeTable, names: readonly string[]): number {
   let n = 0;
   for (let i = 0; i < names.length; i++) if (attrs.has(names[i])) n++;
   return n;
