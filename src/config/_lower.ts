@@ -366,7 +366,9 @@ class Lowering {
         if (starts) starts.push(d.subject.start);
         else this.syntaxErrorStarts.set(d.subject.filename, [d.subject.start]);
       }
-      for (const item of parsed.body.items) {
+      const items = parsed.body.items;
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
         if (item.kind === "Attribute") {
           this.diags.push(
             error("CW2002", `Unexpected argument "${item.name}" at the top level`, item.nameRange, {
@@ -393,7 +395,7 @@ class Lowering {
       seen.set(key, site);
       return true;
     };
-    for (const block of blocks) this.declare(scope, block, unique, call);
+    for (let i = 0; i < blocks.length; i++) this.declare(scope, blocks[i], unique, call);
     return scope;
   }
 
@@ -553,7 +555,9 @@ class Lowering {
   ): { attrs: AttributeTable; blocks: Block[] } {
     const attrs = new AttributeTable();
     const blocks: Block[] = [];
-    for (const item of body.items) {
+    const items = body.items;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
       if (item.kind === "Attribute") {
         // The parser already reported the duplicate (CW1011); the first one wins.
         attrs.addFirst(item);
@@ -1039,7 +1043,9 @@ class Lowering {
         }),
       );
     }
-    for (const group of spec.requiredOneOf) {
+    const requiredOneOf = spec.requiredOneOf;
+    for (let i = 0; i < requiredOneOf.length; i++) {
+      const group = requiredOneOf[i];
       if (countPresent(attrs, group) > 0 || this.syntaxErrorIn(block.range)) continue;
       this.diags.push(error("CW2005", "Missing required argument", labelsRange(block), {
         detail: group.length === 1
@@ -1048,7 +1054,9 @@ class Lowering {
         address: base,
       }));
     }
-    for (const group of spec.exclusive) {
+    const exclusive = spec.exclusive;
+    for (let i = 0; i < exclusive.length; i++) {
+      const group = exclusive[i];
       if (countPresent(attrs, group) > 1) {
         const present = group.filter((g) => attrs.has(g));
         this.diags.push(error("CW2029", "Conflicting arguments", attrs.get(present[1])!.nameRange, {
@@ -1067,7 +1075,7 @@ class Lowering {
       }));
     }
     const lifecycle = this.readLifecycle(lifecycleBlocks[0], spec, scope.dir);
-    for (const a of assertBlocks) this.checkAssertStatic(a);
+    for (let i = 0; i < assertBlocks.length; i++) this.checkAssertStatic(assertBlocks[i]);
 
     const node = this.addNode("resource", base, block, null);
     node.repeat = forEachAttr ? "for_each" : countAttr ? "count" : null;
@@ -1105,8 +1113,9 @@ class Lowering {
       if (attr === countAttr || attr === forEachAttr || attr.name === "depends_on") continue;
       this.linkExpr(node, scope, attr.expr, allow);
     }
-    for (const a of decl.assertBlocks) {
-      this.linkExprs(node, scope, this.blockExprs(a.body), allow);
+    const assertBlocks = decl.assertBlocks;
+    for (let i = 0; i < assertBlocks.length; i++) {
+      this.linkExprs(node, scope, this.blockExprs(assertBlocks[i].body), allow);
     }
     const dependsOn = attrs.get("depends_on");
     if (dependsOn) this.linkDependsOn(node, scope, dependsOn);
@@ -1217,7 +1226,6 @@ class Lowering {
   resolveRef(ref: Traversal, scope: ModuleScope, allow: Allow): Node | Node[] | null | "bad" {
     const first = ref.path[0];
     const name = typeof first === "string" ? first : undefined;
-    const where = () => scope.path.length ? ` in module.${scope.path.join(".module.")}` : "";
     switch (ref.root) {
       case "var": {
         if (name === undefined) {
@@ -1233,7 +1241,9 @@ class Lowering {
         return this.undeclared(
           ref,
           `Reference to undeclared input variable "${name}"`,
-          `no variable "${name}" is declared${where()}.${didYouMean(name, scope.variables.keys())}`,
+          `no variable "${name}" is declared${whereIn(scope)}.${
+            didYouMean(name, scope.variables.keys())
+          }`,
         );
       }
       case "local": {
@@ -1249,7 +1259,9 @@ class Lowering {
         return this.undeclared(
           ref,
           `Reference to undeclared local value "${name}"`,
-          `no local value "${name}" is declared${where()}.${didYouMean(name, scope.locals.keys())}`,
+          `no local value "${name}" is declared${whereIn(scope)}.${
+            didYouMean(name, scope.locals.keys())
+          }`,
         );
       }
       case "module": {
@@ -1265,7 +1277,9 @@ class Lowering {
           return this.undeclared(
             ref,
             `Reference to undeclared module "${name}"`,
-            `no module "${name}" is declared${where()}.${didYouMean(name, scope.modules.keys())}`,
+            `no module "${name}" is declared${whereIn(scope)}.${
+              didYouMean(name, scope.modules.keys())
+            }`,
           );
         }
         const out = ref.path[1];
@@ -1350,7 +1364,7 @@ class Lowering {
           return this.undeclared(
             ref,
             `Reference to undeclared resource "${ref.root}.${name}"`,
-            `no resource "${ref.root}" "${name}" is declared${where()}.${
+            `no resource "${ref.root}" "${name}" is declared${whereIn(scope)}.${
               didYouMean(name, sameType)
             }`,
           );
@@ -1406,7 +1420,8 @@ class Lowering {
   // ---------------------------------------------------------------- evaluation
 
   evaluateAll(): void {
-    for (const n of this.nodes) n.waiting = n.deps.length;
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) nodes[i].waiting = nodes[i].deps.length;
     const queue: Node[] = this.nodes.filter((n) => n.deps.length === 0);
     let done = 0;
     for (let i = 0; i < queue.length; i++) {
@@ -1415,8 +1430,9 @@ class Lowering {
       this.collectResourceDeps(node);
       if (node.resource !== null) this.evaluateResource(node.resource);
       else node.evaluate!();
-      for (const d of node.dependents) {
-        if (--d.waiting === 0) queue.push(d);
+      const dependents = node.dependents;
+      for (let j = 0; j < dependents.length; j++) {
+        if (--dependents[j].waiting === 0) queue.push(dependents[j]);
       }
     }
     if (done < this.nodes.length) this.reportCycles(this.nodes.filter((n) => n.waiting > 0));
@@ -1830,10 +1846,10 @@ class Lowering {
       if (type === "container" && attributes.image === undefined) aiFields.push("image");
       if (type === "task" && attributes.script === undefined) aiFields.push("script");
     }
-    for (const f of aiFields) visible[f] = UNKNOWN;
+    for (let i = 0; i < aiFields.length; i++) visible[aiFields[i]] = UNKNOWN;
     const asserts: Assertion[] = [];
-    for (const a of assertBlocks) {
-      const built = this.buildAssert(a, variables, scope, address, type, attributes);
+    for (let i = 0; i < assertBlocks.length; i++) {
+      const built = this.buildAssert(assertBlocks[i], variables, scope, address, type, attributes);
       if (built) asserts.push(built);
     }
     sensitive.sort();
@@ -2055,6 +2071,11 @@ class AttributeTable {
   keys(): string[] {
     return this.list.map((a) => a.name);
   }
+}
+
+/** Where a name was looked for, in messages: "" in the root module. */
+function whereIn(scope: ModuleScope): string {
+  return scope.path.length ? ` in module.${scope.path.join(".module.")}` : "";
 }
 
 function countPresent(attrs: AttributeTable, names: readonly string[]): number {
