@@ -1195,9 +1195,11 @@ function collectReferences(e: Expression, bound: string[], out: Traversal[]): vo
       if (e instanceof PlainTemplateNode) return;
       collectTemplateReferences(e.parts, bound, out);
       return;
-    case "Call":
-      for (const a of e.args) collectReferences(a, bound, out);
+    case "Call": {
+      const args = e.args;
+      for (let i = 0; i < args.length; i++) collectReferences(args[i], bound, out);
       return;
+    }
     case "Conditional":
       collectReferences(e.condition, bound, out);
       collectReferences(e.then, bound, out);
@@ -1210,9 +1212,11 @@ function collectReferences(e: Expression, bound: string[], out: Traversal[]): vo
     case "Unary":
       collectReferences(e.operand, bound, out);
       return;
-    case "Tuple":
-      for (const i of e.items) collectReferences(i, bound, out);
+    case "Tuple": {
+      const items = e.items;
+      for (let i = 0; i < items.length; i++) collectReferences(items[i], bound, out);
       return;
+    }
     case "Object":
       for (const item of e.items) {
         if (!(item.keyIsIdentifier && item.key.kind === "Variable")) {
@@ -1243,7 +1247,8 @@ function collectTemplateReferences(
   bound: string[],
   out: Traversal[],
 ): void {
-  for (const p of parts) {
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
     switch (p.kind) {
       case "TemplateLiteral":
         break;
