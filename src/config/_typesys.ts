@@ -192,28 +192,25 @@ export function convertValue(value: Value, type: HclType, path = ""): Converted 
   }
   if (isUnknown(value) || type.kind === "any") return { value };
   if (value === null) return { value: null };
-  const fail = (expected: string): Converted => ({
-    error: `${path ? `${path}: ` : ""}${expected} required, but got ${describeValueType(value)}`,
-  });
   switch (type.kind) {
     case "string":
       if (typeof value === "string") return { value };
       if (typeof value === "number") return { value: numberText(value) };
       if (typeof value === "boolean") return { value: value ? "true" : "false" };
-      return fail("string");
+      return mismatch(path, "string", value);
     case "number":
       if (typeof value === "number") return { value };
       if (typeof value === "string" && NUMBER_TEXT.test(value.trim())) {
         return { value: Number(value.trim()) };
       }
-      return fail("number");
+      return mismatch(path, "number", value);
     case "bool":
       if (typeof value === "boolean") return { value };
       if (value === "true" || value === "false") return { value: value === "true" };
-      return fail("bool");
+      return mismatch(path, "bool", value);
     case "list":
     case "set": {
-      if (!Array.isArray(value)) return fail(typeToString(type));
+      if (!Array.isArray(value)) return mismatch(path, typeToString(type), value);
       const out: Value[] = [];
       for (let i = 0; i < value.length; i++) {
         const c = convertValue(value[i], type.element, `${path}[${i}]`);
@@ -224,7 +221,7 @@ export function convertValue(value: Value, type: HclType, path = ""): Converted 
       return { value: out };
     }
     case "tuple": {
-      if (!Array.isArray(value)) return fail(typeToString(type));
+      if (!Array.isArray(value)) return mismatch(path, typeToString(type), value);
       if (value.length !== type.elements.length) {
         return {
           error: `${
@@ -241,7 +238,7 @@ export function convertValue(value: Value, type: HclType, path = ""): Converted 
       return { value: out };
     }
     case "map": {
-      if (!isObject(value)) return fail(typeToString(type));
+      if (!isObject(value)) return mismatch(path, typeToString(type), value);
       const out: ValueObject = Object.create(null);
       for (const k of Object.keys(value)) {
         const c = convertValue(value[k], type.element, `${path}[${JSON.stringify(k)}]`);
@@ -251,7 +248,7 @@ export function convertValue(value: Value, type: HclType, path = ""): Converted 
       return { value: out };
     }
     case "object": {
-      if (!isObject(value)) return fail(typeToString(type));
+      if (!isObject(value)) return mismatch(path, typeToString(type), value);
       const out: ValueObject = Object.create(null);
       for (const [k, attr] of Object.entries(type.attributes)) {
         const sub = path ? `${path}.${k}` : k;
@@ -274,6 +271,12 @@ export function convertValue(value: Value, type: HclType, path = ""): Converted 
       return { value: out };
     }
   }
+}
+
+function mismatch(path: string, expected: string, value: Value): Converted {
+  return {
+    error: `${path ? `${path}: ` : ""}${expected} required, but got ${describeValueType(value)}`,
+  };
 }
 
 function dedupeSorted(items: Value[]): Value[] {

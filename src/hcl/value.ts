@@ -54,6 +54,7 @@ export function isObject(v: unknown): v is ValueObject {
 
 /** Removes Sensitive wrappers (deeply), returning whether any were found. */
 export function unmark(v: Value): { value: Value; sensitive: boolean } {
+  if (v === null || typeof v !== "object") return { value: v, sensitive: false };
   if (v instanceof Sensitive) return { value: unmark(v.value).value, sensitive: true };
   if (Array.isArray(v)) {
     let sensitive = false;
