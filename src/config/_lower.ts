@@ -109,7 +109,7 @@ interface ResourceDecl {
   readonly attrs: AttributeTable;
   readonly countAttr: Attribute | undefined;
   readonly forEachAttr: Attribute | undefined;
-  readonly assertBlocks: Block[];
+  readonly assertBlocks: readonly Block[];
   readonly lifecycle: ResourceInstance["lifecycle"];
 }
 
@@ -149,6 +149,7 @@ interface Allow {
 }
 
 const NO_ALLOW: Allow = {};
+const NO_BLOCKS: readonly Block[] = Object.freeze([]);
 const ALLOW_EACH: Allow = { each: true, count: false };
 const ALLOW_COUNT: Allow = { each: false, count: true };
 const ALLOW_BOTH: Allow = { each: true, count: true };
@@ -552,9 +553,10 @@ class Lowering {
   splitBody(
     body: Body,
     allowedBlocks: readonly string[],
-  ): { attrs: AttributeTable; blocks: Block[] } {
+  ): { attrs: AttributeTable; blocks: readonly Block[] } {
     const attrs = new AttributeTable();
-    const blocks: Block[] = [];
+    // Most bodies have no nested blocks: they share one empty list.
+    let blocks: Block[] | undefined;
     const items = body.items;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
@@ -562,7 +564,7 @@ class Lowering {
         // The parser already reported the duplicate (CW1011); the first one wins.
         attrs.addFirst(item);
       } else if (allowedBlocks.includes(item.type)) {
-        blocks.push(item);
+        (blocks ??= []).push(item);
       } else {
         this.diags.push(error("CW2002", `Unsupported block type "${item.type}"`, item.typeRange, {
           detail: allowedBlocks.length
@@ -573,7 +575,7 @@ class Lowering {
         }));
       }
     }
-    return { attrs, blocks };
+    return { attrs, blocks: blocks ?? NO_BLOCKS };
   }
 
   /** True when a syntax error lies inside `range`: what is missing there was probably not parsed. */
