@@ -150,6 +150,8 @@ interface Allow {
 
 const NO_ALLOW: Allow = {};
 const NO_BLOCKS: readonly Block[] = Object.freeze([]);
+/** splitBody's working list; splitBody never re-enters. */
+const scratchAttributes: Attribute[] = [];
 const ALLOW_EACH: Allow = { each: true, count: false };
 const ALLOW_COUNT: Allow = { each: false, count: true };
 const ALLOW_BOTH: Allow = { each: true, count: true };
@@ -554,7 +556,12 @@ class Lowering {
     body: Body,
     allowedBlocks: readonly string[],
   ): { attrs: AttributeTable; blocks: readonly Block[] } {
-    const attrs = new AttributeTable();
+    // Attributes gather on a scratch list and are copied out at their exact
+    // size: an array grown by push keeps 17 slots, and every body's list lives
+    // until the load ends.
+    const scratch = scratchAttributes;
+    let count = 0;
+    let index: Map<string, Attribute> | undefined;
     // Most bodies have no nested blocks: they share one empty list.
     let blocks: Block[] | undefined;
     const items = body.items;
@@ -562,7 +569,17 @@ class Lowering {
       const item = items[i];
       if (item.kind === "Attribute") {
         // The parser already reported the duplicate (CW1011); the first one wins.
-        attrs.addFirst(item);
+        if (index !== undefined) {
+          if (index.has(item.name)) continue;
+          index.set(item.name, item);
+        } else {
+          let seen = false;
+          for (let j = 0; j < count && !seen; j++) seen = scratch[j].name === item.name;
+          if (seen) continue;
+          if (count === 8) index = new Map(scratch.slice(0, count).map((a) => [a.name, a]));
+          index?.set(item.name, item);
+        }
+        scratch[count++] = item;
       } else if (allowedBlocks.includes(item.type)) {
         (blocks ??= []).push(item);
       } else {
@@ -575,6 +592,7 @@ class Lowering {
         }));
       }
     }
+    const attrs = new AttributeTable(scratch.slice(0, count), index);
     return { attrs, blocks: blocks ?? NO_BLOCKS };
   }
 
@@ -1446,8 +1464,10 @@ class Lowering {
       node.resourceDeps = NO_NODES;
       return;
     }
-    // Most nodes reach a handful of resources: a list, indexed only once it grows.
-    const list: Node[] = [];
+    // Most nodes reach a handful of resources: a list, indexed only once it
+    // grows, gathered on a scratch list and kept at its exact size.
+    const list = scratchNodes;
+    list.length = 0;
     let seen: Set<Node> | undefined;
     for (let i = 0; i < deps.length; i++) {
       const d = deps[i];
@@ -1457,7 +1477,7 @@ class Lowering {
         for (let j = 0; j < reached.length; j++) seen = addUnique(list, seen, reached[j]);
       }
     }
-    node.resourceDeps = list.length ? list : NO_NODES;
+    node.resourceDeps = list.length ? list.slice() : NO_NODES;
   }
 
   reportCycles(stuck: Node[]): void {
@@ -1701,19 +1721,20 @@ class Lowering {
     const base = node.id;
     const holder = scope.ctx[type] as ValueObject;
     const expansion = this.expand(attrs, scope, base);
-    node.instances = [];
     if (expansion === "failed") {
+      node.instances = [];
       holder[name] = UNKNOWN;
       return;
     }
     const deps = instanceAddresses(node.resourceDeps);
     if (expansion === null) {
       const built = this.buildInstance(decl, scope.ctx, base, null, deps);
-      node.instances.push(base);
+      node.instances = [base];
       this.resources.push(built.instance);
       holder[name] = built.visible;
       return;
     }
+    node.instances = [];
     const values: Value[] = [];
     const byKey: ValueObject = Object.create(null);
     for (const inst of expansion) {
@@ -2044,8 +2065,13 @@ class Lowering {
  * gets an index.
  */
 class AttributeTable {
-  readonly list: Attribute[] = [];
-  index: Map<string, Attribute> | undefined = undefined;
+  readonly list: Attribute[];
+  readonly index: Map<string, Attribute> | undefined;
+
+  constructor(list: Attribute[], index: Map<string, Attribute> | undefined) {
+    this.list = list;
+    this.index = index;
+  }
 
   get(name: string): Attribute | undefined {
     if (this.index !== undefined) return this.index.get(name);
@@ -2056,14 +2082,6 @@ class AttributeTable {
 
   has(name: string): boolean {
     return this.get(name) !== undefined;
-  }
-
-  /** Adds `attr` unless one of the same name is already here. */
-  addFirst(attr: Attribute): void {
-    if (this.has(attr.name)) return;
-    this.list.push(attr);
-    if (this.index !== undefined) this.index.set(attr.name, attr);
-    else if (this.list.length > 8) this.index = new Map(this.list.map((a) => [a.name, a]));
   }
 
   values(): readonly Attribute[] {
@@ -2087,6 +2105,8 @@ function countPresent(attrs: AttributeTable, names: readonly string[]): number {
 }
 
 const NO_NODES: readonly Node[] = Object.freeze([]);
+/** collectResourceDeps's working list; it never re-enters. */
+const scratchNodes: Node[] = [];
 
 /** Appends `node` unless present; returns the index over `list`, made once the list is long. */
 function addUnique(list: Node[], seen: Set<Node> | undefined, node: Node): Set<Node> | undefined {
