@@ -81,12 +81,12 @@ interface Node {
   readonly id: string;
   readonly site: Site;
   /** What this node refers to, without repeats. */
-  readonly deps: Node[];
+  deps: Node[];
   /** Index over `deps` once it grows, so adding an edge stays O(1). */
   depSet?: Set<Node>;
   /** Dependencies not evaluated yet, while evaluating. */
   waiting: number;
-  readonly dependents: Node[];
+  dependents: Node[];
   /** Resources reached through this node (directly or through locals, variables, outputs). */
   resourceDeps?: readonly Node[];
   /** Resource instance addresses, known once a resource node is evaluated. */
@@ -1205,8 +1205,8 @@ class Lowering {
       if (deps.includes(to)) return;
       if (deps.length >= 16) from.depSet = new Set([...deps, to]);
     }
-    deps.push(to);
-    to.dependents.push(from);
+    from.deps = withNode(deps, to);
+    to.dependents = withNode(to.dependents, from);
   }
 
   markBad(expr: Expression): void {
@@ -2107,6 +2107,25 @@ function countPresent(attrs: AttributeTable, names: readonly string[]): number {
 const NO_NODES: readonly Node[] = Object.freeze([]);
 /** collectResourceDeps's working list; it never re-enters. */
 const scratchNodes: Node[] = [];
+
+/**
+ * `list` with `node` appended. Most nodes have one to three edges each way:
+ * those lists are rebuilt at their exact size, since a list grown by push
+ * holds 17 slots and lives as long as the graph.
+ */
+function withNode(list: Node[], node: Node): Node[] {
+  switch (list.length) {
+    case 0:
+      return [node];
+    case 1:
+      return [list[0], node];
+    case 2:
+      return [list[0], list[1], node];
+    default:
+      list.push(node);
+      return list;
+  }
+}
 
 /** Appends `node` unless present; returns the index over `list`, made once the list is long. */
 function addUnique(list: Node[], seen: Set<Node> | undefined, node: Node): Set<Node> | undefined {
