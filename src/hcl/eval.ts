@@ -1112,12 +1112,14 @@ const NO_PATH: readonly (string | number)[] = Object.freeze([]);
 const boundNames: string[] = [];
 /** Traversal steps of the GetAttr/Index chains being collected, innermost on top. */
 const chainSteps: (GetAttrExpr | IndexExpr)[] = [];
+/** How many entries of chainSteps are in use; the list itself is never shrunk. */
+let chainTop = 0;
 
 /** Every variable reference in the expression, excluding names bound by for-expressions. */
 export function referencesOf(expr: Expression): Traversal[] {
   const out: Traversal[] = [];
   boundNames.length = 0;
-  chainSteps.length = 0;
+  chainTop = 0;
   collectReferences(expr, boundNames, out);
   return out;
 }
@@ -1134,45 +1136,63 @@ function staticKey(e: Expression): string | number | undefined {
 }
 
 function collectChain(e: GetAttrExpr | IndexExpr, bound: string[], out: Traversal[]): void {
-  // Walk down to the root, stacking the steps from the outside in.
+  // Stack the steps from the outside in, above any chain being collected around this one.
   const steps = chainSteps;
-  const base = steps.length;
+  const base = chainTop;
   let node: Expression = e;
   while (node.kind === "GetAttr" || node.kind === "Index") {
-    steps.push(node);
+    steps[chainTop++] = node;
     node = node.object;
   }
-  const top = steps.length - 1;
+  const top = chainTop - 1;
   if (node.kind !== "Variable") {
     collectReferences(node, bound, out);
     for (let i = base; i <= top; i++) {
       const s = steps[i];
       if (s.kind === "Index") collectReferences(s.key, bound, out);
     }
-    steps.length = base;
+    chainTop = base;
     return;
   }
-  const path: (string | number)[] = [];
+  let path: readonly (string | number)[] = NO_PATH;
   let last: Expression = node;
   let static_ = true;
-  // Nested collection pushes above `top` and truncates back, so indices up to it stay valid.
+  // Nested collection stacks above `top` and pops back, so indices up to it stay valid.
   for (let i = top; i >= base; i--) {
     const s = steps[i];
     if (s.kind === "Index") collectReferences(s.key, bound, out);
     if (!static_) continue;
-    if (s.kind === "GetAttr") path.push(s.name);
+    if (s.kind === "GetAttr") path = withStep(path, s.name);
     else {
       const k = staticKey(s.key);
       if (k === undefined) {
         static_ = false;
         continue;
       }
-      path.push(k);
+      path = withStep(path, k);
     }
     last = s;
   }
-  steps.length = base;
+  chainTop = base;
   if (!bound.includes(node.name)) out.push(new Reference(node.name, path, node, last));
+}
+
+/** `path` with `step` appended; short paths are built at their exact size (push reserves 17 slots). */
+function withStep(
+  path: readonly (string | number)[],
+  step: string | number,
+): readonly (string | number)[] {
+  switch (path.length) {
+    case 0:
+      return [step];
+    case 1:
+      return [path[0], step];
+    case 2:
+      return [path[0], path[1], step];
+    default:
+      (path as (string | number)[]).push(step);
+      return path;
+  }
 }
 
 function collectReferences(e: Expression, bound: string[], out: Traversal[]): void {
