@@ -54,7 +54,7 @@ import { ANY, convertValue, type HclType, parseTypeExpr, typeToString } from "./
 import { compareAddresses, didYouMean, instanceAddress, sortAddresses } from "./_names.ts";
 import { satisfiesVersion } from "./_version.ts";
 import { VERSION } from "../version.ts";
-import { evaluateInto } from "../hcl/eval.ts";
+import { evaluateInto, referencesInto } from "../hcl/eval.ts";
 import { PlainTemplateNode } from "../hcl/_nodes.ts";
 import { collectVariableValues, type RawVariableValue, type VariableInputs } from "./_vars.ts";
 
@@ -1209,6 +1209,9 @@ class Lowering {
     to.dependents = withNode(to.dependents, from);
   }
 
+  /** linkExpr's list of references, reused from one expression to the next. */
+  readonly linkedRefs: Traversal[] = [];
+
   markBad(expr: Expression): void {
     this.badExprs.add(expr);
     this.anyBadExprs = true;
@@ -1221,7 +1224,9 @@ class Lowering {
   linkExpr(node: Node, scope: ModuleScope, expr: Expression, allow: Allow): void {
     // Plain strings are most arguments; they refer to nothing.
     if (expr instanceof PlainTemplateNode) return;
-    const refs = referencesOf(expr);
+    const refs = this.linkedRefs;
+    refs.length = 0;
+    referencesInto(expr, refs);
     for (let i = 0; i < refs.length; i++) {
       const ref = refs[i];
       const target = this.resolveRef(ref, scope, allow);

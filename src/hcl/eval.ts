@@ -1118,10 +1118,15 @@ let chainTop = 0;
 /** Every variable reference in the expression, excluding names bound by for-expressions. */
 export function referencesOf(expr: Expression): Traversal[] {
   const out: Traversal[] = [];
+  referencesInto(expr, out);
+  return out;
+}
+
+/** referencesOf() appending to the caller's list, so a caller linking many expressions can reuse one. */
+export function referencesInto(expr: Expression, out: Traversal[]): void {
   boundNames.length = 0;
   chainTop = 0;
   collectReferences(expr, boundNames, out);
-  return out;
 }
 
 /** The static key of an index expression (`[0]`, `["a"]`), if it is one. */
