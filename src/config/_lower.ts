@@ -1051,10 +1051,18 @@ class Lowering {
     const spec = RESOURCE_TYPES[type];
     const { attrs, blocks } = this.splitBody(block.body, ["lifecycle", "assert"]);
     const shape = typeShape(type, spec);
-    this.unknownArguments(attrs, shape.allowed, shape.where);
+    let present = 0;
+    let anyUnknown = false;
+    const list = attrs.list;
+    for (let i = 0; i < list.length; i++) {
+      const bit = shape.bits.get(list[i].name);
+      if (bit === undefined) anyUnknown = true;
+      else present |= bit;
+    }
+    if (anyUnknown) this.unknownArguments(attrs, shape.allowed, shape.where);
     const base = scope.prefix ? scope.prefix + key : key;
-    const countAttr = attrs.get("count");
-    const forEachAttr = attrs.get("for_each");
+    const countAttr = present & shape.bits.get("count")! ? attrs.get("count") : undefined;
+    const forEachAttr = present & shape.bits.get("for_each")! ? attrs.get("for_each") : undefined;
     if (countAttr && forEachAttr) {
       this.diags.push(
         error("CW2010", "count and for_each cannot be used together", forEachAttr.nameRange, {
@@ -1066,7 +1074,7 @@ class Lowering {
     const requiredOneOf = spec.requiredOneOf;
     for (let i = 0; i < requiredOneOf.length; i++) {
       const group = requiredOneOf[i];
-      if (countPresent(attrs, group) > 0 || this.syntaxErrorIn(block.range)) continue;
+      if ((present & shape.requiredMasks[i]) !== 0 || this.syntaxErrorIn(block.range)) continue;
       this.diags.push(error("CW2005", "Missing required argument", labelsRange(block), {
         detail: group.length === 1
           ? `a ${type} resource needs "${group[0]}"`
@@ -1077,7 +1085,9 @@ class Lowering {
     const exclusive = spec.exclusive;
     for (let i = 0; i < exclusive.length; i++) {
       const group = exclusive[i];
-      if (countPresent(attrs, group) > 1) {
+      const both = present & shape.exclusiveMasks[i];
+      // More than one bit set.
+      if ((both & (both - 1)) !== 0) {
         const present = group.filter((g) => attrs.has(g));
         this.diags.push(error("CW2029", "Conflicting arguments", attrs.get(present[1])!.nameRange, {
           detail: `${
@@ -1648,12 +1658,11 @@ class Lowering {
 
   /** Instance keys from count or for_each; null when the resource is not repeated. */
   expand(
-    attrs: AttributeTable,
+    countAttr: Attribute | undefined,
+    forEachAttr: Attribute | undefined,
     scope: ModuleScope,
     address: string,
   ): { key: string | number; each?: Value }[] | null | "failed" {
-    const countAttr = attrs.get("count");
-    const forEachAttr = attrs.get("for_each");
     if (forEachAttr) {
       const raw = this.evalExpr(forEachAttr.expr, scope.ctx, scope);
       const fail = (detail: string) => {
@@ -1725,7 +1734,7 @@ class Lowering {
     const { node, scope, type, name, attrs } = decl;
     const base = node.id;
     const holder = scope.ctx[type] as ValueObject;
-    const expansion = this.expand(attrs, scope, base);
+    const expansion = this.expand(decl.countAttr, decl.forEachAttr, scope, base);
     if (expansion === "failed") {
       node.instances = [];
       holder[name] = UNKNOWN;
@@ -2103,12 +2112,6 @@ function whereIn(scope: ModuleScope): string {
   return scope.path.length ? ` in module.${scope.path.join(".module.")}` : "";
 }
 
-function countPresent(attrs: AttributeTable, names: readonly string[]): number {
-  let n = 0;
-  for (let i = 0; i < names.length; i++) if (attrs.has(names[i])) n++;
-  return n;
-}
-
 const NO_NODES: readonly Node[] = Object.freeze([]);
 /** collectResourceDeps's working list; it never re-enters. */
 const scratchNodes: Node[] = [];
@@ -2174,6 +2177,11 @@ interface TypeShape {
   readonly allowed: string[];
   /** How an unsupported-argument message names the block. */
   readonly where: string;
+  /** A bit per allowed argument, so one pass over a body finds which are present. */
+  readonly bits: Map<string, number>;
+  /** Bits of each requiredOneOf and exclusive group. */
+  readonly requiredMasks: number[];
+  readonly exclusiveMasks: number[];
 }
 
 const shapes = new Map<string, TypeShape>();
@@ -2190,7 +2198,15 @@ function typeShape(type: string, spec: ResourceTypeSpec): TypeShape {
       ),
       allowed: [...names, ...META_ARGUMENTS],
       where: `a resource of type "${type}"`,
+      bits: new Map(),
+      requiredMasks: [],
+      exclusiveMasks: [],
     };
+    // Group members are allowed arguments, and there are far fewer than 31 of those.
+    shape.allowed.forEach((arg, i) => shape!.bits.set(arg, 1 << i));
+    const mask = (group: readonly string[]) => group.reduce((m, g) => m | shape!.bits.get(g)!, 0);
+    for (const group of spec.requiredOneOf) shape.requiredMasks.push(mask(group));
+    for (const group of spec.exclusive) shape.exclusiveMasks.push(mask(group));
     shapes.set(type, shape);
   }
   return shape;
