@@ -121,8 +121,8 @@ interface ModuleScope {
   readonly parent?: ModuleScope;
   readonly variables: Map<string, Node & { decl: VariableDecl }>;
   readonly locals: Map<string, Node>;
-  /** By `TYPE.NAME`. */
-  readonly resources: Map<string, Node>;
+  /** In declaration order. */
+  readonly resourceNodes: Node[];
   /** The same nodes by type, then name, for resolving references without building keys. */
   readonly resourcesByType: Map<string, Map<string, Node>>;
   readonly outputs: Map<string, Node>;
@@ -339,7 +339,7 @@ class Lowering {
       parent,
       variables: new Map(),
       locals: new Map(),
-      resources: new Map(),
+      resourceNodes: [],
       resourcesByType: new Map(),
       outputs: new Map(),
       modules: new Map(),
@@ -389,10 +389,7 @@ class Lowering {
       if (!seen) firstSeen.set(kind, seen = new Map());
       const first = seen.get(key);
       if (first) {
-        this.diags.push(error("CW2001", `Duplicate ${kind} "${key}"`, siteRange(site), {
-          detail: `a ${kind} named "${key}" is already declared in this module`,
-          notes: [`first declared at ${fileLabel(siteRange(first), this.sourceByName)}`],
-        }));
+        this.reportDuplicate(kind, key, site, first);
         return false;
       }
       seen.set(key, site);
@@ -400,6 +397,13 @@ class Lowering {
     };
     for (let i = 0; i < blocks.length; i++) this.declare(scope, blocks[i], unique, call);
     return scope;
+  }
+
+  reportDuplicate(kind: string, key: string, site: Site, first: Site): void {
+    this.diags.push(error("CW2001", `Duplicate ${kind} "${key}"`, siteRange(site), {
+      detail: `a ${kind} named "${key}" is already declared in this module`,
+      notes: [`first declared at ${fileLabel(siteRange(first), this.sourceByName)}`],
+    }));
   }
 
   checkLabels(block: Block, count: number, names: string): boolean {
@@ -504,7 +508,12 @@ class Lowering {
         }
         const rname = block.labels[1].value;
         const key = `${type}.${rname}`;
-        if (!unique("resource", key, block)) return;
+        // The resources declared so far are the record of which names are taken.
+        const first = scope.resourcesByType.get(type)?.get(rname);
+        if (first) {
+          this.reportDuplicate("resource", key, block, first.site);
+          return;
+        }
         this.declareResource(scope, block, type, rname, key);
         return;
       }
@@ -994,7 +1003,7 @@ class Lowering {
   }
 
   moduleResourceNodes(scope: ModuleScope): Node[] {
-    const out = [...scope.resources.values()];
+    const out = [...scope.resourceNodes];
     for (const m of scope.modules.values()) out.push(...this.moduleResourceNodes(m.scope));
     return out;
   }
@@ -1123,7 +1132,7 @@ class Lowering {
       lifecycle,
     };
     node.resource = decl;
-    scope.resources.set(key, node);
+    scope.resourceNodes.push(node);
     let ofType = scope.resourcesByType.get(type);
     if (!ofType) scope.resourcesByType.set(type, ofType = new Map());
     ofType.set(name, node);
@@ -1394,8 +1403,7 @@ class Lowering {
             }
             return node;
           }
-          const sameType = [...scope.resources.keys()].filter((k) => k.startsWith(`${ref.root}.`))
-            .map((k) => k.slice(ref.root.length + 1));
+          const sameType = [...(scope.resourcesByType.get(ref.root)?.keys() ?? [])];
           return this.undeclared(
             ref,
             `Reference to undeclared resource "${ref.root}.${name}"`,
