@@ -23,20 +23,19 @@ export function compareAddresses(a: string, b: string): number {
 
 export function sortAddresses<T>(items: T[], address: (t: T) => string): T[] {
   const n = items.length;
-  const keys = new Array<string>(n);
+  // Built by push and map, not new Array(n): callers get a packed array, not a holey one.
+  const keys: string[] = [];
   const byKey = new Map<string, T>();
   for (let i = 0; i < n; i++) {
     const key = addressSortKey(address(items[i]));
-    keys[i] = key;
+    keys.push(key);
     byKey.set(key, items[i]);
   }
   if (byKey.size === n) {
     // Distinct keys, the usual case: the built-in string order needs no
     // comparator, and a comparator runs unoptimised in a short-lived process.
     keys.sort();
-    const out = new Array<T>(n);
-    for (let i = 0; i < n; i++) out[i] = byKey.get(keys[i])!;
-    return out;
+    return keys.map((key) => byKey.get(key)!);
   }
   const keyed = items.map((item, i) => [keys[i], item] as const);
   keyed.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
