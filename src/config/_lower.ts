@@ -14,12 +14,15 @@ import {
   type Diagnostic,
   error,
   evaluate,
+  evaluateInto,
   type Expression,
   isObject,
   isSensitive,
   isUnknown,
   parse,
+  plainStringOf,
   type Range,
+  referencesInto,
   referencesOf,
   Sensitive,
   SourceFile,
@@ -54,8 +57,6 @@ import { ANY, convertValue, type HclType, parseTypeExpr, typeToString } from "./
 import { compareAddresses, didYouMean, instanceAddress, sortAddresses } from "./_names.ts";
 import { satisfiesVersion } from "./_version.ts";
 import { VERSION } from "../version.ts";
-import { evaluateInto, referencesInto } from "../hcl/eval.ts";
-import { PlainTemplateNode } from "../hcl/_nodes.ts";
 import { collectVariableValues, type RawVariableValue, type VariableInputs } from "./_vars.ts";
 
 export const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
@@ -1242,7 +1243,7 @@ class Lowering {
 
   linkExpr(node: Node, scope: ModuleScope, expr: Expression, allow: Allow): void {
     // Plain strings are most arguments; they refer to nothing.
-    if (expr instanceof PlainTemplateNode) return;
+    if (plainStringOf(expr) !== undefined) return;
     const refs = this.linkedRefs;
     refs.length = 0;
     referencesInto(expr, refs);
@@ -1560,7 +1561,8 @@ class Lowering {
   }
 
   evalExpr(expr: Expression, variables: ValueObject, scope: ModuleScope): Value {
-    if (expr instanceof PlainTemplateNode) return expr.value;
+    const plainString = plainStringOf(expr);
+    if (plainString !== undefined) return plainString;
     if (this.anyBadExprs && this.badExprs.has(expr)) return UNKNOWN;
     return evaluateInto(expr, variables, scope.dir, this.diags);
   }

@@ -3,6 +3,9 @@
  * library, formatter, hcl2json conversion and diagnostics. It imports nothing
  * else from Clockwork.
  */
+import type { Expression } from "./ast.ts";
+import { PlainTemplateNode } from "./_nodes.ts";
+
 export type * from "./ast.ts";
 export { joinRanges, makeRange, type Position, type Range, SourceFile } from "./source.ts";
 export {
@@ -43,8 +46,10 @@ export {
   type CallInfo,
   type EvalContext,
   evaluate,
+  evaluateInto,
   FunctionError,
   type HclFunction,
+  referencesInto,
   referencesOf,
   type Traversal,
 } from "./eval.ts";
@@ -52,3 +57,12 @@ export { standardFunctions } from "./functions.ts";
 export { format } from "./format.ts";
 export { toHcl2Json } from "./hcl2json.ts";
 export { didYouMean, suggestName } from "./_eval_values.ts";
+
+/**
+ * The text of a quoted string without interpolations or directives, or
+ * undefined for any other expression: the common case callers can take
+ * without walking or evaluating the expression.
+ */
+export function plainStringOf(expr: Expression): string | undefined {
+  return expr instanceof PlainTemplateNode ? expr.value : undefined;
+}
