@@ -25,12 +25,17 @@ export function sortAddresses<T>(items: T[], address: (t: T) => string): T[] {
   const n = items.length;
   // Built by push and map, not new Array(n): callers get a packed array, not a holey one.
   const keys: string[] = [];
-  const byKey = new Map<string, T>();
+  let ordered = true;
   for (let i = 0; i < n; i++) {
     const key = addressSortKey(address(items[i]));
+    if (i > 0 && !(keys[i - 1] < key)) ordered = false;
     keys.push(key);
-    byKey.set(key, items[i]);
   }
+  // Lists sorted once are often sorted again further down the pipeline (the
+  // planner receives the configuration's resources in order): one pass tells.
+  if (ordered) return items.slice();
+  const byKey = new Map<string, T>();
+  for (let i = 0; i < n; i++) byKey.set(keys[i], items[i]);
   if (byKey.size === n) {
     // Distinct keys, the usual case: the built-in string order needs no
     // comparator, and a comparator runs unoptimised in a short-lived process.

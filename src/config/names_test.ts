@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { compareAddresses, sortAddresses } from "./_names.ts";
+
+Deno.test("sortAddresses: numeric indexes order as numbers", () => {
+  const input = ['file.a["k"]', "file.a[10]", "file.a[2]", "directory.z", "file.a"];
+  assert.deepEqual(sortAddresses(input, (a) => a), [
+    "directory.z",
+    "file.a",
+    'file.a["k"]',
+    "file.a[2]",
+    "file.a[10]",
+  ]);
+});
+
+Deno.test("sortAddresses: sorted input comes back as a new array in the same order", () => {
+  const input = ["file.a[2]", "file.a[10]", "file.b"];
+  const out = sortAddresses(input, (a) => a);
+  assert.deepEqual(out, input);
+  assert.notEqual(out, input, "callers may change the result without touching the input");
+});
+
+Deno.test("sortAddresses: items with the same address keep both, in a stable order", () => {
+  const items = [{ a: "file.b", n: 1 }, { a: "file.a", n: 2 }, { a: "file.b", n: 3 }];
+  assert.deepEqual(sortAddresses(items, (i) => i.a).map((i) => i.n), [2, 1, 3]);
+});
+
+Deno.test("compareAddresses agrees with sortAddresses", () => {
+  assert.ok(compareAddresses("file.a[2]", "file.a[10]") < 0);
+  assert.equal(compareAddresses("file.a", "file.a"), 0);
+});
