@@ -48,7 +48,7 @@ export interface Spanned {
 }
 
 /** Fields that only back the range getters. */
-const OFFSETS = new Set(["filename", "start", "end", "nameStart", "nameEnd", "typeEnd", "opStart"]);
+const OFFSETS = new Set(["filename", "start", "end", "nameEnd", "opStart"]);
 
 function range(this: Spanned): Range {
   return { filename: this.filename, start: this.start, end: this.end };
@@ -92,6 +92,12 @@ export class BodyNode implements Body, Spanned {
 }
 node(BodyNode);
 
+/**
+ * The name is the first token and its text exactly (no escapes), so it ends
+ * `name.length` after the start: no field for it. Likewise for a block's type
+ * and a traversal step's name; every field costs 8 bytes on half a million
+ * nodes.
+ */
 export class AttributeNode implements Attribute, Spanned {
   readonly kind: "Attribute";
   declare readonly range: Range;
@@ -99,26 +105,17 @@ export class AttributeNode implements Attribute, Spanned {
   readonly start: number;
   readonly end: number;
   readonly name: string;
-  readonly nameEnd: number;
   readonly expr: Expression;
-  constructor(
-    filename: string,
-    start: number,
-    end: number,
-    name: string,
-    nameEnd: number,
-    expr: Expression,
-  ) {
+  constructor(filename: string, start: number, end: number, name: string, expr: Expression) {
     this.kind = "Attribute";
     this.filename = filename;
     this.start = start;
     this.end = end;
     this.name = name;
-    this.nameEnd = nameEnd;
     this.expr = expr;
   }
   get nameRange(): Range {
-    return { filename: this.filename, start: this.start, end: this.nameEnd };
+    return { filename: this.filename, start: this.start, end: this.start + this.name.length };
   }
 }
 node(AttributeNode);
@@ -148,7 +145,6 @@ export class BlockNode implements Block, Spanned {
   readonly start: number;
   readonly end: number;
   readonly type: string;
-  readonly typeEnd: number;
   readonly labels: readonly BlockLabel[];
   readonly body: BodyNode;
   constructor(
@@ -156,7 +152,6 @@ export class BlockNode implements Block, Spanned {
     start: number,
     end: number,
     type: string,
-    typeEnd: number,
     labels: readonly BlockLabel[],
     body: BodyNode,
   ) {
@@ -165,12 +160,11 @@ export class BlockNode implements Block, Spanned {
     this.start = start;
     this.end = end;
     this.type = type;
-    this.typeEnd = typeEnd;
     this.labels = labels;
     this.body = body;
   }
   get typeRange(): Range {
-    return { filename: this.filename, start: this.start, end: this.typeEnd };
+    return { filename: this.filename, start: this.start, end: this.start + this.type.length };
   }
   get openBraceRange(): Range {
     const start = this.body.start;
@@ -326,25 +320,16 @@ export class GetAttrNode implements GetAttrExpr, Spanned {
   readonly end: number;
   readonly object: Expression;
   readonly name: string;
-  readonly nameStart: number;
-  constructor(
-    filename: string,
-    start: number,
-    end: number,
-    object: Expression,
-    name: string,
-    nameStart: number,
-  ) {
+  constructor(filename: string, start: number, end: number, object: Expression, name: string) {
     this.kind = "GetAttr";
     this.filename = filename;
     this.start = start;
     this.end = end;
     this.object = object;
     this.name = name;
-    this.nameStart = nameStart;
   }
   get nameRange(): Range {
-    return { filename: this.filename, start: this.nameStart, end: this.end };
+    return { filename: this.filename, start: this.end - this.name.length, end: this.end };
   }
 }
 node(GetAttrNode);

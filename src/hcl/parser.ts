@@ -541,7 +541,7 @@ class Parser {
     }
     const expr = this.expression();
     const start = this.starts[nameIndex];
-    return new AttributeNode(this.filename, start, endOf(expr), name, this.ends[nameIndex], expr);
+    return new AttributeNode(this.filename, start, endOf(expr), name, expr);
   }
 
   endOfLine(what: string): void {
@@ -608,7 +608,6 @@ class Parser {
       this.starts[typeIndex],
       end,
       type,
-      this.ends[typeIndex],
       labels,
       new BodyNode(filename, this.starts[open], end, items),
     );
@@ -913,7 +912,6 @@ class Parser {
         this.ends[i],
         expr,
         this.ident(i),
-        this.starts[i],
       );
     }
     if (n === T.Number) {
