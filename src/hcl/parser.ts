@@ -1183,7 +1183,10 @@ class Parser {
     const open = this.pos++;
     const saved = this.nl;
     this.enter();
-    const raw = this.templateParts(true);
+    let parts: TemplatePart[] | undefined;
+    let raw: RawPart[] | undefined;
+    if (this.isPlainTemplate(open)) parts = this.plainTemplateParts();
+    else raw = this.templateParts(true);
     const types = this.types;
     if (types[this.pos] !== T.CQuote) {
       const at = this.pos;
@@ -1200,8 +1203,70 @@ class Parser {
     const close = this.pos++;
     this.depth--;
     this.nl = saved;
-    const parts = this.plainParts(raw) ?? (applyStripMarkers(raw), nestDirectives(raw, this));
+    if (parts === undefined) {
+      raw = raw!;
+      parts = this.plainParts(raw) ?? (applyStripMarkers(raw), nestDirectives(raw, this));
+    }
     return new TemplateNode(this.filename, this.starts[open], this.ends[close], parts);
+  }
+
+  /**
+   * Whether the quoted template opened at `open` holds only literals and
+   * `${…}` without `~` markers and closes within a few tokens (the usual
+   * `"${local.dir}/${each.key}.txt"`), judged from the tokens alone. Such a
+   * template maps one part to one node, so it needs no intermediate parts.
+   * Anything else, including a directive or marker anywhere inside, takes the
+   * general path, which gives the same result for the plain ones.
+   */
+  isPlainTemplate(open: number): boolean {
+    const types = this.types;
+    const starts = this.starts;
+    const ends = this.ends;
+    const limit = Math.min(open + 64, this.count);
+    let sequences = 0;
+    for (let i = open + 1; i < limit; i++) {
+      const t = types[i];
+      if (t === T.TemplateInterp) {
+        if (ends[i] - starts[i] !== 2) return false;
+        sequences++;
+      } else if (t === T.TemplateSeqEnd) {
+        if (ends[i] - starts[i] !== 1) return false;
+        sequences--;
+      } else if (t === T.TemplateControl) {
+        return false;
+      } else if (sequences === 0 && t !== T.QuotedLit) {
+        return t === T.CQuote;
+      }
+    }
+    return false;
+  }
+
+  plainTemplateParts(): TemplatePart[] {
+    const types = this.types;
+    const filename = this.filename;
+    const base = this.top;
+    for (;;) {
+      const i = this.pos;
+      const t = types[i];
+      if (t === T.QuotedLit) {
+        const start = this.starts[i];
+        const end = this.ends[i];
+        const value = decodeQuoted(this.src, start, end, this);
+        this.scratch[this.top++] = new TemplateLiteralNode(filename, start, end, value);
+        this.pos++;
+      } else if (t === T.TemplateInterp) {
+        this.pos++;
+        const saved = this.nl;
+        this.nl = false;
+        const expr = this.expression();
+        const close = this.sequenceClose(i, true);
+        this.nl = saved;
+        const part = new InterpolationNode(filename, this.starts[i], this.ends[close], expr);
+        this.scratch[this.top++] = part;
+      } else {
+        return this.collect(base);
+      }
+    }
   }
 
   /** Literals and interpolations without strip markers map one to one: skip the general pass. */
@@ -1291,6 +1356,15 @@ class Parser {
     } else {
       part = this.directive(openIndex, stripBefore);
     }
+    const close = this.sequenceClose(openIndex, interp);
+    part.end = this.ends[close];
+    part.stripAfter = this.ends[close] - this.starts[close] === 2;
+    this.nl = saved;
+    return part;
+  }
+
+  /** Expects the `}` that ends the sequence opened at `openIndex`. */
+  sequenceClose(openIndex: number, interp: boolean): number {
     if (this.cur() !== T.TemplateSeqEnd) {
       if (this.types[this.pos] === T.EOF) {
         this.fail(
@@ -1304,11 +1378,7 @@ class Parser {
         interp ? "`}` to end the interpolation" : "`}` to end the template directive",
       );
     }
-    const close = this.pos++;
-    part.end = this.ends[close];
-    part.stripAfter = this.ends[close] - this.starts[close] === 2;
-    this.nl = saved;
-    return part;
+    return this.pos++;
   }
 
   directive(openIndex: number, stripBefore: boolean): SeqPart {
