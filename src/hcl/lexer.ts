@@ -137,59 +137,31 @@ interface Mode {
   atLineStart: boolean;
 }
 
-/** Tokens past the final EOF that read as EOF, so a lookahead at the end sees no stale token. */
-const EOF_PAD = 4;
-
-/**
- * Arrays lent to `scan(…, reuse = true)`: a process parses many files and
- * each parse only needs its tokens until it returns, so one set of buffers
- * serves them all instead of megabytes of fresh zeroed memory per file.
- */
-let pool: Scanned | undefined;
-let lent = false;
-
-/** Hands the arrays of a `scan(…, true)` back for the next scan. */
-export function release(s: Scanned): void {
-  if (s === pool) lent = false;
-}
-
 /**
  * Scans `source` into typed arrays. With `keepComments` false, comments are
  * dropped (the parser never needs them) but newlines are kept, because they
- * end attributes. With `reuse`, the arrays may be shared buffers (longer than
- * `count`) that the caller must `release` once done with them.
- *
- * Every token but EOF covers at least one character, so `length + 1` tokens
- * always fit and no array ever needs to grow.
+ * end attributes.
  */
-export function scan(source: string, keepComments: boolean, reuse = false): Scanned {
+export function scan(source: string, keepComments: boolean): Scanned {
   const len = source.length;
-  const cap = len + 1 + EOF_PAD;
-  let buffers: Scanned;
-  if (reuse && !lent) {
-    if (pool === undefined || pool.types.length < cap) {
-      pool = {
-        types: new Uint8Array(cap),
-        starts: new Int32Array(cap),
-        ends: new Int32Array(cap),
-        count: 0,
-      };
-    }
-    lent = true;
-    buffers = pool;
-  } else {
-    buffers = {
-      types: new Uint8Array(cap),
-      starts: new Int32Array(cap),
-      ends: new Int32Array(cap),
-      count: 0,
-    };
-  }
-  const types = buffers.types;
-  const starts = buffers.starts;
-  const ends = buffers.ends;
+  let cap = Math.max(64, ((len / 3) | 0) + 16);
+  let types = new Uint8Array(cap);
+  let starts = new Int32Array(cap);
+  let ends = new Int32Array(cap);
   let count = 0;
   const push = (type: number, start: number, end: number) => {
+    if (count === cap) {
+      cap *= 2;
+      const nt = new Uint8Array(cap);
+      nt.set(types);
+      types = nt;
+      const ns = new Int32Array(cap);
+      ns.set(starts);
+      starts = ns;
+      const ne = new Int32Array(cap);
+      ne.set(ends);
+      ends = ne;
+    }
     types[count] = type;
     starts[count] = start;
     ends[count] = end;
@@ -473,9 +445,7 @@ export function scan(source: string, keepComments: boolean, reuse = false): Scan
     i += width;
   }
   push(T.EOF, len, len);
-  types.fill(T.EOF, count, count + EOF_PAD);
-  buffers.count = count;
-  return buffers;
+  return { types, starts, ends, count };
 
   function enter(m: Mode) {
     if (mode !== undefined) modes.push(mode);

@@ -23,7 +23,7 @@ import type {
 } from "./ast.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { type Range, SourceFile } from "./source.ts";
-import { release, scan, type Scanned, T } from "./lexer.ts";
+import { scan, type Scanned, T } from "./lexer.ts";
 import {
   AttributeNode,
   BinaryNode,
@@ -82,8 +82,6 @@ export function parse(source: string, filename: string): ParseResult {
     // Defensive: an engine limit we did not foresee still becomes a diagnostic.
     p.diags.push(internalError(filename, source, e));
     body = { kind: "Body", items: [], range: { filename, start: 0, end: source.length } };
-  } finally {
-    release(p.scanned);
   }
   return { body, diagnostics: p.diags };
 }
@@ -108,8 +106,6 @@ export function parseExpression(source: string, filename: string): {
     }
   } catch (e) {
     if (!(e instanceof Abort)) p.diags.push(internalError(filename, source, e));
-  } finally {
-    release(p.scanned);
   }
   return {
     expr: expr ??
@@ -213,11 +209,8 @@ class Parser {
   readonly scratch: unknown[] = [];
   top = 0;
 
-  readonly scanned: Scanned;
-
   constructor(readonly src: string, readonly filename: string) {
-    const s = scan(src, false, true);
-    this.scanned = s;
+    const s: Scanned = scan(src, false);
     this.types = s.types;
     this.count = s.count;
     this.starts = s.starts;
@@ -479,7 +472,7 @@ class Parser {
     }
     // Brackets never balance: an unclosed bracket. Resume at the start of the
     // line where the error showed, so the lines after it still parse.
-    for (let i = Math.min(errorAt, this.count - 1); i > itemStart; i--) {
+    for (let i = Math.min(errorAt, this.types.length - 1); i > itemStart; i--) {
       if (types[i] === T.Newline) {
         this.pos = i;
         return;
