@@ -863,6 +863,19 @@ Deno.test("state-file: what a kill before the rename leaves behind is ignored an
   assert.equal(await Deno.readTextFile(join(configDir, ".clockwork", "state.json.backup")), first);
 });
 
+Deno.test("launch returns once the Worker exists, and the launched plugin then answers", async () => {
+  using host = new PluginHost({
+    configDir: await Deno.makeTempDir({ prefix: "cw-launch-" }),
+    builtins: BUILTIN_PLUGINS,
+  });
+  await host.launch("state-file");
+  assert.equal(host.isRunning("state-file"), true, "the Worker was created by launch");
+  assert.deepEqual(await host.state("state-file").read({}), { content: null });
+  // An unknown plugin is not an error here; its first request reports it.
+  await host.launch("nope");
+  await expectPluginError(host.start("nope"), "not_installed", /not installed/, "nope");
+});
+
 Deno.test("plugins can be started ahead of their first request, in parallel", async () => {
   using host = new PluginHost({
     configDir: await Deno.makeTempDir({ prefix: "cw-start-" }),

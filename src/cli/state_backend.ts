@@ -117,6 +117,8 @@ export interface StateHandle {
   readonly store: StateStore;
   /** Starts the plugin's Worker ahead of its first request. */
   start(): Promise<void>;
+  /** Starts the plugin's Worker and resolves once it exists, before it has booted. */
+  launch(): Promise<void>;
   close(): void;
 }
 
@@ -152,7 +154,12 @@ export async function openStateStore(
   try {
     const store = new StateStore(host.state(selected.plugin), selected.store);
     return {
-      value: { store, start: () => host.start(selected.plugin), close: () => host.close() },
+      value: {
+        store,
+        start: () => host.start(selected.plugin),
+        launch: () => host.launch(selected.plugin),
+        close: () => host.close(),
+      },
       diagnostics,
     };
   } catch (e) {
@@ -202,9 +209,8 @@ export async function prewarmStateStore(rootDir: string): Promise<void> {
   const opened = await openStateStore(rootDir, settings);
   if (!opened.value) return;
   prewarmed.set(key, opened.value);
-  opened.value.start().catch(() => {/* the first request reports it */});
-  // Let the host get as far as creating the Worker before the caller blocks.
-  await new Promise((resolve) => setTimeout(resolve, 1));
+  // The caller blocks its thread next: the Worker must exist by then to boot meanwhile.
+  await opened.value.launch();
 }
 
 /** Runs `fn` with the state open; reads of the same state meanwhile go through it. */

@@ -226,6 +226,27 @@ export class PluginHost {
     await this.#start(this.#require(name));
   }
 
+  /**
+   * Starts a plugin and resolves as soon as its Worker exists, before it has
+   * booted: a caller about to block its thread (a synchronous parse) lets the
+   * plugin boot on its own thread meanwhile. A failed start is reported by
+   * the first request, not here.
+   */
+  async launch(name: string): Promise<void> {
+    if (this.#closed) return;
+    const existing = this.#running.get(name);
+    if (existing?.alive) return await existing.created;
+    let record: PluginRecord;
+    try {
+      record = this.#require(name);
+    } catch {
+      return;
+    }
+    const plugin = new RunningPlugin(record, this.configDir, this.#options);
+    this.#running.set(record.name, plugin);
+    await plugin.created;
+  }
+
   /** Stops one plugin; it starts again on the next request. */
   stop(name: string): void {
     this.#running.get(name)?.terminate("closed", "was stopped");
@@ -271,6 +292,9 @@ interface Pending {
 
 class RunningPlugin {
   readonly ready: Promise<RunningPlugin>;
+  /** Settles once the Worker exists or the start failed before creating it. */
+  readonly created: Promise<void>;
+  #markCreated: () => void = () => {};
   alive = true;
   #worker: Worker | undefined;
   #nextId = 1;
@@ -284,9 +308,10 @@ class RunningPlugin {
     readonly options: PluginHostOptions,
   ) {
     this.#name = record.name;
+    this.created = new Promise((resolve) => this.#markCreated = resolve);
     this.ready = this.#boot();
     // A failed start is reported through `ready`; keep it from counting as unhandled.
-    this.ready.catch(() => {});
+    this.ready.catch(() => {}).finally(() => this.#markCreated());
   }
 
   async #boot(): Promise<RunningPlugin> {
@@ -329,6 +354,7 @@ class RunningPlugin {
       URL.revokeObjectURL(url);
       throw this.#die("start", `cannot create its Worker: ${(e as Error).message}`);
     }
+    this.#markCreated();
     this.#worker.onmessage = (event) => this.#receive(event.data);
     this.#worker.onerror = (event) => {
       event.preventDefault();
