@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { withStateStore } from "../src/cli/state_backend.ts";
 import { digestAttributes, emptyState, type StateResource } from "../src/state/mod.ts";
+import { RUN_FLAGS } from "./run_flags.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
 const args = new Set(Deno.args);
@@ -56,8 +57,7 @@ async function timed(
 const cwArgs = (rest: string[]) => [
   "run",
   "--quiet",
-  "--allow-all",
-  "--unstable-worker-options",
+  ...RUN_FLAGS,
   "--config",
   join(repo, "deno.json"),
   join(repo, "main.ts"),

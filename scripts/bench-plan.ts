@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { RUN_FLAGS } from "./run_flags.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
 const TERRAFORM = "/usr/local/bin/terraform";
@@ -112,8 +113,7 @@ if (import.meta.main) {
   const tfMax = values["no-terraform"] ? 0 : Number(values["terraform-max"]);
   const cw = [
     "run",
-    "--allow-all",
-    "--unstable-worker-options",
+    ...RUN_FLAGS,
     "--config",
     join(repo, "deno.json"),
     join(repo, "main.ts"),

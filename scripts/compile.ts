@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { homedir } from "node:os";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { RUN_FLAGS } from "./run_flags.ts";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
@@ -71,9 +72,7 @@ async function main(): Promise<number> {
 
   const args = [
     "compile",
-    "--allow-all",
-    "--no-prompt",
-    "--unstable-worker-options",
+    ...RUN_FLAGS,
     "--target",
     target,
     "--output",

@@ -4,6 +4,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RUN_FLAGS } from "../scripts/run_flags.ts";
 
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 /** CW_TEST_MAIN lets a developer point the tests at another entry point. */
@@ -14,8 +15,7 @@ export function cliArgs(args: readonly string[]): string[] {
   return [
     "run",
     "--quiet",
-    "--allow-all",
-    "--unstable-worker-options",
+    ...RUN_FLAGS,
     "--config",
     configFile,
     mainModule,

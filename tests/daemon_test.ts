@@ -11,6 +11,7 @@ import { DaemonEventSchema } from "../src/daemon/mod.ts";
 import { hostName, loadState } from "../src/state/mod.ts";
 import { type CliResult, makeTempDir, runCli, writeFiles } from "./support/cli.ts";
 import { systemTest, TEST_IMAGE } from "./support/system.ts";
+import { RUN_FLAGS } from "../scripts/run_flags.ts";
 
 type Event = Record<string, unknown> & { format_version: string; type: string };
 
@@ -353,8 +354,7 @@ function spawnDaemon(dir: string, args: string[]): Deno.ChildProcess {
     args: [
       "run",
       "--quiet",
-      "-A",
-      "--unstable-worker-options",
+      ...RUN_FLAGS,
       "--config",
       join(repoRoot, "deno.json"),
       join(repoRoot, "main.ts"),

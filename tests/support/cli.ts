@@ -4,6 +4,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RUN_FLAGS } from "../../scripts/run_flags.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const mainModule = join(repoRoot, "main.ts");
@@ -62,9 +63,7 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
     args: [
       "run",
       "--quiet",
-      "--allow-all",
-      "--no-prompt",
-      "--unstable-worker-options",
+      ...RUN_FLAGS,
       "--config",
       configFile,
       mainModule,
