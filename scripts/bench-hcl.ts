@@ -10,6 +10,7 @@
  * Usage: deno run -A scripts/bench-hcl.ts [--quick] [--no-reference]
  */
 import { generateConfig, WORDS } from "../src/hcl/_parse_gen.ts";
+import { V8_FLAGS_ARG } from "./run_flags.ts";
 
 const SIZES = [100, 1_000, 10_000, 50_000];
 const REFERENCE_CAP_MS = 60_000;
@@ -17,7 +18,15 @@ const self = new URL(import.meta.url).pathname;
 
 async function child(args: string[], timeoutMs: number): Promise<string | undefined> {
   const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", self, ...args],
+    // Fresh processes run as the program does (its V8 heap flags), except the
+    // reference parser, which is a peer measured as it comes.
+    args: [
+      "run",
+      "-A",
+      ...(args[0].startsWith("--reference") ? [] : [V8_FLAGS_ARG]),
+      self,
+      ...args,
+    ],
     stdout: "piped",
     stderr: "inherit",
     signal: AbortSignal.timeout(timeoutMs),
