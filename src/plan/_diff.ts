@@ -4,7 +4,6 @@
  * them out, ordered so independent steps can run in parallel.
  */
 import {
-  addressSortKey,
   canonicalJson,
   type Config,
   RESOURCE_TYPES,
@@ -399,8 +398,6 @@ export function makePlan(
   return { value: plan, diagnostics };
 }
 
-const ACTION_ORDER: Record<PlanStep["action"], string> = { delete: "0", create: "1", update: "2" };
-
 interface StepDraft {
   readonly address: string;
   readonly action: PlanStep["action"];
@@ -416,6 +413,7 @@ interface StepDraft {
  * thousands of steps orders without building a string id per edge.
  */
 function planSteps(changes: readonly Change[], diagnostics: Diagnostic[]): PlanStep[] {
+  // `changes` is in address order; each address adds its steps delete first.
   const drafts: StepDraft[] = [];
   const forwardStep = new Map<string, number>();
   const deleteStep = new Map<string, number>();
@@ -458,8 +456,9 @@ function planSteps(changes: readonly Change[], diagnostics: Diagnostic[]): PlanS
     }
   }
   const ids = drafts.map((d) => `${d.address}:${d.action}`);
-  const keys = drafts.map((d) => `${addressSortKey(d.address)}\0${ACTION_ORDER[d.action]}`);
-  const { order, stuck } = topologicalOrderOfIndexes(drafts.map((d) => d.after), keys);
+  // Drafts were numbered in address order (changes come sorted) and, within
+  // an address, delete before create: the tie-break order the index gives.
+  const { order, stuck } = topologicalOrderOfIndexes(drafts.map((d) => d.after));
   if (stuck.length > 0) {
     const stuckIds = stuck.map((i) => ids[i]).sort();
     diagnostics.push(

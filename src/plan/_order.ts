@@ -1,14 +1,13 @@
 /**
  * Deterministic topological order: Kahn's algorithm whose ready set is a
- * min-heap on a sort key, so ties always break the same way (by address).
+ * min-heap, so ties always break the same way (by key; by address in plans).
  * Works on indexes internally: plans of tens of thousands of steps order in
  * a few milliseconds.
  */
 
-/** A binary min-heap of indexes ordered by `keys[index]`. */
+/** A binary min-heap of non-negative integers. */
 class IndexHeap {
   readonly #items: number[] = [];
-  constructor(private readonly keys: readonly string[]) {}
 
   get size(): number {
     return this.#items.length;
@@ -16,13 +15,11 @@ class IndexHeap {
 
   push(index: number): void {
     const items = this.#items;
-    const keys = this.keys;
-    const key = keys[index];
     let i = items.length;
     items.push(index);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (keys[items[parent]] <= key) break;
+      if (items[parent] <= index) break;
       items[i] = items[parent];
       i = parent;
     }
@@ -31,19 +28,17 @@ class IndexHeap {
 
   pop(): number {
     const items = this.#items;
-    const keys = this.keys;
     const top = items[0];
     const last = items.pop()!;
     const n = items.length;
     if (n > 0) {
-      const key = keys[last];
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         if (l >= n) break;
         const r = l + 1;
-        const m = r < n && keys[items[r]] < keys[items[l]] ? r : l;
-        if (keys[items[m]] >= key) break;
+        const m = r < n && items[r] < items[l] ? r : l;
+        if (items[m] >= last) break;
         items[i] = items[m];
         i = m;
       }
@@ -55,7 +50,7 @@ class IndexHeap {
 
 export interface TopoResult {
   readonly order: string[];
-  /** Ids that could not be ordered because they sit on or behind a cycle. */
+  /** Ids that could not be ordered because they sit on or behind a cycle, in input order. */
   readonly stuck: string[];
 }
 
@@ -69,29 +64,36 @@ export function topologicalOrder(
   key: (id: string) => string = (id) => id,
 ): TopoResult {
   const n = ids.length;
-  const indexOf = new Map<string, number>();
-  for (let i = 0; i < n; i++) indexOf.set(ids[i], i);
-  const depIndexes: number[][] = new Array(n);
-  for (let i = 0; i < n; i++) {
+  // Number the ids in tie-break order, so the indexed form's tie-break (the
+  // smaller index first) is the key order.
+  const keys = ids.map(key);
+  const byKey = ids.map((_, i) => i).sort((a, b) =>
+    keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b
+  );
+  const rank = new Map<string, number>();
+  for (let r = 0; r < n; r++) rank.set(ids[byKey[r]], r);
+  const depRanks: number[][] = new Array(n);
+  for (let r = 0; r < n; r++) {
     const list: number[] = [];
-    for (const d of deps(ids[i])) {
-      const j = indexOf.get(d);
+    for (const d of deps(ids[byKey[r]])) {
+      const j = rank.get(d);
       if (j !== undefined) list.push(j);
     }
-    depIndexes[i] = list;
+    depRanks[r] = list;
   }
-  const { order, stuck } = topologicalOrderOfIndexes(depIndexes, ids.map(key));
-  return { order: order.map((i) => ids[i]), stuck: stuck.map((i) => ids[i]) };
+  const { order, stuck } = topologicalOrderOfIndexes(depRanks);
+  const stuckInInputOrder = stuck.map((r) => byKey[r]).sort((a, b) => a - b);
+  return { order: order.map((r) => ids[byKey[r]]), stuck: stuckInInputOrder.map((i) => ids[i]) };
 }
 
 /**
  * The same order over items 0…n-1 given as indexes: `deps[i]` lists what item
- * i comes after (self-references ignored), `keys[i]` breaks ties. The planner
- * uses this form directly, so no string id is built or hashed per step.
+ * i comes after (self-references ignored); among items ready at the same time
+ * the smaller index goes first. The planner numbers its steps in address
+ * order and uses this form directly: no string is built or compared per step.
  */
 export function topologicalOrderOfIndexes(
   deps: readonly (readonly number[])[],
-  keys: readonly string[],
 ): { order: number[]; stuck: number[] } {
   const n = deps.length;
   const indegree = new Int32Array(n);
@@ -103,7 +105,7 @@ export function topologicalOrderOfIndexes(
       (dependents[j] ??= []).push(i);
     }
   }
-  const heap = new IndexHeap(keys);
+  const heap = new IndexHeap();
   for (let i = 0; i < n; i++) if (indegree[i] === 0) heap.push(i);
   const order: number[] = [];
   while (heap.size > 0) {
