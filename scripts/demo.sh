@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 cw() {
   printf '$ clockwork %s\n' "$*" >&2
-  deno run --quiet --allow-all --no-prompt --unstable-worker-options --v8-flags=--initial-old-space-size=256,--minor-ms --config "$repo/deno.json" "$repo/main.ts" "$@"
+  deno run --quiet --allow-all --no-prompt --unstable-worker-options --v8-flags=--initial-old-space-size=256,--minor-ms,--min-semi-space-size=32,--max-semi-space-size=64 --config "$repo/deno.json" "$repo/main.ts" "$@"
 }
 
 say "Copying examples/quickstart to $work"
