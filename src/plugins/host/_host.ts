@@ -234,17 +234,13 @@ export class PluginHost {
    */
   async launch(name: string): Promise<void> {
     if (this.#closed) return;
-    const existing = this.#running.get(name);
-    if (existing?.alive) return await existing.created;
     let record: PluginRecord;
     try {
       record = this.#require(name);
     } catch {
       return;
     }
-    const plugin = new RunningPlugin(record, this.configDir, this.#options);
-    this.#running.set(record.name, plugin);
-    await plugin.created;
+    await this.#instance(record).created;
   }
 
   /** Stops one plugin; it starts again on the next request. */
@@ -275,11 +271,16 @@ export class PluginHost {
   }
 
   async #start(record: PluginRecord): Promise<RunningPlugin> {
+    return await this.#instance(record).ready;
+  }
+
+  /** The plugin's live instance, started now if it has none. */
+  #instance(record: PluginRecord): RunningPlugin {
     const existing = this.#running.get(record.name);
-    if (existing?.alive) return await existing.ready;
+    if (existing?.alive) return existing;
     const plugin = new RunningPlugin(record, this.configDir, this.#options);
     this.#running.set(record.name, plugin);
-    return await plugin.ready;
+    return plugin;
   }
 }
 
