@@ -277,7 +277,12 @@ class Lowering {
       else this.linkResource(link);
     }
     this.evaluateAll();
-    return this.finish();
+    const result = this.finish();
+    // The module-level scratch lists must not keep this load's graph alive
+    // into the next one (the daemon reloads in the same process).
+    scratchNodes.length = 0;
+    scratchAttributes.length = 0;
+    return result;
   }
 
   // ---------------------------------------------------------------- reading
@@ -2212,9 +2217,18 @@ function typeShape(type: string, spec: ResourceTypeSpec): TypeShape {
       requiredMasks: [],
       exclusiveMasks: [],
     };
-    // Group members are allowed arguments, and there are far fewer than 31 of those.
+    // One bit per allowed argument in a 32-bit mask; the schema table is ours, so a
+    // violation is a programming error, caught by every test that loads this type.
+    if (shape.allowed.length > 31) {
+      throw new Error(`resource type ${type}: more than 31 arguments for the argument masks`);
+    }
     shape.allowed.forEach((arg, i) => shape!.bits.set(arg, 1 << i));
-    const mask = (group: readonly string[]) => group.reduce((m, g) => m | shape!.bits.get(g)!, 0);
+    const mask = (group: readonly string[]) =>
+      group.reduce((m, g) => {
+        const bit = shape!.bits.get(g);
+        if (bit === undefined) throw new Error(`resource type ${type}: "${g}" is not an argument`);
+        return m | bit;
+      }, 0);
     for (const group of spec.requiredOneOf) shape.requiredMasks.push(mask(group));
     for (const group of spec.exclusive) shape.exclusiveMasks.push(mask(group));
     shapes.set(type, shape);

@@ -1111,7 +1111,7 @@ const NO_PATH: readonly (string | number)[] = Object.freeze([]);
 /** For-bound names while collecting; collecting never re-enters, so one list serves every call. */
 const boundNames: string[] = [];
 /** Traversal steps of the GetAttr/Index chains being collected, innermost on top. */
-const chainSteps: (GetAttrExpr | IndexExpr)[] = [];
+const chainSteps: (GetAttrExpr | IndexExpr | undefined)[] = [];
 /** How many entries of chainSteps are in use; the list itself is never shrunk. */
 let chainTop = 0;
 
@@ -1153,10 +1153,10 @@ function collectChain(e: GetAttrExpr | IndexExpr, bound: string[], out: Traversa
   if (node.kind !== "Variable") {
     collectReferences(node, bound, out);
     for (let i = base; i <= top; i++) {
-      const s = steps[i];
+      const s = steps[i]!;
       if (s.kind === "Index") collectReferences(s.key, bound, out);
     }
-    chainTop = base;
+    popChain(base, top);
     return;
   }
   let path: readonly (string | number)[] = NO_PATH;
@@ -1164,7 +1164,7 @@ function collectChain(e: GetAttrExpr | IndexExpr, bound: string[], out: Traversa
   let static_ = true;
   // Nested collection stacks above `top` and pops back, so indices up to it stay valid.
   for (let i = top; i >= base; i--) {
-    const s = steps[i];
+    const s = steps[i]!;
     if (s.kind === "Index") collectReferences(s.key, bound, out);
     if (!static_) continue;
     if (s.kind === "GetAttr") path = withStep(path, s.name);
@@ -1178,8 +1178,14 @@ function collectChain(e: GetAttrExpr | IndexExpr, bound: string[], out: Traversa
     }
     last = s;
   }
-  chainTop = base;
+  popChain(base, top);
   if (!bound.includes(node.name)) out.push(new Reference(node.name, path, node, last));
+}
+
+/** Pops the steps base…top, leaving no AST node behind in the shared list. */
+function popChain(base: number, top: number): void {
+  for (let i = base; i <= top; i++) chainSteps[i] = undefined;
+  chainTop = base;
 }
 
 /** `path` with `step` appended; short paths are built at their exact size (push reserves 17 slots). */
