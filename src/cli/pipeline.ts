@@ -150,11 +150,9 @@ export async function makePlan(
       .filter((r) => OBSERVABLE.has(r.type) && !r.host)
       .map((r) => ({ address: r.address, type: r.type, attributes: r.attributes }));
     const files = items.filter((i) => i.type !== "container");
-    observations = [];
-    if (files.length) {
-      const { observe } = await import("../exec/mod.ts");
-      observations.push(...await observe(files, { baseDir: config.rootDir }));
-    }
+    observations = files.length
+      ? await (await import("../exec/mod.ts")).observe(files, { baseDir: config.rootDir })
+      : [];
     // Containers are observed through the runner-container plugin.
     const containers = items.filter((i) => i.type === "container");
     if (containers.length) {
@@ -169,19 +167,25 @@ export async function makePlan(
     }
     // Resources on a `host` are observed there, through the host's runner plugin.
     const onHosts = state.resources.filter((r) => r.host);
-    const runnersModule = onHosts.length ? await import("./runners.ts") : undefined;
-    const remote = onHosts
-      .filter((r) => runnersModule?.REMOTE_OBSERVABLE.has(r.type))
-      .map((r) => ({ address: r.address, type: r.type, attributes: r.attributes, host: r.host! }));
-    if (runnersModule && remote.length) {
-      const { RemoteRunners, sensitiveStrings } = runnersModule;
-      using runners = new RemoteRunners(config.rootDir, config.hosts, sensitiveStrings(config));
-      const seen = await runners.observe(remote);
-      diagnostics.push(...seen.diagnostics);
-      if (seen.diagnostics.some((d) => d.severity === "error")) {
-        return { plan: undefined, state, diagnostics };
+    if (onHosts.length) {
+      const { REMOTE_OBSERVABLE, RemoteRunners, sensitiveStrings } = await import("./runners.ts");
+      const remote = onHosts
+        .filter((r) => REMOTE_OBSERVABLE.has(r.type))
+        .map((r) => ({
+          address: r.address,
+          type: r.type,
+          attributes: r.attributes,
+          host: r.host!,
+        }));
+      if (remote.length) {
+        using runners = new RemoteRunners(config.rootDir, config.hosts, sensitiveStrings(config));
+        const seen = await runners.observe(remote);
+        diagnostics.push(...seen.diagnostics);
+        if (seen.diagnostics.some((d) => d.severity === "error")) {
+          return { plan: undefined, state, diagnostics };
+        }
+        observations.push(...seen.observations);
       }
-      observations.push(...seen.observations);
     }
   }
   const planned = planDiff(config, state, {

@@ -115,8 +115,6 @@ function select(rootDir: string, settings: StateSettings): Selected {
 /** An open state: its store and the plugin host it runs in. */
 export interface StateHandle {
   readonly store: StateStore;
-  /** Starts the plugin's Worker ahead of its first request. */
-  start(): Promise<void>;
   /** Starts the plugin's Worker and resolves once it exists, before it has booted. */
   launch(): Promise<void>;
   close(): void;
@@ -156,7 +154,6 @@ export async function openStateStore(
     return {
       value: {
         store,
-        start: () => host.start(selected.plugin),
         launch: () => host.launch(selected.plugin),
         close: () => host.close(),
       },

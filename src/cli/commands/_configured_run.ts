@@ -12,8 +12,6 @@ import { prewarmStateStore, stateSettingsOf } from "../state_backend.ts";
 import type { CommandContext, OptionSpec } from "./_types.ts";
 import { targetOption } from "./_targets.ts";
 
-export { targetsOf } from "./_targets.ts";
-
 const autoApproveOption: OptionSpec = {
   type: "boolean",
   description: "do not ask for confirmation",

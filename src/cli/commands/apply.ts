@@ -4,7 +4,8 @@ import { checkPlanFileFresh, isPlanFile, type Plan, readPlanFile } from "../../p
 import type { State } from "../../state/mod.ts";
 import { parseParallelism, runPlan } from "../apply_pipeline.ts";
 import { readState } from "../pipeline.ts";
-import { planOrReport, runOptions, targetsOf, withLockedConfiguration } from "./_configured_run.ts";
+import { planOrReport, runOptions, withLockedConfiguration } from "./_configured_run.ts";
+import { targetsOf } from "./_targets.ts";
 import type { Command } from "./_types.ts";
 
 export const applyCommand: Command = {

@@ -1,7 +1,8 @@
 /** `clockwork destroy [DIR] [--auto-approve] [--target ADDR]…` */
 import { resolve } from "node:path";
 import { parseParallelism, runPlan } from "../apply_pipeline.ts";
-import { planOrReport, runOptions, targetsOf, withLockedConfiguration } from "./_configured_run.ts";
+import { planOrReport, runOptions, withLockedConfiguration } from "./_configured_run.ts";
+import { targetsOf } from "./_targets.ts";
 import type { Command } from "./_types.ts";
 
 export const destroyCommand: Command = {
