@@ -338,7 +338,6 @@ export function argumentsSchema(args: Readonly<Record<string, ArgSpec>>): v.Gene
   return v.object(entries);
 }
 
-/** First message of a failed valibot check, phrased for a diagnostic. */
 /**
  * Checks that accept exactly what a common schema accepts, tried before
  * valibot: every resource has a few such arguments, and a valid value is the
@@ -350,6 +349,7 @@ const QUICK_CHECKS = new Map<v.GenericSchema, (value: unknown) => boolean>([
   [mode, (value) => typeof value === "string" && MODE_TEXT.test(value)],
 ]);
 
+/** First message of a failed valibot check, phrased for a diagnostic. */
 export function checkArgument(spec: ArgSpec, value: unknown): string | undefined {
   const quick = QUICK_CHECKS.get(spec.schema);
   if (quick !== undefined && quick(value)) return undefined;
