@@ -7,15 +7,10 @@
  * here) and `_table.ts` points at that file instead of `stub("name")`.
  */
 import type { Command, OptionSpec } from "./_types.ts";
+import { targetOption as target } from "./_targets.ts";
 
 type Meta = Omit<Command, "run">;
 
-const target: OptionSpec = {
-  type: "string",
-  multiple: true,
-  valueName: "ADDR",
-  description: "limit to this resource and what it depends on (repeatable)",
-};
 const autoApprove: OptionSpec = {
   type: "boolean",
   description: "do not ask for confirmation",
