@@ -123,477 +123,474 @@ export interface Scanned {
   count: number;
 }
 
-const MODE_QUOTED = 1;
-const MODE_HEREDOC = 2;
+/** The scan's modes, in this order so `mode < MODE_QUOTED` means "normal tokens". */
+const MODE_NORMAL = 0;
 /** Inside `${…}` / `%{…}`: normal tokens until the matching `}`. */
-const MODE_SEQUENCE = 3;
-
-interface Mode {
-  kind: number;
-  /** Open `{` inside a template sequence, so `}` closes the right thing. */
-  braces: number;
-  /** For heredocs: the marker, whether lines may be indented, and the scan state. */
-  marker: string;
-  atLineStart: boolean;
-}
+const MODE_SEQUENCE = 1;
+const MODE_QUOTED = 2;
+const MODE_HEREDOC = 3;
 
 /**
  * Scans `source` into typed arrays. With `keepComments` false, comments are
  * dropped (the parser never needs them) but newlines are kept, because they
  * end attributes.
+ *
+ * Each step of the loop makes at most one token, stored at its bottom. All
+ * state is in locals: a closure for pushing tokens, or a mode object, would
+ * keep it in heap slots, reloaded and stored on every token. Work that is rare per
+ * token lives in helpers, because V8 runs this function unoptimised until it
+ * has executed bytecode in proportion to its size, and a cold scan of a large
+ * file spends much of its time in that phase.
  */
 export function scan(source: string, keepComments: boolean): Scanned {
+  // Token kinds as local constants: `T.Ident` is a property load at every use
+  // in the code Maglev makes, and a cold scan runs in Maglev's code.
+  const EOF: typeof T.EOF = 0;
+  const COMMENT: typeof T.Comment = 2;
+  const IDENT: typeof T.Ident = 3;
+  const NUMBER: typeof T.Number = 4;
+  const O_BRACE: typeof T.OBrace = 5;
+  const C_BRACE: typeof T.CBrace = 6;
+  const O_QUOTE: typeof T.OQuote = 11;
+  const C_QUOTE: typeof T.CQuote = 12;
+  const QUOTED_LIT: typeof T.QuotedLit = 13;
+  const O_HEREDOC: typeof T.OHeredoc = 14;
+  const C_HEREDOC: typeof T.CHeredoc = 15;
+  const STRING_LIT: typeof T.StringLit = 16;
+  const TEMPLATE_INTERP: typeof T.TemplateInterp = 17;
+  const TEMPLATE_CONTROL: typeof T.TemplateControl = 18;
+  const TEMPLATE_SEQ_END: typeof T.TemplateSeqEnd = 19;
+  const EQUAL: typeof T.Equal = 20;
+  const EQUAL_OP: typeof T.EqualOp = 21;
+  const LESS_THAN: typeof T.LessThan = 23;
+  const SLASH: typeof T.Slash = 33;
+  const DOT: typeof T.Dot = 35;
+  const ELLIPSIS: typeof T.Ellipsis = 37;
+  const FAT_ARROW: typeof T.FatArrow = 38;
+  const INVALID: typeof T.Invalid = 42;
+  const UNCLOSED_COMMENT: typeof T.UnclosedComment = 43;
   const len = source.length;
   let cap = Math.max(64, ((len / 3) | 0) + 16);
   let types = new Uint8Array(cap);
   let starts = new Int32Array(cap);
   let ends = new Int32Array(cap);
   let count = 0;
-  const push = (type: number, start: number, end: number) => {
-    if (count === cap) {
-      cap *= 2;
-      const nt = new Uint8Array(cap);
-      nt.set(types);
-      types = nt;
-      const ns = new Int32Array(cap);
-      ns.set(starts);
-      starts = ns;
-      const ne = new Int32Array(cap);
-      ne.set(ends);
-      ends = ne;
-    }
-    types[count] = type;
-    starts[count] = start;
-    ends[count] = end;
-    count++;
-  };
 
-  const modes: Mode[] = [];
-  let mode: Mode | undefined;
+  let mode = MODE_NORMAL;
+  /** Open `{` inside a template sequence, so `}` closes the right thing. */
+  let braces = 0;
+  /** The innermost heredoc's closing marker, and whether its next step starts a line. */
+  let marker = "";
+  let atLineStart = false;
+  /** The modes interrupted by the current one, as (mode, braces) pairs. */
+  const outer: number[] = [];
+  const outerMarkers: string[] = [];
+  const actions = ACTIONS;
+  const identContinue = IDENT_CONTINUE;
+
   let i = 0;
   if (len > 0 && source.charCodeAt(0) === 0xfeff) i = 1;
 
-  while (i < len) {
-    if (mode !== undefined && mode.kind === MODE_QUOTED) {
-      i = scanQuoted(i);
-      continue;
+  for (;;) {
+    // Checked before every step rather than every store: a step stores at
+    // most one token, and the last step always stores EOF, so the arrays grow
+    // exactly when a check per store would have grown them.
+    if (count === cap) {
+      cap *= 2;
+      types = grown(types, new Uint8Array(cap));
+      starts = grown(starts, new Int32Array(cap));
+      ends = grown(ends, new Int32Array(cap));
     }
-    if (mode !== undefined && mode.kind === MODE_HEREDOC) {
-      i = scanHeredoc(i);
-      continue;
-    }
-    const c = source.charCodeAt(i);
-    // Identifier (ASCII fast path).
-    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) {
-      let j = i + 1;
-      while (j < len) {
-        const d = source.charCodeAt(j);
-        if (d < 128 && IDENT_CONTINUE[d] === 1) j++;
-        else if (d >= 0x80 && isIdContinueAt(source, j)) j += d >= 0xd800 && d <= 0xdbff ? 2 : 1;
-        else break;
+    let type: number;
+    let end: number;
+    if (i >= len) {
+      // Stored by the same code as every other token: code after the loop
+      // would have no type feedback, and deoptimise at the end of every scan.
+      type = EOF;
+      end = len;
+    } else if (mode < MODE_QUOTED) {
+      let c = source.charCodeAt(i);
+      if (c === 32) {
+        c = source.charCodeAt(++i);
+        while (c === 32 || c === 9 || c === 13) c = source.charCodeAt(++i);
+        if (i >= len) continue;
       }
-      push(T.Ident, i, j);
-      i = j;
-      continue;
-    }
-    switch (c) {
-      case 32: // space
-      case 9: // tab
-      case 13: { // CR (of CRLF; a lone CR is whitespace too)
-        let j = i + 1;
-        let d = source.charCodeAt(j);
-        while (d === 32 || d === 9 || d === 13) d = source.charCodeAt(++j);
-        i = j;
-        continue;
-      }
-      case 10:
-        push(T.Newline, i, i + 1);
-        i++;
-        continue;
-      case 48:
-      case 49:
-      case 50:
-      case 51:
-      case 52:
-      case 53:
-      case 54:
-      case 55:
-      case 56:
-      case 57: {
-        let j = i + 1;
-        while (j < len && isDigit(source.charCodeAt(j))) j++;
-        if (source.charCodeAt(j) === 46 && isDigit(source.charCodeAt(j + 1))) {
-          j += 2;
-          while (j < len && isDigit(source.charCodeAt(j))) j++;
-        }
-        const e = source.charCodeAt(j);
-        if (e === 101 || e === 69) {
-          let k = j + 1;
-          const sign = source.charCodeAt(k);
-          if (sign === 43 || sign === 45) k++;
-          if (isDigit(source.charCodeAt(k))) {
-            k++;
-            while (k < len && isDigit(source.charCodeAt(k))) k++;
-            j = k;
+      const action = c < 128 ? actions[c] : 81;
+      type = action;
+      end = i + 1;
+      // Literal case labels: a switch over dense small integers is a jump table in every tier.
+      switch (action) {
+        case 64: // identifier start
+          type = IDENT;
+          while (end < len) {
+            const d = source.charCodeAt(end);
+            if (d < 128 && identContinue[d] === 1) end++;
+            else if (d >= 0x80 && isIdContinueAt(source, end)) {
+              end += d >= 0xd800 && d <= 0xdbff ? 2 : 1;
+            } else break;
           }
-        }
-        push(T.Number, i, j);
-        i = j;
-        continue;
-      }
-      case 34: // "
-        push(T.OQuote, i, i + 1);
-        enter({ kind: MODE_QUOTED, braces: 0, marker: "", atLineStart: false });
-        i++;
-        continue;
-      case 35: // #
-        i = lineComment(i);
-        continue;
-      case 47: { // /
-        const n = source.charCodeAt(i + 1);
-        if (n === 47) {
-          i = lineComment(i);
+          break;
+        case 65: // tab or CR (of CRLF; a lone CR is whitespace too); spaces are skipped above
+          i++;
           continue;
-        }
-        if (n === 42) {
-          const close = source.indexOf("*/", i + 2);
-          if (close < 0) {
-            push(T.UnclosedComment, i, len);
-            i = len;
-          } else {
-            if (keepComments) push(T.Comment, i, close + 2);
-            i = close + 2;
-          }
-          continue;
-        }
-        push(T.Slash, i, i + 1);
-        i++;
-        continue;
-      }
-      case 123: // {
-        if (mode !== undefined) mode.braces++;
-        push(T.OBrace, i, i + 1);
-        i++;
-        continue;
-      case 125: // }
-        if (mode !== undefined && mode.kind === MODE_SEQUENCE && mode.braces === 0) {
-          push(T.TemplateSeqEnd, i, i + 1);
-          leave();
-        } else {
-          if (mode !== undefined && mode.braces > 0) mode.braces--;
-          push(T.CBrace, i, i + 1);
-        }
-        i++;
-        continue;
-      case 126: // ~ is only meaningful as a strip marker before a sequence's closing brace
-        if (
-          source.charCodeAt(i + 1) === 125 && mode !== undefined && mode.kind === MODE_SEQUENCE &&
-          mode.braces === 0
-        ) {
-          push(T.TemplateSeqEnd, i, i + 2);
-          leave();
-          i += 2;
-        } else {
-          push(T.Invalid, i, i + 1);
-          i++;
-        }
-        continue;
-      case 91:
-        push(T.OBrack, i, i + 1);
-        i++;
-        continue;
-      case 93:
-        push(T.CBrack, i, i + 1);
-        i++;
-        continue;
-      case 40:
-        push(T.OParen, i, i + 1);
-        i++;
-        continue;
-      case 41:
-        push(T.CParen, i, i + 1);
-        i++;
-        continue;
-      case 44:
-        push(T.Comma, i, i + 1);
-        i++;
-        continue;
-      case 46: // .
-        if (source.charCodeAt(i + 1) === 46 && source.charCodeAt(i + 2) === 46) {
-          push(T.Ellipsis, i, i + 3);
-          i += 3;
-        } else {
-          push(T.Dot, i, i + 1);
-          i++;
-        }
-        continue;
-      case 61: { // =
-        const n = source.charCodeAt(i + 1);
-        if (n === 61) {
-          push(T.EqualOp, i, i + 2);
-          i += 2;
-        } else if (n === 62) {
-          push(T.FatArrow, i, i + 2);
-          i += 2;
-        } else {
-          push(T.Equal, i, i + 1);
-          i++;
-        }
-        continue;
-      }
-      case 33: // !
-        if (source.charCodeAt(i + 1) === 61) {
-          push(T.NotEqual, i, i + 2);
-          i += 2;
-        } else {
-          push(T.Bang, i, i + 1);
-          i++;
-        }
-        continue;
-      case 60: // <
-        if (source.charCodeAt(i + 1) === 60) {
-          const j = heredocStart(i);
-          if (j > 0) {
-            i = j;
+        case 66: // digit
+          type = NUMBER;
+          end = numberEnd(source, i, len);
+          break;
+        case 67: // "
+          type = O_QUOTE;
+          outer.push(mode, braces);
+          mode = MODE_QUOTED;
+          break;
+        case 68: // #
+          type = COMMENT;
+          end = lineCommentEnd(source, i, len);
+          if (!keepComments) {
+            i = end;
             continue;
           }
+          break;
+        case 69: { // /
+          const n = source.charCodeAt(i + 1);
+          if (n === 47) {
+            type = COMMENT;
+            end = lineCommentEnd(source, i, len);
+          } else if (n === 42) {
+            const close = source.indexOf("*/", i + 2);
+            type = close < 0 ? UNCLOSED_COMMENT : COMMENT;
+            end = close < 0 ? len : close + 2;
+          } else type = SLASH;
+          if (type === COMMENT && !keepComments) {
+            i = end;
+            continue;
+          }
+          break;
         }
-        if (source.charCodeAt(i + 1) === 61) {
-          push(T.LessThanEq, i, i + 2);
-          i += 2;
+        case 70: // {
+          // Counted in every mode, but only a sequence ever reads it.
+          braces++;
+          type = O_BRACE;
+          break;
+        case 71: // }
+          if (braces > 0) {
+            braces--;
+            type = C_BRACE;
+          } else if (mode === MODE_SEQUENCE) {
+            type = TEMPLATE_SEQ_END;
+            braces = outer.pop()!;
+            mode = outer.pop()!;
+          } else type = C_BRACE;
+          break;
+        case 72: // ~ is only meaningful as a strip marker before a sequence's closing brace
+          if (source.charCodeAt(i + 1) === 125 && mode === MODE_SEQUENCE && braces === 0) {
+            type = TEMPLATE_SEQ_END;
+            end = i + 2;
+            braces = outer.pop()!;
+            mode = outer.pop()!;
+          } else type = INVALID;
+          break;
+        case 73: // .
+          if (source.charCodeAt(i + 1) === 46 && source.charCodeAt(i + 2) === 46) {
+            type = ELLIPSIS;
+            end = i + 3;
+          } else type = DOT;
+          break;
+        case 74: { // =
+          const n = source.charCodeAt(i + 1);
+          if (n === 61) {
+            type = EQUAL_OP;
+            end = i + 2;
+          } else if (n === 62) {
+            type = FAT_ARROW;
+            end = i + 2;
+          } else type = EQUAL;
+          break;
+        }
+        case 75: { // <
+          const n = source.charCodeAt(i + 1);
+          if (n === 60 && (end = heredocBodyStart(source, i, len)) > 0) {
+            type = O_HEREDOC;
+            outer.push(mode, braces);
+            outerMarkers.push(marker);
+            mode = MODE_HEREDOC;
+            marker = heredocMarker(source, i, end);
+            atLineStart = true;
+          } else {
+            type = twoCharType(c, n);
+            end = type === LESS_THAN ? i + 1 : i + 2;
+          }
+          break;
+        }
+        case 76: // ! > & | :
+          type = twoCharType(c, source.charCodeAt(i + 1));
+          end = i + (type === ONE_CHAR[c] ? 1 : 2);
+          break;
+        case 81: // beyond ASCII
+          type = nonAsciiType(source, i);
+          end = type === IDENT ? identEnd(source, i, len) : invalidEnd(source, i, len);
+      }
+    } else {
+      if (mode === MODE_QUOTED) {
+        const c = source.charCodeAt(i);
+        if (c === 34 || c === 10 || c === 13) {
+          braces = outer.pop()!;
+          mode = outer.pop()!;
+          // A quoted string cannot span lines: it ends here so the rest of the
+          // file still lexes normally; the parser reports the missing quote.
+          if (c !== 34) continue;
+          type = C_QUOTE;
+          end = i + 1;
         } else {
-          push(T.LessThan, i, i + 1);
-          i++;
+          type = QUOTED_LIT;
+          end = quotedRunEnd(source, i, len);
         }
-        continue;
-      case 62: // >
-        if (source.charCodeAt(i + 1) === 61) {
-          push(T.GreaterThanEq, i, i + 2);
-          i += 2;
-        } else {
-          push(T.GreaterThan, i, i + 1);
-          i++;
+      } else {
+        type = STRING_LIT;
+        end = -1;
+        if (atLineStart) {
+          atLineStart = false;
+          end = closingMarkerEnd(source, i, len, marker);
+          if (end >= 0) {
+            type = C_HEREDOC;
+            marker = outerMarkers.pop()!;
+            braces = outer.pop()!;
+            mode = outer.pop()!;
+          }
         }
-        continue;
-      case 38: // &
-        if (source.charCodeAt(i + 1) === 38) {
-          push(T.And, i, i + 2);
-          i += 2;
-        } else {
-          push(T.Invalid, i, i + 1);
-          i++;
-        }
-        continue;
-      case 124: // |
-        if (source.charCodeAt(i + 1) === 124) {
-          push(T.Or, i, i + 2);
-          i += 2;
-        } else {
-          push(T.Invalid, i, i + 1);
-          i++;
-        }
-        continue;
-      case 43:
-        push(T.Plus, i, i + 1);
-        i++;
-        continue;
-      case 45:
-        push(T.Minus, i, i + 1);
-        i++;
-        continue;
-      case 42:
-        push(T.Star, i, i + 1);
-        i++;
-        continue;
-      case 37:
-        push(T.Percent, i, i + 1);
-        i++;
-        continue;
-      case 63:
-        push(T.Question, i, i + 1);
-        i++;
-        continue;
-      case 58: // :
-        if (source.charCodeAt(i + 1) === 58) {
-          push(T.DoubleColon, i, i + 2);
-          i += 2;
-        } else {
-          push(T.Colon, i, i + 1);
-          i++;
-        }
-        continue;
-    }
-    if (c >= 0x80 && isIdStartAt(source, i)) {
-      let j = i + (c >= 0xd800 && c <= 0xdbff ? 2 : 1);
-      while (j < len) {
-        const d = source.charCodeAt(j);
-        if (d < 128 && IDENT_CONTINUE[d] === 1) j++;
-        else if (d >= 0x80 && isIdContinueAt(source, j)) j += d >= 0xd800 && d <= 0xdbff ? 2 : 1;
-        else break;
-      }
-      push(T.Ident, i, j);
-      i = j;
-      continue;
-    }
-    if (c === 0xa0 || c === 0xfeff) { // stray no-break space / BOM: whitespace-like but invalid
-      push(T.Invalid, i, i + 1);
-      i++;
-      continue;
-    }
-    const width = c >= 0xd800 && c <= 0xdbff && i + 1 < len ? 2 : 1;
-    push(T.Invalid, i, i + width);
-    i += width;
-  }
-  push(T.EOF, len, len);
-  return { types, starts, ends, count };
-
-  function enter(m: Mode) {
-    if (mode !== undefined) modes.push(mode);
-    mode = m;
-  }
-  function leave() {
-    mode = modes.pop();
-  }
-
-  function lineComment(from: number): number {
-    let j = from;
-    while (j < len) {
-      const d = source.charCodeAt(j);
-      if (d === 10) break;
-      j++;
-    }
-    let end = j;
-    if (end > from && source.charCodeAt(end - 1) === 13) end--;
-    if (keepComments) push(T.Comment, from, end);
-    return j;
-  }
-
-  /** `<<ID` or `<<-ID` followed by a newline; returns 0 when this is not a heredoc. */
-  function heredocStart(from: number): number {
-    let j = from + 2;
-    const indented = source.charCodeAt(j) === 45;
-    if (indented) j++;
-    const idStart = j;
-    const c = source.charCodeAt(j);
-    if (
-      !((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 ||
-        (c >= 0x80 && isIdStartAt(source, j)))
-    ) {
-      return 0;
-    }
-    j++;
-    while (j < len) {
-      const d = source.charCodeAt(j);
-      if (d < 128 && IDENT_CONTINUE[d] === 1) j++;
-      else if (d >= 0x80 && isIdContinueAt(source, j)) j++;
-      else break;
-    }
-    const idEnd = j;
-    if (source.charCodeAt(j) === 13) j++;
-    if (source.charCodeAt(j) !== 10) return 0;
-    j++;
-    push(T.OHeredoc, from, j);
-    enter({
-      kind: MODE_HEREDOC,
-      braces: 0,
-      marker: source.slice(idStart, idEnd),
-      atLineStart: true,
-    });
-    return j;
-  }
-
-  /** One step inside a quoted template: a literal run, a sequence opener or the closing quote. */
-  function scanQuoted(from: number): number {
-    let j = from;
-    while (j < len) {
-      const d = source.charCodeAt(j);
-      if (d === 34) {
-        if (j > from) push(T.QuotedLit, from, j);
-        push(T.CQuote, j, j + 1);
-        leave();
-        return j + 1;
-      }
-      if (d === 92) { // backslash: skip the escaped character so `\"` does not close
-        j += j + 1 < len && source.charCodeAt(j + 1) !== 10 ? 2 : 1;
-        continue;
-      }
-      if (d === 10 || d === 13) {
-        // A quoted string cannot span lines: end it here so the rest of the file
-        // still lexes normally; the parser reports the missing quote.
-        if (j > from) push(T.QuotedLit, from, j);
-        leave();
-        return j;
-      }
-      if ((d === 36 || d === 37) && source.charCodeAt(j + 1) === 123) {
-        if (j > from && source.charCodeAt(j - 1) === d) {
-          // `$${` / `%%{` is a literal `${` / `%{`
-          j += 2;
-          continue;
-        }
-        if (j > from) push(T.QuotedLit, from, j);
-        return openSequence(j, d);
-      }
-      j++;
-    }
-    if (j > from) push(T.QuotedLit, from, j);
-    leave();
-    return j;
-  }
-
-  function openSequence(at: number, sigil: number): number {
-    let end = at + 2;
-    if (source.charCodeAt(end) === 126) end++;
-    push(sigil === 36 ? T.TemplateInterp : T.TemplateControl, at, end);
-    enter({ kind: MODE_SEQUENCE, braces: 0, marker: "", atLineStart: false });
-    return end;
-  }
-
-  /** One step inside a heredoc: a closing marker line, a literal run or a sequence opener. */
-  function scanHeredoc(from: number): number {
-    const m = mode!;
-    if (m.atLineStart) {
-      let j = from;
-      while (j < len) {
-        const d = source.charCodeAt(j);
-        if (d === 32 || d === 9) j++;
-        else break;
-      }
-      if (source.startsWith(m.marker, j)) {
-        let k = j + m.marker.length;
-        while (k < len && (source.charCodeAt(k) === 32 || source.charCodeAt(k) === 9)) k++;
-        const d = source.charCodeAt(k);
-        // HashiCorp's scanner needs a newline after the closing marker, even at EOF.
-        if (d === 10 || (d === 13 && source.charCodeAt(k + 1) === 10)) {
-          push(T.CHeredoc, from, j + m.marker.length);
-          leave();
-          return j + m.marker.length;
+        if (end < 0) {
+          end = heredocRunEnd(source, i, len);
+          atLineStart = end > i && source.charCodeAt(end - 1) === 10;
         }
       }
-      m.atLineStart = false;
-    }
-    let j = from;
-    while (j < len) {
-      const d = source.charCodeAt(j);
-      if (d === 10) {
-        push(T.StringLit, from, j + 1);
-        m.atLineStart = true;
-        return j + 1;
+      if (end === i) { // no literal before a `${` / `%{`: open a sequence
+        type = source.charCodeAt(i) === 36 ? TEMPLATE_INTERP : TEMPLATE_CONTROL;
+        end = source.charCodeAt(i + 2) === 126 ? i + 3 : i + 2;
+        outer.push(mode, braces);
+        mode = MODE_SEQUENCE;
+        braces = 0;
       }
-      if ((d === 36 || d === 37) && source.charCodeAt(j + 1) === 123) {
-        if (j > from && source.charCodeAt(j - 1) === d) {
-          j += 2;
-          continue;
-        }
-        if (j > from) push(T.StringLit, from, j);
-        return openSequence(j, d);
-      }
-      j++;
     }
-    if (j > from) push(T.StringLit, from, j);
-    leave(); // unterminated heredoc: the parser reports it at EOF
-    return j;
+    types[count] = type;
+    starts[count] = i;
+    ends[count++] = end;
+    if (type === EOF) return { types, starts, ends, count };
+    i = end;
   }
 }
+
+/** `to` (longer) holding a copy of `from`. */
+function grown<A extends Uint8Array | Int32Array>(from: A, to: A): A {
+  to.set(from);
+  return to;
+}
+
+/**
+ * The end of a `#` or `//` comment: its line's end, without the CR of a CRLF
+ * (which the scan then skips as whitespace).
+ */
+function lineCommentEnd(source: string, from: number, len: number): number {
+  let j = source.indexOf("\n", from);
+  if (j < 0) j = len;
+  return source.charCodeAt(j - 1) === 13 ? j - 1 : j;
+}
+
+function numberEnd(source: string, from: number, len: number): number {
+  let j = from + 1;
+  while (j < len && isDigit(source.charCodeAt(j))) j++;
+  if (source.charCodeAt(j) === 46 && isDigit(source.charCodeAt(j + 1))) {
+    j += 2;
+    while (j < len && isDigit(source.charCodeAt(j))) j++;
+  }
+  const e = source.charCodeAt(j);
+  if (e === 101 || e === 69) {
+    let k = j + 1;
+    const sign = source.charCodeAt(k);
+    if (sign === 43 || sign === 45) k++;
+    if (isDigit(source.charCodeAt(k))) {
+      k++;
+      while (k < len && isDigit(source.charCodeAt(k))) k++;
+      j = k;
+    }
+  }
+  return j;
+}
+
+/** The type of the operator made of `c` and, when it forms one with it, `next`. */
+function twoCharType(c: number, next: number): number {
+  switch (c) {
+    case 33: // !
+      return next === 61 ? T.NotEqual : T.Bang;
+    case 60: // <
+      return next === 61 ? T.LessThanEq : T.LessThan;
+    case 62: // >
+      return next === 61 ? T.GreaterThanEq : T.GreaterThan;
+    case 38: // &
+      return next === 38 ? T.And : T.Invalid;
+    case 124: // |
+      return next === 124 ? T.Or : T.Invalid;
+    default: // :
+      return next === 58 ? T.DoubleColon : T.Colon;
+  }
+}
+
+/** What a character beyond ASCII starts: an identifier, or an invalid token. */
+function nonAsciiType(source: string, at: number): number {
+  return isIdStartAt(source, at) ? T.Ident : T.Invalid;
+}
+
+function identEnd(source: string, from: number, len: number): number {
+  const c = source.charCodeAt(from);
+  let j = from + (c >= 0xd800 && c <= 0xdbff ? 2 : 1);
+  while (j < len) {
+    const d = source.charCodeAt(j);
+    if (d < 128 && IDENT_CONTINUE[d] === 1) j++;
+    else if (d >= 0x80 && isIdContinueAt(source, j)) j += d >= 0xd800 && d <= 0xdbff ? 2 : 1;
+    else break;
+  }
+  return j;
+}
+
+/** An invalid character is one token; a surrogate pair stays whole. */
+function invalidEnd(source: string, at: number, len: number): number {
+  const c = source.charCodeAt(at);
+  return c >= 0xd800 && c <= 0xdbff && at + 1 < len ? at + 2 : at + 1;
+}
+
+/**
+ * The end of the literal run of a quoted template that starts at `from`: at
+ * the closing quote, a line break, a sequence opener, or `len`.
+ */
+function quotedRunEnd(source: string, from: number, len: number): number {
+  let j = from;
+  while (j < len) {
+    const d = source.charCodeAt(j);
+    if (d > 37 && d !== 92) { // none of the characters below
+      j++;
+    } else if (d === 34 || d === 10 || d === 13) {
+      return j;
+    } else if (d === 92) { // backslash: skip the escaped character so `\"` does not close
+      j += j + 1 < len && source.charCodeAt(j + 1) !== 10 ? 2 : 1;
+    } else if ((d === 36 || d === 37) && source.charCodeAt(j + 1) === 123) {
+      // `$${` / `%%{` is a literal `${` / `%{`
+      if (j > from && source.charCodeAt(j - 1) === d) j += 2;
+      else return j;
+    } else j++;
+  }
+  return j;
+}
+
+/**
+ * The end of a heredoc's literal run from `from`: after a newline, at a
+ * sequence opener, or at `len`.
+ */
+function heredocRunEnd(source: string, from: number, len: number): number {
+  let j = from;
+  while (j < len) {
+    const d = source.charCodeAt(j);
+    if (d === 10) return j + 1;
+    if ((d === 36 || d === 37) && source.charCodeAt(j + 1) === 123) {
+      if (j > from && source.charCodeAt(j - 1) === d) j += 2;
+      else return j;
+    } else j++;
+  }
+  return j;
+}
+
+/** The end of the closing `marker` when the line from `from` is one, else -1. */
+function closingMarkerEnd(source: string, from: number, len: number, marker: string): number {
+  let j = from;
+  while (j < len) {
+    const d = source.charCodeAt(j);
+    if (d === 32 || d === 9) j++;
+    else break;
+  }
+  if (!source.startsWith(marker, j)) return -1;
+  const end = j + marker.length;
+  let k = end;
+  while (k < len && (source.charCodeAt(k) === 32 || source.charCodeAt(k) === 9)) k++;
+  const d = source.charCodeAt(k);
+  // HashiCorp's scanner needs a newline after the closing marker, even at EOF.
+  return d === 10 || (d === 13 && source.charCodeAt(k + 1) === 10) ? end : -1;
+}
+
+/**
+ * For `<<ID` or `<<-ID` followed by a newline at `from`, where the heredoc's
+ * body starts; 0 when this is not a heredoc.
+ */
+function heredocBodyStart(source: string, from: number, len: number): number {
+  let j = from + 2;
+  if (source.charCodeAt(j) === 45) j++;
+  const c = source.charCodeAt(j);
+  if (
+    !((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 ||
+      (c >= 0x80 && isIdStartAt(source, j)))
+  ) {
+    return 0;
+  }
+  j++;
+  while (j < len) {
+    const d = source.charCodeAt(j);
+    if (d < 128 && IDENT_CONTINUE[d] === 1) j++;
+    else if (d >= 0x80 && isIdContinueAt(source, j)) j++;
+    else break;
+  }
+  if (source.charCodeAt(j) === 13) j++;
+  if (source.charCodeAt(j) !== 10) return 0;
+  return j + 1;
+}
+
+/** The `ID` of the heredoc opener at `from` whose body starts at `bodyStart`. */
+function heredocMarker(source: string, from: number, bodyStart: number): string {
+  const idStart = from + (source.charCodeAt(from + 2) === 45 ? 3 : 2);
+  const idEnd = source.charCodeAt(bodyStart - 2) === 13 ? bodyStart - 2 : bodyStart - 1;
+  return source.slice(idStart, idEnd);
+}
+
+/**
+ * What the scan does at each ASCII character where it makes normal tokens:
+ * below 64, make a one-character token of that type; from 64 up, take the
+ * numbered case of its `switch` (beyond ASCII is case 81).
+ */
+const ACTIONS = new Uint8Array(128).fill(T.Invalid);
+/** For the characters of case 76, the token they make alone. */
+const ONE_CHAR = new Uint8Array(128);
+for (let c = 97; c <= 122; c++) ACTIONS[c] = 64;
+for (let c = 65; c <= 90; c++) ACTIONS[c] = 64;
+for (let c = 48; c <= 57; c++) ACTIONS[c] = 66;
+for (
+  const [ch, action] of [
+    ["_", 64],
+    [" ", 65],
+    ["\t", 65],
+    ["\r", 65],
+    ['"', 67],
+    ["#", 68],
+    ["/", 69],
+    ["{", 70],
+    ["}", 71],
+    ["~", 72],
+    [".", 73],
+    ["=", 74],
+    ["<", 75],
+    ["!", 76],
+    [">", 76],
+    ["&", 76],
+    ["|", 76],
+    [":", 76],
+    ["\n", T.Newline],
+    ["[", T.OBrack],
+    ["]", T.CBrack],
+    ["(", T.OParen],
+    [")", T.CParen],
+    [",", T.Comma],
+    ["+", T.Plus],
+    ["-", T.Minus],
+    ["*", T.Star],
+    ["%", T.Percent],
+    ["?", T.Question],
+  ] as const
+) ACTIONS[ch.charCodeAt(0)] = action;
+for (let c = 0; c < 128; c++) if (ACTIONS[c] === 76) ONE_CHAR[c] = twoCharType(c, 0);
 
 /** ASCII characters that continue an identifier: letters, digits, `_` and `-`. */
 const IDENT_CONTINUE = new Uint8Array(128);

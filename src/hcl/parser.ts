@@ -244,9 +244,15 @@ class Parser {
     const src = this.src;
     const start = this.starts[i];
     const end = this.ends[i];
-    let h = 0x811c9dc5;
-    for (let k = start; k < end; k++) h = Math.imul(h ^ src.charCodeAt(k), 0x01000193);
-    const slot = (h >>> 0) & (INTERN_SIZE - 1);
+    // The length and the first, second and last characters tell apart the
+    // names of a configuration well enough; a collision only costs a slice.
+    const length = end - start;
+    const h = Math.imul(
+      length ^ (src.charCodeAt(start) << 4) ^ (src.charCodeAt(start + 1) << 9) ^
+        (src.charCodeAt(end - 1) << 14),
+      0x9e3779b1,
+    );
+    const slot = (h >>> 21) & (INTERN_SIZE - 1);
     const table = this.interned;
     const hit = table[slot];
     if (hit !== undefined && hit.length === end - start && src.startsWith(hit, start)) return hit;
