@@ -4,13 +4,15 @@
  * twin of the same file (its hcl2json form) and `@cdktn/hcl2json` (HashiCorp's
  * Go parser as WASM, in a subprocess with a time cap) on the sizes it
  * finishes. Also peak memory at 10k blocks, the first (cold) parse of 10k
- * blocks in a fresh process, and the library's import time.
+ * blocks in a fresh process, the library's import time, and floors: what
+ * reading, tokenising and allocating an AST's worth of objects cost at least.
  * Prints a Markdown table for docs/PERFORMANCE.md.
  *
  * Usage: deno run -A scripts/bench-hcl.ts [--quick] [--no-reference]
  */
 import { generateConfig, WORDS } from "../src/hcl/_parse_gen.ts";
 import { V8_FLAGS_ARG } from "./run_flags.ts";
+import type { Body } from "../src/hcl/mod.ts";
 
 const SIZES = [100, 1_000, 10_000, 50_000];
 const REFERENCE_CAP_MS = 60_000;
@@ -113,6 +115,7 @@ async function main() {
   let referenceGaveUp = !withReference;
   const ratioAt: Record<number, number> = {};
   const throughputAt: Record<number, number> = {};
+  let floors: string[] = [];
   for (const blocks of SIZES) {
     const src = generateConfig(42, blocks);
     const mb = new TextEncoder().encode(src).length / 1e6;
@@ -148,6 +151,7 @@ async function main() {
         refCell = `${fmt(ms)} ms (${(mb / (ms / 1000)).toFixed(2)} MB/s)`;
       }
     }
+    if (blocks === 10_000) floors = measureFloors(src, first.body, jsonMs, runs, warm);
     ratioAt[blocks] = parseMs / jsonMs;
     throughputAt[blocks] = mb / (parseMs / 1000);
     rows.push(
@@ -197,6 +201,99 @@ async function main() {
   console.log(
     `- importing src/hcl/mod.ts: ${imports[2].toFixed(1)} ms (median of 5 fresh processes)`,
   );
+  console.log("\nFloors at 10k blocks, same run (what any parser in JS pays at least):\n");
+  for (const line of floors) console.log(line);
+}
+
+/**
+ * Lower bounds on a parse of `src` in JavaScript, each ÷ JSON.parse of the
+ * twin: reading every character once; classifying every character into
+ * tokens without storing any; allocating as many objects as the AST has
+ * nodes, each the size of a small node, and keeping them all.
+ */
+function measureFloors(
+  src: string,
+  ast: Body,
+  jsonMs: number,
+  runs: number,
+  warm: number,
+): string[] {
+  const nodes = countNodes(ast);
+  const readMs = measure(() => readEveryCharacter(src), runs, warm);
+  const classifyMs = measure(() => classifyCharacters(src), runs, warm);
+  const allocateMs = measure(() => allocateNodes(nodes), runs, warm);
+  const line = (what: string, ms: number) =>
+    `- ${what}: ${fmt(ms)} ms (${(ms / jsonMs).toFixed(2)}× JSON.parse)`;
+  return [
+    line("reading every character once (`charCodeAt`)", readMs),
+    line("splitting into tokens without storing them", classifyMs),
+    line(`allocating and keeping ${nodes.toLocaleString("en")} node-sized objects`, allocateMs),
+  ];
+}
+
+function readEveryCharacter(src: string): number {
+  let sum = 0;
+  for (let i = 0; i < src.length; i++) sum = (sum + src.charCodeAt(i)) | 0;
+  return sum;
+}
+
+const CHARACTER_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  CHARACTER_CLASS[c] = /[A-Za-z0-9_-]/.test(ch) ? 1 : ch === " " || ch === "\t" ? 2 : 3;
+}
+
+/** Words and runs of spaces are one step each; every other character is a token. */
+function classifyCharacters(src: string): number {
+  let tokens = 0;
+  let i = 0;
+  const len = src.length;
+  while (i < len) {
+    const c = src.charCodeAt(i);
+    const k = c < 128 ? CHARACTER_CLASS[c] : 1;
+    i++;
+    if (k === 3) {
+      tokens++;
+      continue;
+    }
+    while (i < len) {
+      const d = src.charCodeAt(i);
+      if ((d < 128 ? CHARACTER_CLASS[d] : 1) !== k) break;
+      i++;
+    }
+    if (k === 1) tokens++;
+  }
+  return tokens;
+}
+
+class NodeSized {
+  constructor(
+    readonly kind: string,
+    readonly filename: string,
+    readonly start: number,
+    readonly end: number,
+    readonly child: unknown,
+  ) {}
+}
+
+function allocateNodes(n: number): unknown[] {
+  const kept = new Array(n);
+  let previous: unknown = null;
+  for (let i = 0; i < n; i++) previous = kept[i] = new NodeSized("Node", "f", i, i + 1, previous);
+  return kept;
+}
+
+/** Nodes and node lists of a parsed body (every object reachable through its own fields). */
+function countNodes(root: unknown): number {
+  let count = 0;
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (value === null || typeof value !== "object") continue;
+    count++;
+    for (const child of Object.values(value)) stack.push(child);
+  }
+  return count;
 }
 
 function fmt(ms: number): string {
