@@ -362,3 +362,94 @@ resource "command" "fails" {
     await sshd.stop();
   }
 });
+
+systemTest("remote host over ssh: file assertions are checked on the host", [
+  "sshd",
+], async (t) => {
+  const sshd = await startSshd();
+  const remote = await Deno.makeTempDir({ prefix: "cw-remote-assert-" });
+  const page = join(remote, "page.html");
+  const fileAsserts = `
+  assert "file_exists" {
+    path = "${page}"
+  }
+  assert "file_permissions" {
+    path  = "${page}"
+    mode  = "0640"
+    owner = ${JSON.stringify(sshd.user)}
+  }
+  assert "file_content" {
+    path    = "${page}"
+    pattern = "^<h1>remote</h1>$"
+  }
+  assert "file_size" {
+    path      = "${page}"
+    min_bytes = 10
+    max_bytes = 100
+  }
+`;
+  const config = (extra = "") =>
+    hostBlock(sshd) + `
+resource "file" "page" {
+  host    = host.web1
+  path    = "${page}"
+  content = "<h1>remote</h1>\\n"
+  mode    = "0640"
+${fileAsserts}${extra}
+}
+`;
+  const dir = await project({ "main.cw": config() });
+  const results = (
+    stdout: string,
+  ) => (JSON.parse(stdout).results as { kind: string; passed: boolean; message: string }[]);
+  let sshdStopped = false;
+  try {
+    await t.step("apply writes the file on the host and its assertions pass there", async () => {
+      const apply = await cli(dir, ["--json", "apply", "--auto-approve"]);
+      assert.equal(apply.code, 0, apply.stderr + apply.stdout);
+      const checked = lines(apply.stdout).filter((e) => e.type === "assert_result");
+      assert.deepEqual(
+        // Results stream as they finish, so in any order.
+        checked.map((e) => `${e.kind} ${e.passed}`).sort(),
+        ["file_content true", "file_exists true", "file_permissions true", "file_size true"],
+      );
+    });
+
+    await t.step("a change on the host fails the content and size assertions", async () => {
+      await Deno.writeTextFile(page, "defaced, and now longer than a hundred bytes ".repeat(3));
+      const run = await cli(dir, ["--json", "assert"]);
+      assert.equal(run.code, 3, run.stderr);
+      const failed = results(run.stdout).filter((r) => !r.passed).map((r) => r.kind);
+      assert.deepEqual(failed, ["file_content", "file_size"]);
+    });
+
+    await t.step("a kind that cannot look at the host fails instead of looking here", async () => {
+      await Deno.writeTextFile(
+        join(dir, "main.cw"),
+        config(`  assert "process_running" {\n    name = "sshd"\n  }\n`),
+      );
+      const run = await cli(dir, ["--json", "assert"]);
+      assert.equal(run.code, 3, run.stderr);
+      const process = results(run.stdout).find((r) => r.kind === "process_running")!;
+      assert.equal(process.passed, false);
+      assert.match(process.message, /cannot be checked on a host yet.*host "web1"/);
+      await Deno.writeTextFile(join(dir, "main.cw"), config());
+    });
+
+    await t.step("with the host down, they fail naming it, though the file is here", async () => {
+      await Deno.writeTextFile(page, "<h1>remote</h1>\n");
+      await sshd.stop();
+      sshdStopped = true;
+      const run = await cli(dir, ["--json", "assert"]);
+      assert.equal(run.code, 3, run.stderr);
+      for (const r of results(run.stdout)) {
+        assert.equal(r.passed, false, r.kind);
+        assert.match(r.message, /host "web1"/, r.message);
+      }
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(remote, { recursive: true });
+    if (!sshdStopped) await sshd.stop();
+  }
+});

@@ -1,7 +1,11 @@
-/** file_exists, file_permissions, file_size, file_content: through Deno's file APIs. */
+/**
+ * file_exists, file_permissions, file_size, file_content: on this machine
+ * through Deno's file APIs (LOCAL_FILES), or on a host through the access
+ * the caller gives.
+ */
 import { createHash } from "node:crypto";
 import { type Args, ArgumentError } from "./_args.ts";
-import type { Verdict } from "./types.ts";
+import type { FileAccess, FileFacts, Verdict } from "./types.ts";
 
 async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
   try {
@@ -14,7 +18,50 @@ async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
   }
 }
 
-function describeKind(info: Deno.FileInfo): string {
+/** Reads `path` whole; null when missing, "directory" for a directory. */
+async function readOrNull(path: string): Promise<Uint8Array | null | "directory"> {
+  try {
+    return await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    if (error instanceof Deno.errors.IsADirectory) return "directory";
+    throw error;
+  }
+}
+
+export const LOCAL_FILES: FileAccess = {
+  async stat(path) {
+    const info = await statOrNull(path);
+    if (!info) return null;
+    return {
+      isFile: info.isFile,
+      isDirectory: info.isDirectory,
+      size: info.size,
+      mode: info.mode === null ? null : info.mode & 0o7777,
+      uid: info.uid,
+      gid: info.gid,
+    };
+  },
+  async readText(path) {
+    const bytes = await readOrNull(path);
+    if (bytes === null || bytes === "directory") return bytes;
+    return { text: new TextDecoder().decode(bytes), bytes: bytes.length };
+  },
+  async sha256(path) {
+    const bytes = await readOrNull(path);
+    if (bytes === null || bytes === "directory") return bytes;
+    return createHash("sha256").update(bytes).digest("hex");
+  },
+  async readOptional(path) {
+    try {
+      return await Deno.readTextFile(path);
+    } catch {
+      return "";
+    }
+  },
+};
+
+function describeKind(info: FileFacts): string {
   if (info.isDirectory) return "a directory";
   if (info.isFile) return `a file of ${info.size} bytes`;
   return "a special file";
@@ -24,9 +71,9 @@ function missing(path: string, expected: string): Verdict {
   return { passed: false, expected, actual: "missing", message: `${path} does not exist` };
 }
 
-export async function checkFileExists(args: Args): Promise<Verdict> {
+export async function checkFileExists(args: Args, files: FileAccess): Promise<Verdict> {
   const path = args.path("path");
-  const info = await statOrNull(path);
+  const info = await files.stat(path);
   if (!info) return missing(path, "exists");
   return {
     passed: true,
@@ -49,13 +96,13 @@ export function formatMode(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, "0");
 }
 
-/** name -> id and id -> name from /etc/passwd or /etc/group (reading files is allowed anywhere). */
-async function accountTable(file: string): Promise<Map<string, string>> {
+/**
+ * name -> id and id -> name from /etc/passwd or /etc/group (reading files is
+ * allowed anywhere); without the file, numeric ids only.
+ */
+async function accountTable(files: FileAccess, file: string): Promise<Map<string, string>> {
   const table = new Map<string, string>();
-  let text = "";
-  try {
-    text = await Deno.readTextFile(file);
-  } catch { /* no table: numeric ids only */ }
+  const text = await files.readOptional(file);
   for (const line of text.split("\n")) {
     const [name, , id] = line.split(":");
     if (!name || id === undefined || name.startsWith("#")) continue;
@@ -74,7 +121,7 @@ function matchAccount(expected: string, actualId: number | null, table: Map<stri
   return { ok, shown };
 }
 
-export async function checkFilePermissions(args: Args): Promise<Verdict> {
+export async function checkFilePermissions(args: Args, files: FileAccess): Promise<Verdict> {
   const path = args.path("path");
   const wantMode = args.has("mode") ? parseMode(args.string("mode")) : null;
   const wantOwner = args.string("owner", null);
@@ -87,24 +134,32 @@ export async function checkFilePermissions(args: Args): Promise<Verdict> {
   if (wantOwner !== null) expectedParts.push(`owner ${wantOwner}`);
   if (wantGroup !== null) expectedParts.push(`group ${wantGroup}`);
   const expected = expectedParts.join(", ");
-  const info = await statOrNull(path);
+  const info = await files.stat(path);
   if (!info) return missing(path, expected);
 
   const actualParts: string[] = [];
   const problems: string[] = [];
   if (wantMode !== null) {
-    const mode = info.mode === null ? null : info.mode & 0o7777;
+    const mode = info.mode;
     const shown = mode === null ? "unknown" : formatMode(mode);
     actualParts.push(`mode ${shown}`);
     if (mode !== wantMode) problems.push(`mode is ${shown}, not ${formatMode(wantMode)}`);
   }
   if (wantOwner !== null) {
-    const { ok, shown } = matchAccount(wantOwner, info.uid, await accountTable("/etc/passwd"));
+    const { ok, shown } = matchAccount(
+      wantOwner,
+      info.uid,
+      await accountTable(files, "/etc/passwd"),
+    );
     actualParts.push(`owner ${shown}`);
     if (!ok) problems.push(`owner is ${shown}, not ${wantOwner}`);
   }
   if (wantGroup !== null) {
-    const { ok, shown } = matchAccount(wantGroup, info.gid, await accountTable("/etc/group"));
+    const { ok, shown } = matchAccount(
+      wantGroup,
+      info.gid,
+      await accountTable(files, "/etc/group"),
+    );
     actualParts.push(`group ${shown}`);
     if (!ok) problems.push(`group is ${shown}, not ${wantGroup}`);
   }
@@ -116,7 +171,7 @@ export async function checkFilePermissions(args: Args): Promise<Verdict> {
   };
 }
 
-export async function checkFileSize(args: Args): Promise<Verdict> {
+export async function checkFileSize(args: Args, files: FileAccess): Promise<Verdict> {
   const path = args.path("path");
   const min = args.number("min_bytes", null);
   const max = args.number("max_bytes", null);
@@ -128,7 +183,7 @@ export async function checkFileSize(args: Args): Promise<Verdict> {
     : min !== null
     ? `at least ${min} bytes`
     : `at most ${max} bytes`;
-  const info = await statOrNull(path);
+  const info = await files.stat(path);
   if (!info) return missing(path, expected);
   const size = info.size;
   const passed = (min === null || size >= min) && (max === null || size <= max);
@@ -140,7 +195,7 @@ export async function checkFileSize(args: Args): Promise<Verdict> {
   };
 }
 
-export async function checkFileContent(args: Args): Promise<Verdict> {
+export async function checkFileContent(args: Args, files: FileAccess): Promise<Verdict> {
   const path = args.path("path");
   const hasPattern = args.has("pattern");
   const hasDigest = args.has("sha256");
@@ -150,28 +205,24 @@ export async function checkFileContent(args: Args): Promise<Verdict> {
   const pattern = hasPattern ? args.regex("pattern") : null;
   const wantDigest = hasDigest ? args.string("sha256").trim().toLowerCase() : null;
   const expected = pattern ? `matches /${pattern.source}/` : `sha256 ${wantDigest}`;
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return missing(path, expected);
-    if (error instanceof Deno.errors.IsADirectory) {
-      return { passed: false, expected, actual: "a directory", message: `${path} is a directory` };
-    }
-    throw error;
+  const content = pattern ? await files.readText(path) : await files.sha256(path);
+  if (content === null) return missing(path, expected);
+  if (content === "directory") {
+    return { passed: false, expected, actual: "a directory", message: `${path} is a directory` };
   }
   if (pattern) {
-    const passed = pattern.test(new TextDecoder().decode(bytes));
+    const { text, bytes } = content as { text: string; bytes: number };
+    const passed = pattern.test(text);
     return {
       passed,
       expected,
-      actual: passed ? "matches" : `no match in ${bytes.length} bytes`,
+      actual: passed ? "matches" : `no match in ${bytes} bytes`,
       message: passed
         ? `${path} matches /${pattern.source}/`
         : `${path} does not match /${pattern.source}/`,
     };
   }
-  const digest = createHash("sha256").update(bytes).digest("hex");
+  const digest = content as string;
   const passed = digest === wantDigest;
   return {
     passed,

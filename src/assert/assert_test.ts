@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Assertion } from "../config/mod.ts";
 import { type AssertionResult, runAssertion, runAssertions, summarize } from "./mod.ts";
+import { LOCAL_FILES } from "./_files.ts";
 
 const decoder = new TextDecoder();
 
@@ -331,4 +332,18 @@ Deno.test("retryKinds limits retries to the kinds listed", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a kind that cannot be checked on a host fails at once, unretried, naming it", async () => {
+  const host = { name: "web1", files: LOCAL_FILES };
+  const started = performance.now();
+  const [process] = await runAssertions([make("process_running", { name: "deno" })], {
+    retryFailedForMs: 3000,
+    retryIntervalMs: 50,
+    hostOf: () => host,
+  });
+  // A local deno is running (this test), so a pass would mean it looked here.
+  fails(process!, /error/);
+  assert.match(process!.message, /cannot be checked on a host yet.*host "web1"/);
+  assert.ok(performance.now() - started < 1000, "waiting cannot make it checkable");
 });

@@ -6,5 +6,8 @@ export type {
   ContainerRef,
   ContainerStats,
   ContainerStatus,
+  FileAccess,
+  FileFacts,
+  RemoteHost,
   RunAssertionsOptions,
 } from "./types.ts";

@@ -13,15 +13,24 @@ import {
   checkFileExists,
   checkFilePermissions,
   checkFileSize,
+  LOCAL_FILES,
 } from "./_files.ts";
 import { checkHttp, checkPort, checkResponseTime } from "./_net.ts";
 import { checkDiskUsage, checkProcessNotRunning, checkProcessRunning } from "./_system.ts";
-import type { AssertionResult, ContainerProbe, RunAssertionsOptions, Verdict } from "./types.ts";
+import type {
+  AssertionResult,
+  ContainerProbe,
+  FileAccess,
+  RemoteHost,
+  RunAssertionsOptions,
+  Verdict,
+} from "./types.ts";
 
 type Check = (
   assertion: Assertion,
   args: Args,
   probe: ContainerProbe | undefined,
+  files: FileAccess,
 ) => Promise<Verdict>;
 
 const CHECKS: Record<Assertion["kind"], Check> = {
@@ -31,16 +40,32 @@ const CHECKS: Record<Assertion["kind"], Check> = {
   container_running: checkContainerRunning,
   container_healthy: checkContainerHealthy,
   log_contains: checkLogContains,
-  file_exists: (_, args) => checkFileExists(args),
-  file_permissions: (_, args) => checkFilePermissions(args),
-  file_size: (_, args) => checkFileSize(args),
-  file_content: (_, args) => checkFileContent(args),
+  file_exists: (_, args, __, files) => checkFileExists(args, files),
+  file_permissions: (_, args, __, files) => checkFilePermissions(args, files),
+  file_size: (_, args, __, files) => checkFileSize(args, files),
+  file_content: (_, args, __, files) => checkFileContent(args, files),
   memory_usage: checkMemoryUsage,
   cpu_usage: checkCpuUsage,
   disk_usage: (_, args) => checkDiskUsage(args),
   process_running: (_, args) => checkProcessRunning(args),
   process_not_running: (_, args) => checkProcessNotRunning(args),
 };
+
+/** Kinds that read the checked machine's files: on a host, they read the host's. */
+const FILE_KINDS: ReadonlySet<string> = new Set([
+  "file_exists",
+  "file_permissions",
+  "file_size",
+  "file_content",
+]);
+
+/** Kinds whose URL or address names what they reach: checked from this machine. */
+const NETWORK_KINDS: ReadonlySet<string> = new Set(["http", "port", "response_time"]);
+
+/** Whether `kind` cannot be checked on `host` (and must not be checked here instead). */
+function unsupportedOn(host: RemoteHost | undefined, kind: string): boolean {
+  return host !== undefined && !FILE_KINDS.has(kind) && !NETWORK_KINDS.has(kind);
+}
 
 /** What an assertion asked for, for results whose check could not run at all. */
 function expectationOf(assertion: Assertion): string {
@@ -77,17 +102,30 @@ function expectationOf(assertion: Assertion): string {
   }
 }
 
-/** Runs one assertion; errors become a failed result, never an exception. */
+/**
+ * Runs one assertion, on `host` when its resource runs there; errors become
+ * a failed result, never an exception.
+ */
 export async function runAssertion(
   assertion: Assertion,
   probe?: ContainerProbe,
+  host?: RemoteHost,
 ): Promise<AssertionResult> {
   const started = performance.now();
   let verdict: Verdict;
   try {
     const check = CHECKS[assertion.kind];
     if (!check) throw new ArgumentError(`unknown assertion kind "${assertion.kind}"`);
-    verdict = await check(assertion, new Args(assertion), probe);
+    if (unsupportedOn(host, assertion.kind)) {
+      // Checking this machine instead would prove nothing about the host.
+      throw new Error(
+        `${assertion.kind} cannot be checked on a host yet (the resource runs on host ${
+          JSON.stringify(host!.name)
+        }); file and network assertions can`,
+      );
+    }
+    const files = host && FILE_KINDS.has(assertion.kind) ? host.files : LOCAL_FILES;
+    verdict = await check(assertion, new Args(assertion), probe, files);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     verdict = {
@@ -118,10 +156,11 @@ export async function runAssertions(
   const retryMs = Math.max(0, options.retryFailedForMs ?? 0);
   const deadline = performance.now() + retryMs;
   const pause = Math.max(10, options.retryIntervalMs ?? 500);
+  const hostOf = (index: number) => options.hostOf?.(assertions[index]!);
   const settle = async (index: number): Promise<AssertionResult> => {
     const started = performance.now();
     for (;;) {
-      const result = await runAssertion(assertions[index]!, options.probe);
+      const result = await runAssertion(assertions[index]!, options.probe, hostOf(index));
       if (result.passed || performance.now() + pause > deadline) {
         return { ...result, duration_ms: Math.round(performance.now() - started) };
       }
@@ -132,10 +171,13 @@ export async function runAssertions(
   const worker = async () => {
     while (next < assertions.length) {
       const index = next++;
-      const retried = options.retryKinds?.has(assertions[index]!.kind) ?? true;
+      const kind = assertions[index]!.kind;
+      // Waiting cannot make a kind checkable on a host.
+      const retried = (options.retryKinds?.has(kind) ?? true) &&
+        !unsupportedOn(hostOf(index), kind);
       const result = retryMs > 0 && retried
         ? await settle(index)
-        : await runAssertion(assertions[index]!, options.probe);
+        : await runAssertion(assertions[index]!, options.probe, hostOf(index));
       results[index] = result;
       options.onResult?.(result);
     }

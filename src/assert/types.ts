@@ -45,9 +45,48 @@ export interface ContainerProbe {
   logs(ref: ContainerRef, lines: number): Promise<string>;
 }
 
+/** What the file assertions learn about a path, following symbolic links. */
+export interface FileFacts {
+  isFile: boolean;
+  isDirectory: boolean;
+  size: number;
+  /** Permission bits (`0o7777`), or null where the system does not say. */
+  mode: number | null;
+  uid: number | null;
+  gid: number | null;
+}
+
+/**
+ * How file assertions read the machine they check: this one (Deno's file
+ * APIs) or a `host` through its runner plugin (src/cli).
+ */
+export interface FileAccess {
+  /** Null when nothing is at `path`. */
+  stat(path: string): Promise<FileFacts | null>;
+  /** The file's text and its size in bytes; null when missing, "directory" for a directory. */
+  readText(path: string): Promise<{ text: string; bytes: number } | null | "directory">;
+  /** The file's SHA-256 in hex; null when missing, "directory" for a directory. */
+  sha256(path: string): Promise<string | null | "directory">;
+  /** A text file that may be missing or unreadable (account tables): "" then. */
+  readOptional(path: string): Promise<string>;
+}
+
+/** Where the assertions of a resource on a `host` are checked. */
+export interface RemoteHost {
+  readonly name: string;
+  readonly files: FileAccess;
+}
+
 export interface RunAssertionsOptions {
   /** Needed by container assertions; without it they fail with a clear message. */
   probe?: ContainerProbe;
+  /**
+   * The host an assertion's resource runs on, or undefined for this machine.
+   * File assertions are checked on that host; network ones (http, port,
+   * response_time) from here, as their URL or address names the target; the
+   * other kinds fail, saying they cannot be checked on a host yet.
+   */
+  hostOf?: (assertion: Assertion) => RemoteHost | undefined;
   /** How many assertions run at once (default 8). */
   concurrency?: number;
   /** Called as each final result arrives (apply streams them as events). */

@@ -310,6 +310,44 @@ export class RemoteRunners {
     return result("ok", { ...base, observed: observedAfter(step, answer.stdout, stdinArtifact) });
   };
 
+  /**
+   * Runs `sh -c script sh ARGS…` on host `name` (for assertions that read the
+   * host): its exit code and output. Throws when the host cannot be reached
+   * or the script times out.
+   */
+  async shell(
+    name: string,
+    script: string,
+    args: readonly string[],
+    timeoutMs: number,
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const connection = await this.#connect(name);
+    if ("error" in connection) throw new Error(this.#scrub(connection.error));
+    const where = describeHost(connection.host);
+    let answer;
+    try {
+      answer = await connection.slots.use(() =>
+        connection.client.execute({
+          step: {
+            id: "assert",
+            argv: ["sh", "-c", script, "sh", ...args],
+            env: {},
+            cwd: "",
+            timeoutMs,
+          },
+        })
+      );
+    } catch (e) {
+      throw new Error(this.#scrub(`host ${where}: ${messageOf(e)}`));
+    }
+    if (answer.timedOut) throw new Error(`timed out after ${timeoutMs / 1000}s on host ${where}`);
+    if (answer.exitCode === 255 && connection.host.runner === "ssh") {
+      const reason = lastLine(answer.stderr) || "ssh exited with 255";
+      throw new Error(this.#scrub(`host ${where} is unreachable: ${reason}`));
+    }
+    return { exitCode: answer.exitCode, stdout: answer.stdout, stderr: answer.stderr };
+  }
+
   #scrub(text: string): string {
     for (const secret of this.#redact) text = text.replaceAll(secret, "(sensitive)");
     return text;

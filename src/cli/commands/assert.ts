@@ -8,6 +8,7 @@ import {
   type AssertionResult,
   type ContainerProbe,
   runAssertions,
+  type RunAssertionsOptions,
   summarize,
 } from "../../assert/mod.ts";
 import type { Assertion, Config } from "../../config/mod.ts";
@@ -20,6 +21,26 @@ import type { Command, CommandContext, Io } from "./_types.ts";
 
 /** Exit code when an assertion fails (CLI.md). */
 export const ASSERTION_FAILED_EXIT = 3;
+
+/**
+ * Runs `assertions` with the hosts of their resources: the runner plugins
+ * (and their module graph) load only when some resource runs on a host.
+ */
+async function runOnTheirHosts(
+  config: Config,
+  assertions: readonly Assertion[],
+  options: RunAssertionsOptions,
+): Promise<AssertionResult[]> {
+  const onHosts = config.resources.some((r) => r.host !== null && r.asserts.length > 0);
+  if (!onHosts) return await runAssertions(assertions, options);
+  const { assertionHosts } = await import("../host_files.ts");
+  const hosts = assertionHosts(config);
+  try {
+    return await runAssertions(assertions, { ...options, hostOf: hosts.hostOf });
+  } finally {
+    hosts.close();
+  }
+}
 
 export function selectAssertions(config: Config, targets: readonly string[] = []): Assertion[] {
   const chosen = (address: string) =>
@@ -86,7 +107,7 @@ export async function runApplyAssertions(
     ...(options.includeChecks === false ? [] : config.checks.flatMap((c) => c.asserts)),
   ];
   using containers = options.probe ? null : new ContainerRunner(config.rootDir);
-  const results = await runAssertions(assertions, {
+  const results = await runOnTheirHosts(config, assertions, {
     probe: options.probe ?? containers!.probe(),
     concurrency: options.concurrency,
     onResult: options.onResult,
@@ -167,7 +188,7 @@ export const assertCommand: Command = {
       }]);
     }
     using containers = new ContainerRunner(config.rootDir);
-    const results = await runAssertions(assertions, { probe: containers.probe() });
+    const results = await runOnTheirHosts(config, assertions, { probe: containers.probe() });
     const summary = summarize(results);
     if (ctx.globals.json) {
       jsonOut(ctx.io, { results, summary, diagnostics: ctx.takeJsonDiagnostics() });
