@@ -845,6 +845,29 @@ Deno.test("state-file: a write killed mid-way leaves one whole document, never a
   assert.deepEqual(names, ["state.json", "state.json.backup"], "stale temp files are cleaned");
 });
 
+Deno.test("a request that reaches a Worker after it was stopped is never handled", async () => {
+  const configDir = await Deno.makeTempDir({ prefix: "cw-state-" });
+  using host = new PluginHost({ configDir, builtins: BUILTIN_PLUGINS });
+  const state = host.state("state-file");
+  await state.write({ content: JSON.stringify({ serial: 1 }) });
+  // Cloning 64 MB into the Worker outlasts the 5 ms timeout, so the request
+  // lands after terminate(); Deno still runs the synchronous start of its
+  // handler, which for state-file sweeps temp files beside the state.
+  const big = JSON.stringify({ serial: 2, blob: "x".repeat(64 * 1024 * 1024) });
+  await assert.rejects(
+    state.write({ content: big }, { timeoutMs: 5 }),
+    (e) => e instanceof PluginError && e.failure === "timeout",
+  );
+  const successorsTemp = join(configDir, ".clockwork", "state.json.0successor.tmp");
+  await Deno.writeTextFile(successorsTemp, "a write in progress");
+  await new Promise((resolve) => setTimeout(resolve, 750));
+  assert.equal(
+    await Deno.readTextFile(successorsTemp),
+    "a write in progress",
+    "the stopped Worker swept a file it no longer owns",
+  );
+});
+
 Deno.test("state-file: what a kill before the rename leaves behind is ignored and cleaned", async () => {
   const configDir = await Deno.makeTempDir({ prefix: "cw-state-" });
   using host = new PluginHost({ configDir, builtins: BUILTIN_PLUGINS });

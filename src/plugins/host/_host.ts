@@ -369,6 +369,7 @@ class RunningPlugin {
         sdk: SDK_VERSION,
         configDir: this.configDir,
         settings: this.options.settings?.[record.name] ?? {},
+        liveness: this.#liveness.buffer as SharedArrayBuffer,
       };
       const answer = await this.send(INITIALIZE, init, this.options.startTimeoutMs ?? 10_000);
       const hello = v.safeParse(InitializeResultSchema, answer);
@@ -392,6 +393,8 @@ class RunningPlugin {
     }
   }
   #initialized = false;
+  /** 1 while this Worker is the plugin's current one; see InitializeParams.liveness. */
+  readonly #liveness = new Int32Array(new SharedArrayBuffer(4)).fill(1);
 
   send(method: string, params: unknown, timeoutMs: number): Promise<unknown> {
     if (!this.alive || !this.#worker) {
@@ -490,6 +493,7 @@ class RunningPlugin {
     const error = new PluginError(this.#name, failure, message);
     if (!this.alive) return error;
     this.alive = false;
+    Atomics.store(this.#liveness, 0, 0);
     this.#worker?.terminate();
     for (const id of [...this.#pending.keys()]) this.#settle(id)!.reject(error);
     return error;

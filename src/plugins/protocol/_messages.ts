@@ -54,6 +54,13 @@ export interface InitializeParams {
   readonly configDir: string;
   /** Plugin settings from configuration, passed through untouched. */
   readonly settings: Readonly<Record<string, unknown>>;
+  /**
+   * One Int32 the host sets to 0 just before it terminates the Worker. Deno
+   * still runs the synchronous start of a handler for a message that arrives
+   * after `terminate()`, so the SDK reads this before dispatching; without it
+   * a stopped state plugin could delete the temp files of its successor.
+   */
+  readonly liveness?: SharedArrayBuffer;
 }
 export const InitializeResultSchema = v.object({
   sdk: v.string(),

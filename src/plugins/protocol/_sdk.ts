@@ -57,6 +57,8 @@ export function definePlugin<K extends PluginKind>(definition: PluginDefinition<
     (params: unknown, context: PluginContext) => unknown
   >;
   let context: PluginContext | undefined;
+  let liveness: Int32Array | undefined;
+  const stopped = () => liveness !== undefined && Atomics.load(liveness, 0) === 0;
   const log = (level: "debug" | "info" | "warn" | "error", message: string) =>
     scope.postMessage({ log: level, message: String(message).slice(0, 4000) });
 
@@ -64,10 +66,14 @@ export function definePlugin<K extends PluginKind>(definition: PluginDefinition<
     const request = event.data as { id?: unknown; method?: unknown; params?: unknown };
     if (typeof request !== "object" || request === null || typeof request.id !== "number") return;
     const id = request.id;
+    // A request delivered after the host stopped this Worker: nobody waits for
+    // its answer, and its side effects would race the Worker that replaced it.
+    if (stopped()) return;
     try {
       if (request.method === INIT) {
         const init = request.params as InitializeParams;
         context = { name: init.name, configDir: init.configDir, settings: init.settings, log };
+        if (init.liveness instanceof SharedArrayBuffer) liveness = new Int32Array(init.liveness);
         scope.postMessage({ id, result: { sdk: SDK, methods: Object.keys(handlers) } });
         return;
       }
