@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs and configures the system parts Clockwork's tests use: podman (with a
 # local busybox image, since no registry is reachable), bubblewrap, OpenSSH
-# server, PostgreSQL and ansible. Idempotent, quiet on success; run as root.
+# server, PostgreSQL, ansible, and zsh and fish (the completion tests).
+# Idempotent, quiet on success; run as root.
 # See docs/SYSTEM.md for why each setting is there.
 set -euo pipefail
 
 readonly IMAGE="localhost/clockwork-test/busybox:latest"
 readonly CONTAINERS_CONF="/etc/containers/containers.conf"
-readonly PACKAGES=(podman runc busybox-static bubblewrap openssh-server postgresql sqlite3 ansible)
+readonly PACKAGES=(podman runc busybox-static bubblewrap openssh-server postgresql sqlite3 ansible zsh fish)
 
 say() { printf 'install-system-deps: %s\n' "$*" >&2; }
 die() {
