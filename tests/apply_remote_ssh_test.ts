@@ -363,7 +363,7 @@ resource "command" "fails" {
   }
 });
 
-systemTest("remote host over ssh: file assertions are checked on the host", [
+systemTest("remote host over ssh: file, process and disk assertions are checked on the host", [
   "sshd",
 ], async (t) => {
   const sshd = await startSshd();
@@ -402,6 +402,11 @@ ${fileAsserts}${extra}
   const results = (
     stdout: string,
   ) => (JSON.parse(stdout).results as { kind: string; passed: boolean; message: string }[]);
+  // The host is this machine over ssh: a process only the host's table can show.
+  const sleeperName = `cwremote${Math.floor(Math.random() * 1e6)}`;
+  await Deno.copyFile("/bin/sleep", join(remote, sleeperName));
+  await Deno.chmod(join(remote, sleeperName), 0o755);
+  const sleeper = new Deno.Command(join(remote, sleeperName), { args: ["120"] }).spawn();
   let sshdStopped = false;
   try {
     await t.step("apply writes the file on the host and its assertions pass there", async () => {
@@ -423,17 +428,47 @@ ${fileAsserts}${extra}
       assert.deepEqual(failed, ["file_content", "file_size"]);
     });
 
-    await t.step("a kind that cannot look at the host fails instead of looking here", async () => {
+    await t.step("process and disk kinds read the host; container kinds refuse", async () => {
       await Deno.writeTextFile(
         join(dir, "main.cw"),
-        config(`  assert "process_running" {\n    name = "sshd"\n  }\n`),
+        config(`
+  assert "process_running" {
+    name = "${sleeperName}"
+  }
+  assert "process_not_running" {
+    name = "${sleeperName}x"
+  }
+  assert "memory_usage" {
+    process = "${sleeperName}"
+    max_mb  = 100
+  }
+  assert "disk_usage" {
+    path        = "${remote}"
+    max_percent = 100
+    max_mb      = 10
+  }
+  assert "container_running" {
+    container = "web"
+  }
+`),
       );
       const run = await cli(dir, ["--json", "assert"]);
       assert.equal(run.code, 3, run.stderr);
-      const process = results(run.stdout).find((r) => r.kind === "process_running")!;
-      assert.equal(process.passed, false);
-      assert.match(process.message, /cannot be checked on a host yet.*host "web1"/);
-      await Deno.writeTextFile(join(dir, "main.cw"), config());
+      const byKind = new Map(results(run.stdout).map((r) => [r.kind, r]));
+      for (const kind of ["process_running", "process_not_running", "memory_usage", "disk_usage"]) {
+        assert.equal(byKind.get(kind)?.passed, true, JSON.stringify(byKind.get(kind)));
+      }
+      const container = byKind.get("container_running")!;
+      assert.equal(container.passed, false);
+      assert.match(container.message, /containers cannot be checked on a host.*host "web1"/);
+      await Deno.writeTextFile(
+        join(dir, "main.cw"),
+        config(`
+  assert "process_running" {
+    name = "${sleeperName}"
+  }
+`),
+      );
     });
 
     await t.step("with the host down, they fail naming it, though the file is here", async () => {
@@ -442,12 +477,17 @@ ${fileAsserts}${extra}
       sshdStopped = true;
       const run = await cli(dir, ["--json", "assert"]);
       assert.equal(run.code, 3, run.stderr);
-      for (const r of results(run.stdout)) {
+      const checked = results(run.stdout);
+      // The sleeper still runs here: process_running failing proves it asked the host.
+      assert.ok(checked.some((r) => r.kind === "process_running"));
+      for (const r of checked) {
         assert.equal(r.passed, false, r.kind);
         assert.match(r.message, /host "web1"/, r.message);
       }
     });
   } finally {
+    sleeper.kill("SIGKILL");
+    await sleeper.status;
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(remote, { recursive: true });
     if (!sshdStopped) await sshd.stop();

@@ -2,7 +2,7 @@
 import type { Assertion } from "../config/mod.ts";
 import { type Args, ArgumentError, mb, MIB } from "./_args.ts";
 import { NotRunning, processCpuPercent, processMemoryBytes } from "./_system.ts";
-import type { ContainerProbe, ContainerRef, Verdict } from "./types.ts";
+import type { ContainerProbe, ContainerRef, SystemAccess, Verdict } from "./types.ts";
 
 const CONTAINER_ADDRESS = /^(module\.[^.]+\.)*container\.[A-Za-z_]/;
 
@@ -139,6 +139,7 @@ export async function checkMemoryUsage(
   assertion: Assertion,
   args: Args,
   probe: ContainerProbe | undefined,
+  system: SystemAccess,
 ): Promise<Verdict> {
   const target = usageTarget(assertion, args);
   const maxMb = args.number("max_mb");
@@ -148,7 +149,7 @@ export async function checkMemoryUsage(
     expected,
     () =>
       "process" in target
-        ? processMemoryBytes(target.process)
+        ? processMemoryBytes(system, target.process)
         : containerUsage(requireProbe(probe), target.container, what).then((s) => s.memoryBytes),
   );
   if (!("value" in result)) return result;
@@ -166,6 +167,7 @@ export async function checkCpuUsage(
   assertion: Assertion,
   args: Args,
   probe: ContainerProbe | undefined,
+  system: SystemAccess,
 ): Promise<Verdict> {
   const target = usageTarget(assertion, args);
   const maxPercent = args.number("max_percent");
@@ -176,7 +178,7 @@ export async function checkCpuUsage(
     expected,
     () =>
       "process" in target
-        ? processCpuPercent(target.process, sampleMs)
+        ? processCpuPercent(system, target.process, sampleMs)
         : containerUsage(requireProbe(probe), target.container, what).then((s) => s.cpuPercent),
   );
   if (!("value" in result)) return result;

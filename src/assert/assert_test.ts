@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Assertion } from "../config/mod.ts";
-import { type AssertionResult, runAssertion, runAssertions, summarize } from "./mod.ts";
+import {
+  type AssertionResult,
+  type ContainerProbe,
+  runAssertion,
+  runAssertions,
+  summarize,
+  type SystemAccess,
+} from "./mod.ts";
+import { LOCAL_SYSTEM } from "./_system.ts";
 import { LOCAL_FILES } from "./_files.ts";
 
 const decoder = new TextDecoder();
@@ -334,16 +342,57 @@ Deno.test("retryKinds limits retries to the kinds listed", async () => {
   }
 });
 
-Deno.test("a kind that cannot be checked on a host fails at once, unretried, naming it", async () => {
-  const host = { name: "web1", files: LOCAL_FILES };
+Deno.test("container kinds on a host fail at once, unretried, naming it", async () => {
+  const host = { name: "web1", files: LOCAL_FILES, system: LOCAL_SYSTEM };
+  const probe: ContainerProbe = {
+    inspect: () =>
+      Promise.resolve({
+        exists: true,
+        running: true,
+        status: "running",
+        health: null,
+        name: "web",
+      }),
+    stats: () => Promise.resolve({ memoryBytes: 1, cpuPercent: 0 }),
+    logs: () => Promise.resolve("ready"),
+  };
   const started = performance.now();
-  const [process] = await runAssertions([make("process_running", { name: "deno" })], {
-    retryFailedForMs: 3000,
-    retryIntervalMs: 50,
-    hostOf: () => host,
-  });
-  // A local deno is running (this test), so a pass would mean it looked here.
-  fails(process!, /error/);
-  assert.match(process!.message, /cannot be checked on a host yet.*host "web1"/);
+  const results = await runAssertions([
+    make("container_running", { container: "web" }),
+    make("log_contains", { container: "web", pattern: "ready" }),
+    make("memory_usage", { container: "web", max_mb: 100 }),
+    make("cpu_usage", { max_percent: 100 }, "/"),
+  ], { retryFailedForMs: 3000, retryIntervalMs: 50, hostOf: () => host, probe });
+  // The probe answers for this machine, so a pass would mean it looked here.
+  for (const result of results) {
+    fails(result, /error|invalid arguments/);
+    assert.match(result.message, /containers cannot be checked on a host.*host "web1"/);
+  }
   assert.ok(performance.now() - started < 1000, "waiting cannot make it checkable");
+  // Without a host, the same probe makes them pass: the host is what refused them.
+  const here = await runAssertions([make("container_running", { container: "web" })], { probe });
+  passes(here[0]!);
+});
+
+Deno.test("process and disk kinds on a host read the host's system access", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cw-assert-" });
+  try {
+    let asked = 0;
+    const counting: SystemAccess = {
+      processes: (pids) => (asked++, LOCAL_SYSTEM.processes(pids)),
+      residentBytes: (pids) => (asked++, LOCAL_SYSTEM.residentBytes(pids)),
+      filesystem: (path) => (asked++, LOCAL_SYSTEM.filesystem(path)),
+      diskBytes: (path) => (asked++, LOCAL_SYSTEM.diskBytes(path)),
+    };
+    const host = { name: "web1", files: LOCAL_FILES, system: counting };
+    const results = await runAssertions([
+      make("process_running", { name: "deno" }),
+      make("memory_usage", { process: "deno", max_mb: 100_000 }),
+      make("disk_usage", { path: dir, max_percent: 100, max_mb: 10 }),
+    ], { hostOf: () => host });
+    for (const result of results) passes(result);
+    assert.ok(asked >= 4, `the host's access was asked ${asked} times`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

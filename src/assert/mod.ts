@@ -1,5 +1,6 @@
 // Public surface of src/assert: the assertion kinds and their runner.
 export { runAssertion, runAssertions, summarize } from "./runner.ts";
+export { parseProcStat } from "./_system.ts";
 export type {
   AssertionResult,
   ContainerProbe,
@@ -8,6 +9,9 @@ export type {
   ContainerStatus,
   FileAccess,
   FileFacts,
+  FilesystemUsage,
+  ProcessInfo,
   RemoteHost,
   RunAssertionsOptions,
+  SystemAccess,
 } from "./types.ts";

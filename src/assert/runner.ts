@@ -16,55 +16,84 @@ import {
   LOCAL_FILES,
 } from "./_files.ts";
 import { checkHttp, checkPort, checkResponseTime } from "./_net.ts";
-import { checkDiskUsage, checkProcessNotRunning, checkProcessRunning } from "./_system.ts";
+import {
+  checkDiskUsage,
+  checkProcessNotRunning,
+  checkProcessRunning,
+  LOCAL_SYSTEM,
+} from "./_system.ts";
 import type {
   AssertionResult,
   ContainerProbe,
   FileAccess,
   RemoteHost,
   RunAssertionsOptions,
+  SystemAccess,
   Verdict,
 } from "./types.ts";
 
-type Check = (
-  assertion: Assertion,
-  args: Args,
-  probe: ContainerProbe | undefined,
-  files: FileAccess,
-) => Promise<Verdict>;
+/** What a check reads: this machine, or the host of the assertion's resource. */
+interface Machine {
+  readonly files: FileAccess;
+  readonly system: SystemAccess;
+  readonly probe: ContainerProbe | undefined;
+}
+
+type Check = (assertion: Assertion, args: Args, machine: Machine) => Promise<Verdict>;
 
 const CHECKS: Record<Assertion["kind"], Check> = {
   http: (_, args) => checkHttp(args),
   port: (_, args) => checkPort(args),
   response_time: (_, args) => checkResponseTime(args),
-  container_running: checkContainerRunning,
-  container_healthy: checkContainerHealthy,
-  log_contains: checkLogContains,
-  file_exists: (_, args, __, files) => checkFileExists(args, files),
-  file_permissions: (_, args, __, files) => checkFilePermissions(args, files),
-  file_size: (_, args, __, files) => checkFileSize(args, files),
-  file_content: (_, args, __, files) => checkFileContent(args, files),
-  memory_usage: checkMemoryUsage,
-  cpu_usage: checkCpuUsage,
-  disk_usage: (_, args) => checkDiskUsage(args),
-  process_running: (_, args) => checkProcessRunning(args),
-  process_not_running: (_, args) => checkProcessNotRunning(args),
+  container_running: (assertion, args, m) => checkContainerRunning(assertion, args, m.probe),
+  container_healthy: (assertion, args, m) => checkContainerHealthy(assertion, args, m.probe),
+  log_contains: (assertion, args, m) => checkLogContains(assertion, args, m.probe),
+  file_exists: (_, args, m) => checkFileExists(args, m.files),
+  file_permissions: (_, args, m) => checkFilePermissions(args, m.files),
+  file_size: (_, args, m) => checkFileSize(args, m.files),
+  file_content: (_, args, m) => checkFileContent(args, m.files),
+  memory_usage: (assertion, args, m) => checkMemoryUsage(assertion, args, m.probe, m.system),
+  cpu_usage: (assertion, args, m) => checkCpuUsage(assertion, args, m.probe, m.system),
+  disk_usage: (_, args, m) => checkDiskUsage(args, m.system),
+  process_running: (_, args, m) => checkProcessRunning(args, m.system),
+  process_not_running: (_, args, m) => checkProcessNotRunning(args, m.system),
 };
-
-/** Kinds that read the checked machine's files: on a host, they read the host's. */
-const FILE_KINDS: ReadonlySet<string> = new Set([
-  "file_exists",
-  "file_permissions",
-  "file_size",
-  "file_content",
-]);
 
 /** Kinds whose URL or address names what they reach: checked from this machine. */
 const NETWORK_KINDS: ReadonlySet<string> = new Set(["http", "port", "response_time"]);
 
-/** Whether `kind` cannot be checked on `host` (and must not be checked here instead). */
-function unsupportedOn(host: RemoteHost | undefined, kind: string): boolean {
-  return host !== undefined && !FILE_KINDS.has(kind) && !NETWORK_KINDS.has(kind);
+const CONTAINER_KINDS: ReadonlySet<string> = new Set([
+  "container_running",
+  "container_healthy",
+  "log_contains",
+]);
+
+/** memory_usage and cpu_usage measure a container unless they name a process (and no container). */
+function measuresContainer(assertion: Assertion): boolean {
+  const { process, container } = assertion.args;
+  return (assertion.kind === "memory_usage" || assertion.kind === "cpu_usage") &&
+    (typeof process !== "string" || container !== undefined);
+}
+
+/**
+ * Whether `assertion` cannot be checked on `host`: containers on a host are
+ * not managed (src/forge refuses them), so there is no runtime to ask there,
+ * and asking this machine's would prove nothing about the host.
+ */
+function unsupportedOn(host: RemoteHost | undefined, assertion: Assertion): boolean {
+  return host !== undefined &&
+    (CONTAINER_KINDS.has(assertion.kind) || measuresContainer(assertion));
+}
+
+const THIS_MACHINE = { files: LOCAL_FILES, system: LOCAL_SYSTEM };
+
+function machineFor(
+  assertion: Assertion,
+  host: RemoteHost | undefined,
+  probe: ContainerProbe | undefined,
+): Machine {
+  if (host === undefined || NETWORK_KINDS.has(assertion.kind)) return { ...THIS_MACHINE, probe };
+  return { files: host.files, system: host.system, probe: undefined };
 }
 
 /** What an assertion asked for, for results whose check could not run at all. */
@@ -116,16 +145,14 @@ export async function runAssertion(
   try {
     const check = CHECKS[assertion.kind];
     if (!check) throw new ArgumentError(`unknown assertion kind "${assertion.kind}"`);
-    if (unsupportedOn(host, assertion.kind)) {
-      // Checking this machine instead would prove nothing about the host.
+    if (unsupportedOn(host, assertion)) {
       throw new Error(
-        `${assertion.kind} cannot be checked on a host yet (the resource runs on host ${
+        `containers cannot be checked on a host (the resource runs on host ${
           JSON.stringify(host!.name)
-        }); file and network assertions can`,
+        }); file, process, disk and network assertions can`,
       );
     }
-    const files = host && FILE_KINDS.has(assertion.kind) ? host.files : LOCAL_FILES;
-    verdict = await check(assertion, new Args(assertion), probe, files);
+    verdict = await check(assertion, new Args(assertion), machineFor(assertion, host, probe));
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     verdict = {
@@ -171,13 +198,13 @@ export async function runAssertions(
   const worker = async () => {
     while (next < assertions.length) {
       const index = next++;
-      const kind = assertions[index]!.kind;
-      // Waiting cannot make a kind checkable on a host.
-      const retried = (options.retryKinds?.has(kind) ?? true) &&
-        !unsupportedOn(hostOf(index), kind);
+      const assertion = assertions[index]!;
+      // Waiting cannot make a container checkable on a host.
+      const retried = (options.retryKinds?.has(assertion.kind) ?? true) &&
+        !unsupportedOn(hostOf(index), assertion);
       const result = retryMs > 0 && retried
         ? await settle(index)
-        : await runAssertion(assertions[index]!, options.probe, hostOf(index));
+        : await runAssertion(assertion, options.probe, hostOf(index));
       results[index] = result;
       options.onResult?.(result);
     }

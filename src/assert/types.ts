@@ -71,10 +71,46 @@ export interface FileAccess {
   readOptional(path: string): Promise<string>;
 }
 
+/** One process as /proc describes it. */
+export interface ProcessInfo {
+  pid: number;
+  /** The kernel's name for it (at most 15 bytes). */
+  comm: string;
+  /** The file name of argv[0]. */
+  argv0: string;
+  /** One-letter state: R, S, D, Z (zombie), X (dead)… */
+  state: string;
+  /** utime + stime in clock ticks. */
+  cpuTicks: number;
+}
+
+/** The filesystem holding a path, counted as df counts it. */
+export interface FilesystemUsage {
+  usedBytes: number;
+  /** Used plus available to ordinary users (root's reserve left out). */
+  sizeBytes: number;
+}
+
+/**
+ * How process and disk assertions read the machine they check: this one
+ * (/proc and Deno's file APIs) or a `host` through its runner plugin.
+ */
+export interface SystemAccess {
+  /** Every process (zombies included), or only those of `pids` that still exist. */
+  processes(pids?: readonly number[]): Promise<ProcessInfo[]>;
+  /** Resident memory of each of `pids`, in bytes (0 for one that has ended). */
+  residentBytes(pids: readonly number[]): Promise<number[]>;
+  /** Null when nothing is at `path`. */
+  filesystem(path: string): Promise<FilesystemUsage | null>;
+  /** Bytes `path` takes on disk (allocated blocks, as du counts them); null when missing. */
+  diskBytes(path: string): Promise<number | null>;
+}
+
 /** Where the assertions of a resource on a `host` are checked. */
 export interface RemoteHost {
   readonly name: string;
   readonly files: FileAccess;
+  readonly system: SystemAccess;
 }
 
 export interface RunAssertionsOptions {
@@ -82,9 +118,9 @@ export interface RunAssertionsOptions {
   probe?: ContainerProbe;
   /**
    * The host an assertion's resource runs on, or undefined for this machine.
-   * File assertions are checked on that host; network ones (http, port,
-   * response_time) from here, as their URL or address names the target; the
-   * other kinds fail, saying they cannot be checked on a host yet.
+   * File, process and disk assertions are checked on that host; network
+   * ones (http, port, response_time) from here, as their URL or address names
+   * the target; container kinds fail, saying they cannot be checked on a host.
    */
   hostOf?: (assertion: Assertion) => RemoteHost | undefined;
   /** How many assertions run at once (default 8). */

@@ -33,7 +33,7 @@ async function runOnTheirHosts(
 ): Promise<AssertionResult[]> {
   const onHosts = config.resources.some((r) => r.host !== null && r.asserts.length > 0);
   if (!onHosts) return await runAssertions(assertions, options);
-  const { assertionHosts } = await import("../host_files.ts");
+  const { assertionHosts } = await import("../host_access.ts");
   const hosts = assertionHosts(config);
   try {
     return await runAssertions(assertions, { ...options, hostOf: hosts.hostOf });

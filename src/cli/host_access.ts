@@ -1,11 +1,12 @@
 /**
- * File assertions of resources on a `host`, checked on that host: each
- * question (stat, text, SHA-256, an account table) is one small POSIX sh
- * script run through the host's runner plugin, whose answer the same checks
- * as on this machine then judge (src/assert/_files.ts).
+ * Assertions of resources on a `host`, checked on that host: each question
+ * (a file's stat, text or SHA-256, an account table, the process table, disk
+ * usage) is one small POSIX sh script run through the host's runner plugin,
+ * whose answer the same checks as on this machine then judge (src/assert).
  */
 import type { Assertion, Config } from "../config/mod.ts";
 import type { FileAccess, FileFacts, RemoteHost } from "../assert/mod.ts";
+import { type AskHost, hostSystem } from "./host_system.ts";
 import { RemoteRunners, sensitiveStrings } from "./runners.ts";
 
 /** Each question gets this long; a host that takes longer fails the assertion. */
@@ -42,15 +43,20 @@ export function parseStatLine(line: string): FileFacts | null {
   };
 }
 
-function hostFiles(runners: RemoteRunners, host: string): FileAccess {
-  const ask = async (script: string, path: string): Promise<string> => {
-    const answer = await runners.shell(host, script, [path], QUESTION_TIMEOUT_MS);
+/** Questions to `host` through its runner; a script that fails is an error naming the host. */
+function askThrough(runners: RemoteRunners, host: string): AskHost {
+  return async (script, args) => {
+    const answer = await runners.shell(host, script, [...args], QUESTION_TIMEOUT_MS);
     if (answer.exitCode !== 0) {
       const why = answer.stderr.trim().split("\n").at(-1) || `exit code ${answer.exitCode}`;
       throw new Error(`on host ${JSON.stringify(host)}: ${why}`);
     }
     return answer.stdout;
   };
+}
+
+export function hostFiles(askHost: AskHost, host: string): FileAccess {
+  const ask = (script: string, path: string) => askHost(script, [path]);
   const firstLine = (text: string) => text.slice(0, Math.max(0, text.indexOf("\n")));
   return {
     async stat(path) {
@@ -99,7 +105,8 @@ export function assertionHosts(config: Config): {
       let host = hosts.get(name);
       if (!host) {
         runners ??= new RemoteRunners(config.rootDir, config.hosts, sensitiveStrings(config));
-        host = { name, files: hostFiles(runners, name) };
+        const ask = askThrough(runners, name);
+        host = { name, files: hostFiles(ask, name), system: hostSystem(ask, name) };
         hosts.set(name, host);
       }
       return host;
