@@ -55,7 +55,7 @@ function askThrough(runners: RemoteRunners, host: string): AskHost {
   };
 }
 
-export function hostFiles(askHost: AskHost, host: string): FileAccess {
+function hostFiles(askHost: AskHost, host: string): FileAccess {
   const ask = (script: string, path: string) => askHost(script, [path]);
   const firstLine = (text: string) => text.slice(0, Math.max(0, text.indexOf("\n")));
   return {
