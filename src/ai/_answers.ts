@@ -41,21 +41,46 @@ export const TaskScriptAnswer = v.strictObject({
   ),
 });
 
+/**
+ * What the daemon shows next to a difference it leaves alone: steps for a
+ * person, and optionally the `.cw` edit that would make the configuration
+ * match. Nothing in it is ever run by Clockwork.
+ */
+export const RunbookAnswer = v.strictObject({
+  summary: v.pipe(v.string(), v.minLength(1), v.maxLength(500)),
+  steps: v.pipe(
+    v.array(v.strictObject({
+      description: v.pipe(v.string(), v.minLength(1), v.maxLength(500)),
+      /** One shell command a person may run for this step. */
+      command: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(2000))),
+    })),
+    v.minLength(1),
+    v.maxLength(10),
+  ),
+  /** HCL a person may paste into the configuration (checked to parse). */
+  cw_patch: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(20_000))),
+});
+export type Runbook = v.InferOutput<typeof RunbookAnswer>;
+
+/** The resource arguments the AI may fill in. */
 export type AiField = "content" | "image" | "script";
+/** Everything the AI is asked for: a resource argument, or a runbook for the daemon. */
+export type AnswerKind = AiField | "runbook";
 
 export const ANSWER_SCHEMAS = {
   content: FileContentAnswer,
   image: ContainerImageAnswer,
   script: TaskScriptAnswer,
+  runbook: RunbookAnswer,
 } as const;
 
-export type AnswerFor<F extends AiField> = v.InferOutput<(typeof ANSWER_SCHEMAS)[F]>;
+export type AnswerFor<F extends AnswerKind> = v.InferOutput<(typeof ANSWER_SCHEMAS)[F]>;
 export type AnyAnswer = AnswerFor<AiField>;
 
-const jsonSchemaCache = new Map<AiField, Record<string, unknown>>();
+const jsonSchemaCache = new Map<AnswerKind, Record<string, unknown>>();
 
 /** The JSON Schema sent to the model (draft-07, without the `$schema` key some servers reject). */
-export function answerJsonSchema(field: AiField): Record<string, unknown> {
+export function answerJsonSchema(field: AnswerKind): Record<string, unknown> {
   let schema = jsonSchemaCache.get(field);
   if (!schema) {
     const { $schema: _ignored, ...rest } = toJsonSchema(ANSWER_SCHEMAS[field], {
@@ -67,14 +92,17 @@ export function answerJsonSchema(field: AiField): Record<string, unknown> {
   return schema;
 }
 
-export type Validation =
-  | { ok: true; answer: AnyAnswer }
+export type Validation<A = AnyAnswer> =
+  | { ok: true; answer: A }
   | { ok: false; problem: string };
 
 /** Validates a parsed answer; the problem text is what the model is told on retry. */
-export function validateAnswer(field: AiField, data: unknown): Validation {
+export function validateAnswer<F extends AnswerKind>(
+  field: F,
+  data: unknown,
+): Validation<AnswerFor<F>> {
   const result = v.safeParse(ANSWER_SCHEMAS[field], data);
-  if (result.success) return { ok: true, answer: result.output as AnyAnswer };
+  if (result.success) return { ok: true, answer: result.output as AnswerFor<F> };
   const problem = result.issues.map((issue) => {
     const path = issue.path?.map((p) => String(p.key)).join(".") ?? "";
     return path ? `${path}: ${issue.message}` : issue.message;

@@ -3,7 +3,7 @@
  * resource asks the same question and finds the same pin.
  */
 import type { ResourceInstance } from "../config/mod.ts";
-import type { AiField } from "./_answers.ts";
+import type { AiField, AnswerKind } from "./_answers.ts";
 
 export interface ChatMessage {
   readonly role: "system" | "user" | "assistant";
@@ -12,7 +12,7 @@ export interface ChatMessage {
 
 export interface AiRequest {
   readonly address: string;
-  readonly field: AiField;
+  readonly field: AnswerKind;
   readonly description: string;
   /** The resource's other arguments the model may need (never sensitive ones). */
   readonly context: Readonly<Record<string, unknown>>;
@@ -31,6 +31,14 @@ const TASKS: Record<AiField, string> = {
   script:
     "Write a script that does the task described below. Choose `lang` from bash, sh, python3, deno and put the script in `script`. It must be idempotent and must only touch what the task names.",
 };
+
+const RUNBOOK_TASK = [
+  "Clockwork's drift daemon found the difference described below and did not fix it on its own.",
+  "Write a short runbook for the operator: `summary` says what is wrong and what fixing it means;",
+  "`steps` (1 to 10) say what to check and do, each with an optional shell `command`.",
+  "If the configuration should change instead, put the HCL to paste in `cw_patch`.",
+  "Do not delete data unless the difference is a removal the operator asked for.",
+].join(" ");
 
 /** Context attributes worth telling the model, per field. */
 const CONTEXT_KEYS: Record<AiField, readonly string[]> = {
@@ -57,7 +65,7 @@ export function buildRequest(resource: ResourceInstance, field: AiField): AiRequ
 
 export function buildMessages(request: AiRequest): ChatMessage[] {
   const lines = [
-    TASKS[request.field],
+    request.field === "runbook" ? RUNBOOK_TASK : TASKS[request.field],
     "",
     `Resource: ${request.address}`,
     `Description: ${request.description}`,

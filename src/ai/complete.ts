@@ -7,17 +7,11 @@
 import type { Config, ResourceInstance } from "../config/mod.ts";
 import type { Diagnostic } from "../hcl/mod.ts";
 import { error } from "../hcl/mod.ts";
-import { type AiField, answerJsonSchema, type AnyAnswer, validateAnswer } from "./_answers.ts";
-import { extractJson } from "./_extract.ts";
-import {
-  type AiRequest,
-  buildMessages,
-  buildRequest,
-  type ChatMessage,
-  retryMessages,
-} from "./_prompts.ts";
+import { type AiField, type AnyAnswer, validateAnswer } from "./_answers.ts";
+import { askModel, type Checked } from "./_ask.ts";
+import { buildRequest } from "./_prompts.ts";
 import { type Pin, pinKey, type PinTable, replacePin } from "./pins.ts";
-import { type AiProvider, ProviderError } from "./provider.ts";
+import type { AiProvider } from "./provider.ts";
 
 /** The forge's security scan, handed in by the caller (src/ai may not import src/forge). */
 export type ScriptCheck = (
@@ -121,7 +115,13 @@ export async function completeConfig(
       options.onProgress?.(
         `asking ${options.provider.name} (${options.model}) for ${resource.address} ${field}`,
       );
-      const asked = await ask(options.provider, request, current, field, options);
+      const resourceNow = current;
+      const asked = await askModel(
+        options.provider,
+        request,
+        (data) => checkAnswer(field, data, resourceNow, options.checkScript),
+        options,
+      );
       if (!asked.ok) {
         diagnostics.push(error(asked.code, asked.summary, resource.range, {
           address: resource.address,
@@ -149,14 +149,12 @@ export async function completeConfig(
   return { config: { ...config, resources }, pins, pinsChanged, filled, diagnostics };
 }
 
-type Checked = { ok: true; answer: AnyAnswer } | { ok: false; problem: string };
-
 function checkAnswer(
   field: AiField,
   data: unknown,
   resource: ResourceInstance,
   checkScript?: ScriptCheck,
-): Checked {
+): Checked<AnyAnswer> {
   const validated = validateAnswer(field, data);
   if (!validated.ok) return validated;
   if (field === "script") {
@@ -173,58 +171,6 @@ function checkAnswer(
     }
   }
   return validated;
-}
-
-type Asked =
-  | { ok: true; answer: AnyAnswer }
-  | { ok: false; code: string; summary: string; detail: string };
-
-async function ask(
-  provider: AiProvider,
-  request: AiRequest,
-  resource: ResourceInstance,
-  field: AiField,
-  options: CompletionOptions,
-): Promise<Asked> {
-  const schema = answerJsonSchema(field);
-  let messages: ChatMessage[] = buildMessages(request);
-  let lastProblem = "";
-  for (let attempt = 0; attempt < 2; attempt++) {
-    let content: string;
-    try {
-      const answer = await provider.complete({
-        model: options.model,
-        messages,
-        schema,
-        stream: options.stream ?? false,
-        timeoutMs: options.timeoutMs ?? 120_000,
-      });
-      content = answer.content;
-    } catch (e) {
-      const reason = e instanceof ProviderError ? e.reason : "protocol";
-      const message = e instanceof Error ? e.message : String(e);
-      return {
-        ok: false,
-        code: reason === "timeout" ? "CW8005" : "CW8002",
-        summary:
-          `AI provider ${provider.name} at ${provider.baseUrl} failed for ${request.address}`,
-        detail: `${message}.`,
-      };
-    }
-    const extracted = extractJson(content);
-    const checked = extracted.ok
-      ? checkAnswer(field, extracted.data, resource, options.checkScript)
-      : extracted;
-    if (checked.ok) return checked;
-    lastProblem = checked.problem;
-    messages = retryMessages(messages, content, checked.problem);
-  }
-  return {
-    ok: false,
-    code: "CW8003",
-    summary: `the AI answer for ${request.address} was refused`,
-    detail: `It was invalid twice; last problem: ${lastProblem}.`,
-  };
 }
 
 /** Merges an answer into the resource; AI suggestions never override what the user set. */

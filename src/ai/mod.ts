@@ -8,6 +8,8 @@ export {
   ContainerImageAnswer,
   FileContentAnswer,
   IMAGE_REFERENCE,
+  type Runbook,
+  RunbookAnswer,
   TaskScriptAnswer,
   validateAnswer,
 } from "./_answers.ts";
@@ -30,6 +32,14 @@ export {
   replacePin,
   writePins,
 } from "./pins.ts";
+export {
+  checkRunbook,
+  type Proposal,
+  type ProposalOptions,
+  proposeRunbook,
+  runbookRequest,
+  type UnfixedDifference,
+} from "./propose.ts";
 export {
   type AiProvider,
   type CompletionAnswer,

@@ -14,7 +14,7 @@ export const LOCK_FILE = "clockwork.lock";
 
 export const PinSchema = v.object({
   address: v.string(),
-  field: v.picklist(["content", "image", "script"]),
+  field: v.picklist(["content", "image", "script", "runbook"]),
   provider: v.string(),
   model: v.string(),
   request: v.unknown(),

@@ -18,6 +18,8 @@ import type {
   DaemonEventSink,
   DaemonOptions,
   DaemonPipeline,
+  RunbookProposal,
+  UnfixedDifference,
 } from "./types.ts";
 
 export const HOUR_MS = 3_600_000;
@@ -102,6 +104,23 @@ class Daemon {
       return !this.#reportedBefore.has(key);
     });
     if (fresh.length) this.pipeline.report(fresh);
+  }
+
+  /** A failed proposal is reported and the difference still reported without one. */
+  async #propose(difference: UnfixedDifference): Promise<RunbookProposal | null> {
+    if (!this.pipeline.propose) return null;
+    try {
+      return await this.pipeline.propose(difference);
+    } catch (error) {
+      this.#report([{
+        severity: "warning",
+        code: "CW5301",
+        summary: `no runbook for ${difference.address}: ${
+          error instanceof Error ? error.message : error
+        }`,
+      }]);
+      return null;
+    }
   }
 
   #skip(event: Omit<Extract<DaemonEvent, { type: "skipped" }>, "type" | "repeat">): void {
@@ -285,15 +304,27 @@ class Daemon {
       const skipped = d as Extract<Decision, { apply: false }>;
       const { change, kind } = skipped.difference;
       remaining++;
+      const summary = describe(change, kind);
+      const runbook = await this.#propose({
+        address: change.address,
+        resourceType: change.type,
+        kind,
+        action: change.action,
+        summary,
+        reasons: change.reasons,
+        why: skipped.message,
+        attributes: change.after ?? change.before,
+      });
       this.#skip({
         address: change.address,
         kind,
         action: change.action,
         reason: skipped.reason,
         message: skipped.message,
-        summary: describe(change, kind),
+        summary,
         reasons: change.reasons,
         ...(skipped.proposed ? { proposed: skipped.proposed } : {}),
+        ...(runbook ? { runbook } : {}),
       });
     }
 

@@ -75,6 +75,30 @@ export interface ApplyOutcome {
   readonly failed: boolean;
 }
 
+/** A difference the daemon leaves alone, as told to `propose`. */
+export interface UnfixedDifference {
+  readonly address: string;
+  readonly resourceType: string;
+  readonly kind: DifferenceKind;
+  readonly action: string;
+  readonly summary: string;
+  readonly reasons: readonly string[];
+  /** Why it was left alone (the skip message). */
+  readonly why: string;
+  /** The resource's arguments as the plan shows them (sensitive values redacted). */
+  readonly attributes: Readonly<Record<string, unknown>> | null;
+}
+
+export const RunbookSchema = v.object({
+  summary: v.string(),
+  steps: v.array(v.object({ description: v.string(), command: v.optional(v.string()) })),
+  /** HCL to paste into the configuration, when the fix is a configuration change. */
+  cw_patch: v.optional(v.string()),
+  /** `model`: asked this cycle (and now pinned); `pin`: the answer pinned in clockwork.lock. */
+  source: v.picklist(["model", "pin"]),
+});
+export type RunbookProposal = v.InferOutput<typeof RunbookSchema>;
+
 /**
  * The pipeline stages the loop drives. The CLI command provides them by
  * wrapping the same functions `plan` and `apply` use.
@@ -92,6 +116,11 @@ export interface DaemonPipeline {
   assert(config: Config, addresses: readonly string[]): Promise<AssertionResult[]>;
   /** Diagnostics for the user (rendered or streamed by the caller). */
   report(diagnostics: readonly Diagnostic[]): void;
+  /**
+   * A runbook for a difference the daemon leaves alone (`--propose`: written
+   * by the AI, pinned); null when there is none. Absent: no proposals.
+   */
+  propose?(difference: UnfixedDifference): Promise<RunbookProposal | null>;
 }
 
 /** Why a difference exists: drift of something recorded, an edit of the configuration, or a removal. */
@@ -163,6 +192,8 @@ export const DaemonEventSchema = v.variant("type", [
     message: v.string(),
     /** What a person would run to apply it. */
     proposed: v.optional(v.string()),
+    /** With `--propose`: what to do about it, written by the AI (never run by Clockwork). */
+    runbook: v.optional(RunbookSchema),
     /** The same skip was already reported by the previous cycle. */
     repeat: v.boolean(),
   }),

@@ -1,5 +1,5 @@
 /**
- * `clockwork daemon [DIR] [--interval DURATION] [--once] [--auto-fix drift|all|none] [--max-repairs N]`
+ * `clockwork daemon [DIR] [--interval DURATION] [--once] [--auto-fix drift|all|none] [--max-repairs N] [--propose]`
  *
  * Hands src/daemon the very stages `plan` and `apply` use: the configuration
  * loader, the refreshing planner, the apply pipeline under the state lock
@@ -8,6 +8,7 @@
  * as NDJSON on stdout. See docs/DAEMON.md.
  */
 import { join, resolve } from "node:path";
+import { proposeRunbook, readPins, writePins } from "../../ai/mod.ts";
 import type { AssertionResult } from "../../assert/mod.ts";
 import type { Config } from "../../config/mod.ts";
 import {
@@ -16,10 +17,20 @@ import {
   type DaemonEvent,
   type DaemonPipeline,
   parseDuration,
+  type RunbookProposal,
   runDaemon,
   type StepOutcome,
+  type UnfixedDifference,
 } from "../../daemon/mod.ts";
+import { buildDirOf } from "../../forge/mod.ts";
 import type { Diagnostic } from "../../hcl/mod.ts";
+import {
+  aiDisabledReason,
+  type AiSession,
+  forgeScriptCheck,
+  openAiSession,
+  settingsFor,
+} from "../ai.ts";
 import { lockHolderDead, readLockInfo, statePaths } from "../../state/mod.ts";
 import { DEFAULT_PARALLELISM, runPlan, withStateLock } from "../apply_pipeline.ts";
 import { configDir, loadConfiguration, makePlan, readState } from "../pipeline.ts";
@@ -37,6 +48,7 @@ interface Flags {
   intervalMs: number;
   autoFix: AutoFixPolicy;
   maxRepairs: number;
+  propose: boolean;
 }
 
 function flagError(ctx: CommandContext, code: string, summary: string): null {
@@ -70,7 +82,15 @@ function parseFlags(ctx: CommandContext): Flags | null {
       `--max-repairs takes a whole number, not ${JSON.stringify(rawMax)}`,
     );
   }
-  return { intervalMs, autoFix: rawPolicy as AutoFixPolicy, maxRepairs: Number(rawMax) };
+  const propose = ctx.values.propose === true;
+  if (propose && ctx.globals.noAi) {
+    return flagError(
+      ctx,
+      "CW9304",
+      "--propose asks the AI for runbooks; it cannot be used with --no-ai",
+    );
+  }
+  return { intervalMs, autoFix: rawPolicy as AutoFixPolicy, maxRepairs: Number(rawMax), propose };
 }
 
 /**
@@ -185,10 +205,67 @@ async function applyPlan(
   return { busy: null, results: [...outcomes.values()], failed: code !== 0 };
 }
 
-function pipelineFor(ctx: CommandContext, dir: string): DaemonPipeline {
+/**
+ * Runbooks from the configured AI for what the daemon leaves alone, pinned in
+ * clockwork.lock. The provider's Worker starts on the first proposal and is
+ * kept (and restarted when the AI settings change) until the daemon stops.
+ */
+class RunbookWriter {
+  #session: { key: string; value: AiSession } | null = null;
+
+  constructor(readonly ctx: CommandContext, readonly dir: string) {}
+
+  async propose(config: Config, difference: UnfixedDifference): Promise<RunbookProposal | null> {
+    const settings = await settingsFor(this.ctx, this.dir, config);
+    const disabled = aiDisabledReason(this.ctx, settings.value);
+    if (disabled) throw new Error(disabled);
+    const loaded = readPins(this.dir);
+    if (loaded.diagnostics.length > 0) throw new Error(loaded.diagnostics[0]!.summary);
+    const session = await this.#sessionFor(settings.value);
+    const proposal = await proposeRunbook(difference, {
+      provider: session.provider,
+      model: settings.value.model,
+      pins: loaded.pins,
+      checkScript: forgeScriptCheck(buildDirOf(this.dir)),
+    });
+    if (!proposal.ok) throw new Error(`${proposal.code} ${proposal.summary}: ${proposal.detail}`);
+    if (proposal.pinsChanged) writePins(this.dir, proposal.pins);
+    this.ctx.log(
+      "info",
+      `runbook for ${difference.address} ${proposal.fromPin ? "from the pin" : "from the model"}`,
+    );
+    return { ...proposal.runbook, source: proposal.fromPin ? "pin" : "model" };
+  }
+
+  async #sessionFor(settings: Parameters<typeof openAiSession>[1]): Promise<AiSession> {
+    const key = JSON.stringify([settings.aiProvider, settings.baseUrl, settings.apiKey ?? ""]);
+    if (this.#session?.key === key) return this.#session.value;
+    await this.close();
+    const opened = await openAiSession(this.dir, settings);
+    this.ctx.reportDiagnostics(opened.diagnostics);
+    this.#session = { key, value: opened.value };
+    return opened.value;
+  }
+
+  async close(): Promise<void> {
+    const open = this.#session;
+    this.#session = null;
+    await open?.value.close();
+  }
+}
+
+function pipelineFor(
+  ctx: CommandContext,
+  dir: string,
+  runbooks: RunbookWriter | null,
+): DaemonPipeline {
+  let current: Config | undefined;
   return {
     load: () => Promise.resolve(loadConfiguration(ctx, dir)),
-    plan: (config) => makePlan(ctx, config, { refresh: true }),
+    plan: (config) => {
+      current = config;
+      return makePlan(ctx, config, { refresh: true });
+    },
     lockHolder,
     apply: (config, plan, state) => applyPlan(ctx, dir, config, plan, state),
     async assert(config, addresses): Promise<AssertionResult[]> {
@@ -196,6 +273,7 @@ function pipelineFor(ctx: CommandContext, dir: string): DaemonPipeline {
       return run.results;
     },
     report: (diagnostics) => ctx.reportDiagnostics(diagnostics),
+    ...(runbooks ? { propose: (difference) => runbooks.propose(current!, difference) } : {}),
   };
 }
 
@@ -240,6 +318,7 @@ function humanRenderer(ctx: CommandContext, once: boolean): (event: DaemonEvent)
             paint("warning", `${not}: ${event.message}`)
           }${event.proposed ? ` (to apply it: ${event.proposed})` : ""}`,
         );
+        if (event.runbook) { for (const text of runbookLines(event.runbook)) line(text); }
         return;
       }
       case "assert_result":
@@ -264,11 +343,26 @@ function humanRenderer(ctx: CommandContext, once: boolean): (event: DaemonEvent)
   };
 }
 
+/** A runbook under its difference, indented; it is advice, so it says where it came from. */
+export function runbookLines(runbook: RunbookProposal): string[] {
+  const origin = runbook.source === "pin" ? "AI, pinned in clockwork.lock" : "AI, now pinned";
+  const out = [`  runbook (${origin}; not run by Clockwork): ${runbook.summary}`];
+  runbook.steps.forEach((step, i) => {
+    out.push(`    ${i + 1}. ${step.description}`);
+    if (step.command) out.push(`       $ ${step.command}`);
+  });
+  if (runbook.cw_patch) {
+    out.push("    configuration change:");
+    for (const text of runbook.cw_patch.replace(/\n$/, "").split("\n")) out.push(`      ${text}`);
+  }
+  return out;
+}
+
 export const daemonCommand: Command = {
   name: "daemon",
   summary: "watch files and live state; repair drift within the auto-fix policy",
   usage:
-    "clockwork daemon [DIR] [--interval DURATION] [--once] [--auto-fix drift|all|none] [--max-repairs N]",
+    "clockwork daemon [DIR] [--interval DURATION] [--once] [--auto-fix drift|all|none] [--max-repairs N] [--propose]",
   description:
     "Every interval, and soon after a .cw/.cwvars file or a managed file changes, plans with a\n" +
     "refresh and sorts what differs into drift (changed outside Clockwork) and configuration\n" +
@@ -278,6 +372,8 @@ export const daemonCommand: Command = {
     "alone. The state lock is held only while repairing; a cycle that finds it held is skipped.\n" +
     "--once: one cycle; exit 0 when nothing is left different, 1 on an error, 2 when something\n" +
     "is left unrepaired or unapplied, 3 when a repaired resource's assertions fail.\n" +
+    "--propose: for each difference left alone, the AI writes a runbook (steps, commands, a .cw\n" +
+    "change) shown with it; it is validated, pinned in clockwork.lock and never run.\n" +
     "Otherwise it runs until SIGINT or SIGTERM, finishes the current cycle and exits 0.",
   options: {
     interval: {
@@ -295,6 +391,11 @@ export const daemonCommand: Command = {
       type: "string",
       valueName: "N",
       description: "repairs of one resource per hour before it counts as flapping (default 3)",
+    },
+    propose: {
+      type: "boolean",
+      description:
+        "ask the AI for a runbook for each difference left alone (pinned in clockwork.lock, never run)",
     },
   },
   positionals: { min: 0, max: 1, names: "[DIR]" },
@@ -337,6 +438,7 @@ export const daemonCommand: Command = {
           `Ctrl-C stops it\n`,
       );
     }
+    const runbooks = flags.propose ? new RunbookWriter(ctx, dir) : null;
     try {
       const code = await runDaemon(
         {
@@ -348,13 +450,14 @@ export const daemonCommand: Command = {
           signal: controller.signal,
           historyPath: join(dir, ".clockwork", "daemon-repairs.json"),
         },
-        pipelineFor(ctx, dir),
+        pipelineFor(ctx, dir, runbooks),
         emit,
       );
       if (!once && !events) ctx.io.stderr("daemon: stopped\n");
       return code;
     } finally {
       for (const signal of listening) Deno.removeSignalListener(signal, stop);
+      await runbooks?.close();
     }
   },
 };
