@@ -3,6 +3,7 @@
  * is handed (so the loop never imports the CLI), and the events it reports.
  */
 import * as v from "valibot";
+import type { UnfixedDifference } from "../ai/mod.ts";
 import type { AssertionResult } from "../assert/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { Diagnostic } from "../hcl/mod.ts";
@@ -75,19 +76,8 @@ export interface ApplyOutcome {
   readonly failed: boolean;
 }
 
-/** A difference the daemon leaves alone, as told to `propose`. */
-export interface UnfixedDifference {
-  readonly address: string;
-  readonly resourceType: string;
-  readonly kind: DifferenceKind;
-  readonly action: string;
-  readonly summary: string;
-  readonly reasons: readonly string[];
-  /** Why it was left alone (the skip message). */
-  readonly why: string;
-  /** The resource's arguments as the plan shows them (sensitive values redacted). */
-  readonly attributes: Readonly<Record<string, unknown>> | null;
-}
+/** A difference the daemon leaves alone, as told to `propose` (the AI's own description of one). */
+export type { UnfixedDifference };
 
 export const RunbookSchema = v.object({
   summary: v.string(),
