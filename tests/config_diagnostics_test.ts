@@ -504,3 +504,130 @@ Deno.test("a reference to an attribute a resource type does not have suggests on
     /Did you mean "content"\?/,
   );
 });
+
+const REPEATED_MODULE =
+  'variable "name" {\n  default = "x"\n}\noutput "url" {\n  value = var.name\n}\n';
+
+Deno.test("a repeated module's outputs need an instance key; unknown keys suggest one", async () => {
+  const withSite = (text: string) => ({
+    "main.cw":
+      `module "site" {\n  for_each = { blue = 1, green = 2 }\n  source   = "./m"\n  name     = each.key\n}\n${text}`,
+    "m/main.cw": REPEATED_MODULE,
+  });
+  await expectOne(
+    withSite('output "o" {\n  value = module.site.url\n}\n'),
+    "CW2007",
+    /Missing module instance key/,
+    "7:11",
+    /for_each set.*module\.site\["KEY"\]\.url/,
+  );
+  await expectOne(
+    withSite('output "o" {\n  value = module.site["bleu"].url\n}\n'),
+    "CW2007",
+    /Reference to undeclared instance module\.site\["bleu"\]/,
+    "7:11",
+    /"blue", "green"\. Did you mean "blue"\?/,
+  );
+  await expectOne(
+    withSite('output "o" {\n  value = module.site["blue"].uri\n}\n'),
+    "CW2007",
+    /undeclared output "uri" of module "site"/,
+    "7:11",
+    /Did you mean "url"\?/,
+  );
+  const withWorker = (text: string) => ({
+    "main.cw": `module "worker" {\n  count  = 2\n  source = "./m"\n}\n${text}`,
+    "m/main.cw": REPEATED_MODULE,
+  });
+  await expectOne(
+    withWorker('output "o" {\n  value = module.worker.url\n}\n'),
+    "CW2007",
+    /Missing module instance key/,
+    "6:11",
+    /module\.worker\[0\]\.url or module\.worker\[\*\]\.url/,
+  );
+  await expectOne(
+    withWorker('output "o" {\n  value = module.worker[2].url\n}\n'),
+    "CW2007",
+    /undeclared instance module\.worker\[2\]/,
+    "6:11",
+    /count = 2, so its indexes are 0 to 1/,
+  );
+  await expectOne(
+    withWorker('output "o" {\n  value = module.worker["a"].url\n}\n'),
+    "CW2007",
+    /Invalid module instance key/,
+    "6:11",
+    /instances are numbered/,
+  );
+  await expectOne(
+    {
+      "main.cw":
+        'module "one" {\n  source = "./m"\n}\noutput "o" {\n  value = module.one[0].url\n}\n',
+      "m/main.cw": REPEATED_MODULE,
+    },
+    "CW2007",
+    /Unexpected module instance key/,
+    "5:11",
+    /neither count nor for_each/,
+  );
+});
+
+Deno.test("count and for_each on a module follow the rules of resources", async () => {
+  const module = (meta: string, name = "each.key") => ({
+    "main.cw": `module "m" {\n  ${meta}\n  source = "./m"\n  name   = ${name}\n}\n`,
+    "m/main.cw": REPEATED_MODULE,
+  });
+  await expectOne(
+    module('for_each = ["a", "b"]'),
+    "CW2008",
+    /Invalid for_each argument/,
+    "2:14",
+    /not a list \(tuple\).*toset/,
+  );
+  await expectOne(
+    module("for_each = null"),
+    "CW2008",
+    /Invalid for_each argument/,
+    "2:14",
+    /null/,
+  );
+  await expectOne(
+    module("count = -1", "count.index"),
+    "CW2009",
+    /Invalid count argument/,
+    "2:11",
+    /at least 0/,
+  );
+  await expectOne(
+    module("count = 1.5", "count.index"),
+    "CW2009",
+    /Invalid count argument/,
+    "2:11",
+  );
+  const both = await load({
+    "main.cw": 'module "m" {\n  count    = 1\n  for_each = toset(["a"])\n  source   = "./m"\n}\n',
+    "m/main.cw": REPEATED_MODULE,
+  });
+  await Deno.remove(both.dir, { recursive: true });
+  equal(both.diagnostics.map((d) => d.code).join(" "), "CW2010");
+  await expectOne(
+    module('version = "1.0"', '"x"'),
+    "CW2004",
+    /Unsupported argument "version" on a module/,
+    "2:3",
+  );
+  await expectOne(
+    module("", "count.index"),
+    "CW2007",
+    /"count" outside count/,
+    "4:12",
+    /resource or module block that sets count/,
+  );
+  await expectOne(
+    module("count = 1", "each.key"),
+    "CW2007",
+    /"each" outside for_each/,
+    "4:12",
+  );
+});

@@ -16,6 +16,7 @@ import {
   evaluate,
   evaluateInto,
   type Expression,
+  isIndexStep,
   isObject,
   isSensitive,
   isUnknown,
@@ -74,7 +75,7 @@ export interface LoadResult {
   readonly sources: SourceFile[];
 }
 
-type NodeKind = "variable" | "local" | "resource" | "output" | "host" | "check";
+type NodeKind = "variable" | "local" | "resource" | "output" | "host" | "check" | "module";
 
 interface Node {
   readonly kind: NodeKind;
@@ -114,12 +115,30 @@ interface ResourceDecl {
   readonly lifecycle: ResourceInstance["lifecycle"];
 }
 
+/**
+ * A module as declared: one per module block, however many instances its
+ * count or for_each makes. Nodes belong to scopes; each node is evaluated
+ * once per instance of its scope.
+ */
 interface ModuleScope {
+  /** Module names from the root, without instance keys. */
   readonly path: string[];
-  /** `""` or `module.a.` */
+  /** `""` or `module.a.`: how node ids (cycle messages) name what is declared here. */
   readonly prefix: string;
   readonly dir: string;
   readonly parent?: ModuleScope;
+  /** The module block that calls this module; undefined for the root. */
+  readonly call: ModuleCall | undefined;
+  /**
+   * The expansion node of the closest repeated module call at or above this
+   * scope: every node declared here waits for it, since this scope's
+   * instances exist only once it has run. Undefined when nothing above repeats.
+   */
+  readonly gate: Node | undefined;
+  /** Known once the calls above are expanded; the root has exactly one. */
+  readonly instances: ModuleInstance[];
+  /** `path.module`, `path.root` and `path.cwd`, the same in every instance. */
+  readonly pathValues: ValueObject;
   readonly variables: Map<string, Node & { decl: VariableDecl }>;
   readonly locals: Map<string, Node>;
   /** In declaration order. */
@@ -129,8 +148,34 @@ interface ModuleScope {
   readonly outputs: Map<string, Node>;
   readonly modules: Map<string, { scope: ModuleScope; block: Block }>;
   readonly checks: Map<string, Node>;
-  /** Root names visible to expressions in this module. */
+}
+
+/** A module block as a call: how it is repeated. */
+interface ModuleCall {
+  readonly name: string;
+  readonly block: Block;
+  readonly countAttr: Attribute | undefined;
+  readonly forEachAttr: Attribute | undefined;
+  /** Evaluates count/for_each and creates the instances; only on a repeated call. */
+  readonly expansion: Node | undefined;
+  /** References with a literal instance key (`module.a["x"]`), checked once the keys are known. */
+  readonly keyedRefs: { ref: Traversal; expr: Expression; key: string | number }[];
+}
+
+/** One instance of a module: its own variable values, locals, resources and outputs. */
+interface ModuleInstance {
+  readonly scope: ModuleScope;
+  readonly parent: ModuleInstance | undefined;
+  /** `""`, `module.a.` or `module.a["x"].`: the start of the addresses inside. */
+  readonly prefix: string;
+  /** The IR's module path: `[]`, `["a"]`, `['a["x"]']`. */
+  readonly path: string[];
+  /** Root names visible to expressions in this instance. */
   readonly ctx: ValueObject;
+  /** What the call's arguments see: the caller's names, plus each or count when repeated. */
+  readonly callCtx: ValueObject | undefined;
+  /** The instance's outputs, which the caller sees as module.NAME (or one element of it). */
+  readonly outputs: ValueObject;
 }
 
 interface VariableDecl {
@@ -247,6 +292,8 @@ class Lowering {
   readonly badExprs = new WeakSet<Expression>();
   /** Whether badExprs holds anything: usually not, and then evaluating need not look. */
   anyBadExprs = false;
+  /** Whether some module block has count or for_each: only then do dependencies need narrowing to one instance. */
+  anyRepeatedModule = false;
   /** Where each file's syntax errors start: a block around one gets no follow-on "missing argument". */
   readonly syntaxErrorStarts = new Map<string, number[]>();
   readonly rootDir: string;
@@ -271,6 +318,7 @@ class Lowering {
     const root = this.loadModule(this.rootDir, [], undefined, undefined);
     if (!root) return { config: undefined, diagnostics: this.diags, sources: this.sources };
     this.root = root;
+    this.instantiate(root, undefined, null, undefined);
     this.resolveRootVariables();
     for (const link of this.pending) {
       if (typeof link === "function") link();
@@ -322,14 +370,14 @@ class Lowering {
     dir: string,
     path: string[],
     parent: ModuleScope | undefined,
-    call: Block | undefined,
+    call: ModuleCall | undefined,
   ): ModuleScope | undefined {
     const names = this.listDir(dir, ".cw");
     if (names === undefined || names.length === 0) {
       const summary = names === undefined
         ? `Configuration directory ${dir} does not exist`
         : `No configuration files in ${dir}`;
-      this.diags.push(error(call ? "CW2013" : "CW2024", summary, call?.labels[0]?.range, {
+      this.diags.push(error(call ? "CW2013" : "CW2024", summary, call?.block.labels[0]?.range, {
         detail: names === undefined
           ? "the directory could not be read"
           : "a configuration is every *.cw file in a directory; this one has none",
@@ -337,12 +385,19 @@ class Lowering {
       return undefined;
     }
     const prefix = path.map((m) => `module.${m}.`).join("");
-    const ctx: ValueObject = Object.create(null);
+    const pathValues: ValueObject = Object.create(null);
+    pathValues.module = dir;
+    pathValues.root = this.rootDir;
+    pathValues.cwd = this.options.cwd ?? this.rootDir;
     const scope: ModuleScope = {
       path,
       prefix,
       dir,
       parent,
+      call,
+      gate: call?.expansion ?? parent?.gate,
+      instances: [],
+      pathValues,
       variables: new Map(),
       locals: new Map(),
       resourceNodes: [],
@@ -350,18 +405,7 @@ class Lowering {
       outputs: new Map(),
       modules: new Map(),
       checks: new Map(),
-      ctx,
     };
-    ctx.var = Object.create(null);
-    ctx.local = Object.create(null);
-    ctx.module = Object.create(null);
-    ctx.host = this.hostValues;
-    const pathValues: ValueObject = Object.create(null);
-    pathValues.module = dir;
-    pathValues.root = this.rootDir;
-    pathValues.cwd = this.options.cwd ?? this.rootDir;
-    ctx.path = pathValues;
-    for (const t of RESOURCE_TYPE_NAMES) ctx[t] = Object.create(null);
 
     const blocks: Block[] = [];
     for (const name of names) {
@@ -401,8 +445,112 @@ class Lowering {
       seen.set(key, site);
       return true;
     };
-    for (let i = 0; i < blocks.length; i++) this.declare(scope, blocks[i], unique, call);
+    for (let i = 0; i < blocks.length; i++) this.declare(scope, blocks[i], unique);
     return scope;
+  }
+
+  /**
+   * Creates an instance of `scope` inside `parent`, and with it the single
+   * instance of every call in it that is not repeated (a repeated call makes
+   * its instances when its expansion node runs).
+   */
+  instantiate(
+    scope: ModuleScope,
+    parent: ModuleInstance | undefined,
+    key: string | number | null,
+    callCtx: ValueObject | undefined,
+  ): ModuleInstance {
+    let prefix = "";
+    let path = scope.path;
+    if (parent && scope.call) {
+      const segment = instanceAddress(scope.call.name, key);
+      prefix = `${parent.prefix}module.${segment}.`;
+      // Without keys above, the path is the scope's own: unrepeated modules share it.
+      if (prefix !== scope.prefix) path = [...parent.path, segment];
+    }
+    const ctx: ValueObject = Object.create(null);
+    ctx.var = Object.create(null);
+    ctx.local = Object.create(null);
+    const modules: ValueObject = Object.create(null);
+    ctx.module = modules;
+    ctx.host = this.hostValues;
+    ctx.path = scope.pathValues;
+    for (const t of RESOURCE_TYPE_NAMES) ctx[t] = Object.create(null);
+    const instance: ModuleInstance = {
+      scope,
+      parent,
+      prefix,
+      path,
+      ctx,
+      callCtx,
+      outputs: Object.create(null),
+    };
+    scope.instances.push(instance);
+    for (const [name, child] of scope.modules) {
+      if (child.scope.call?.expansion) continue;
+      modules[name] = this.instantiate(child.scope, instance, null, ctx).outputs;
+    }
+    return instance;
+  }
+
+  /** Runs a repeated call's count or for_each in every instance of the calling module. */
+  expandModule(child: ModuleScope): void {
+    const call = child.call!;
+    const caller = child.parent!;
+    for (const parent of caller.instances) {
+      const address = `${parent.prefix}module.${call.name}`;
+      const modules = parent.ctx.module as ValueObject;
+      const expansion = this.expand(
+        call.countAttr,
+        call.forEachAttr,
+        parent.ctx,
+        caller,
+        undefined,
+      );
+      if (expansion === "failed" || expansion === null) {
+        modules[call.name] = UNKNOWN;
+        continue;
+      }
+      const list: Value[] = [];
+      const byKey: ValueObject = Object.create(null);
+      for (const item of expansion) {
+        const callCtx = withRepetition(parent.ctx, item.key, item.each);
+        const outputs = this.instantiate(child, parent, item.key, callCtx).outputs;
+        list.push(outputs);
+        if (typeof item.key === "string") byKey[item.key] = outputs;
+      }
+      modules[call.name] = call.forEachAttr ? byKey : list;
+      this.checkInstanceKeys(call, address, expansion.map((e) => e.key));
+    }
+  }
+
+  /** Reports references whose literal instance key the expansion did not make. */
+  checkInstanceKeys(call: ModuleCall, address: string, keys: (string | number)[]): void {
+    for (const { ref, expr, key } of call.keyedRefs) {
+      if (keys.includes(key)) continue;
+      let detail: string;
+      if (call.forEachAttr) {
+        const names = keys.map((k) => String(k));
+        detail = names.length === 0
+          ? `${address} has no instances: its for_each is empty`
+          : `the keys of ${address} are ${names.map((k) => JSON.stringify(k)).join(", ")}.${
+            didYouMean(String(key), names)
+          }`;
+      } else {
+        detail = keys.length === 0
+          ? `${address} has no instances: its count is 0`
+          : `${address} has count = ${keys.length}, so its indexes are 0 to ${keys.length - 1}`;
+      }
+      this.diags.push(
+        error(
+          "CW2007",
+          `Reference to undeclared instance ${instanceAddress(address, key)}`,
+          ref.range,
+          { detail },
+        ),
+      );
+      this.markBad(expr);
+    }
   }
 
   reportDuplicate(kind: string, key: string, site: Site, first: Site): void {
@@ -430,7 +578,6 @@ class Lowering {
     scope: ModuleScope,
     block: Block,
     unique: (kind: string, key: string, site: Site) => boolean,
-    call: Block | undefined,
   ): void {
     const name = block.labels[0]?.value ?? "";
     switch (block.type) {
@@ -460,7 +607,7 @@ class Lowering {
         if (
           !this.checkLabels(block, 1, '"NAME"') || !unique("variable", name, block.labels[0])
         ) return;
-        this.declareVariable(scope, block, call);
+        this.declareVariable(scope, block);
         return;
       case "locals": {
         if (!this.checkLabels(block, 0, "")) return;
@@ -472,12 +619,15 @@ class Lowering {
             `${scope.prefix}local.${attr.name}`,
             attr,
             () => {
-              (scope.ctx.local as ValueObject)[attr.name] = this.evalExpr(
-                attr.expr,
-                scope.ctx,
-                scope,
-              );
+              for (const instance of scope.instances) {
+                (instance.ctx.local as ValueObject)[attr.name] = this.evalExpr(
+                  attr.expr,
+                  instance.ctx,
+                  scope,
+                );
+              }
             },
+            scope,
           );
           scope.locals.set(attr.name, node);
           this.pending.push(() => this.linkExpr(node, scope, attr.expr, NO_ALLOW));
@@ -738,7 +888,13 @@ class Lowering {
   /** Link steps run after every module is declared, so references can see every name. */
   readonly pending: ((() => void) | ResourceDecl)[] = [];
 
-  addNode(kind: NodeKind, id: string, site: Site, evaluate: (() => void) | null): Node {
+  addNode(
+    kind: NodeKind,
+    id: string,
+    site: Site,
+    evaluate: (() => void) | null,
+    scope: ModuleScope,
+  ): Node {
     const node: Node = {
       kind,
       id,
@@ -754,10 +910,11 @@ class Lowering {
       resource: null,
     };
     this.nodes.push(node);
+    if (scope.gate) this.addEdge(node, scope.gate);
     return node;
   }
 
-  declareVariable(scope: ModuleScope, block: Block, call: Block | undefined): void {
+  declareVariable(scope: ModuleScope, block: Block): void {
     const name = block.labels[0].value;
     const { attrs, blocks } = this.splitBody(block.body, ["validation"]);
     this.unknownArguments(
@@ -812,7 +969,10 @@ class Lowering {
         "variable",
         `${scope.prefix}var.${name}`,
         block.labels[0],
-        () => this.evaluateVariable(scope, decl, call),
+        () => {
+          for (const instance of scope.instances) this.evaluateVariable(instance, decl);
+        },
+        scope,
       ),
       { decl },
     );
@@ -828,11 +988,13 @@ class Lowering {
           selfVariable: name,
         },
       );
+      const call = scope.call;
       if (call && scope.parent) {
-        const input = call.body.items.find((i): i is Attribute =>
+        const input = call.block.body.items.find((i): i is Attribute =>
           i.kind === "Attribute" && i.name === name
         );
-        if (input) this.linkExpr(node, scope.parent, input.expr, NO_ALLOW);
+        const allow = call.forEachAttr ? ALLOW_EACH : call.countAttr ? ALLOW_COUNT : NO_ALLOW;
+        if (input) this.linkExpr(node, scope.parent, input.expr, allow);
       }
     });
   }
@@ -843,8 +1005,10 @@ class Lowering {
     const node = this.addNode("host", `host.${name}`, block.labels[0], () => {
       const attributes: ValueObject = Object.create(null);
       let runner = "local";
+      // Hosts are declared in the root module, which has one instance.
+      const ctx = scope.instances[0].ctx;
       for (const attr of attrs.values()) {
-        const value = this.evalExpr(attr.expr, scope.ctx, scope);
+        const value = this.evalExpr(attr.expr, ctx, scope);
         if (attr.name === "runner") {
           const c = convertValue(value, { kind: "string" });
           if ("error" in c || typeof c.value !== "string") {
@@ -868,7 +1032,7 @@ class Lowering {
         attributes: unmark(attributes).value as Record<string, unknown>,
         range: block.range,
       };
-    });
+    }, scope);
     this.hosts.set(name, { node, block });
     this.pending.push(() =>
       this.linkExprs(node, scope, [...attrs.values()].map((a) => a.expr), NO_ALLOW)
@@ -898,29 +1062,32 @@ class Lowering {
       `${scope.prefix}output.${name}`,
       block.labels[0],
       () => {
-        const value = this.evalExpr(valueAttr.expr, scope.ctx, scope);
-        const plain = unmark(value);
-        if (plain.sensitive && !sensitive) {
-          this.diags.push(
-            error("CW2031", "Output refers to sensitive values", valueAttr.expr.range, {
-              detail:
-                `output "${name}" shows a sensitive value; add sensitive = true to the output block to confirm`,
-            }),
-          );
-        }
-        if (scope.parent) {
-          const callName = scope.path[scope.path.length - 1];
-          const holder = (scope.parent.ctx.module as ValueObject)[callName] as ValueObject;
-          holder[name] = sensitive && !isSensitive(value) ? new Sensitive(value) : value;
-        } else {
-          this.outputs.push({
-            name,
-            value: plain.value,
-            sensitive: sensitive || plain.sensitive,
-            range: block.range,
-          });
+        for (const instance of scope.instances) {
+          const value = this.evalExpr(valueAttr.expr, instance.ctx, scope);
+          const plain = unmark(value);
+          if (plain.sensitive && !sensitive) {
+            this.diags.push(
+              error("CW2031", "Output refers to sensitive values", valueAttr.expr.range, {
+                detail:
+                  `output "${name}" shows a sensitive value; add sensitive = true to the output block to confirm`,
+              }),
+            );
+          }
+          if (scope.parent) {
+            instance.outputs[name] = sensitive && !isSensitive(value)
+              ? new Sensitive(value)
+              : value;
+          } else {
+            this.outputs.push({
+              name,
+              value: plain.value,
+              sensitive: sensitive || plain.sensitive,
+              range: block.range,
+            });
+          }
         }
       },
+      scope,
     );
     scope.outputs.set(name, node);
     this.pending.push(() => {
@@ -950,7 +1117,7 @@ class Lowering {
       }));
       return;
     }
-    for (const meta of ["count", "for_each", "version", "providers"]) {
+    for (const meta of ["version", "providers"]) {
       const attr = attrs.get(meta);
       if (attr) {
         this.diags.push(
@@ -959,6 +1126,15 @@ class Lowering {
           }),
         );
       }
+    }
+    const countAttr = attrs.get("count");
+    const forEachAttr = attrs.get("for_each");
+    if (countAttr && forEachAttr) {
+      this.diags.push(
+        error("CW2010", "count and for_each cannot be used together", forEachAttr.nameRange, {
+          detail: "a module is repeated either by count or by for_each",
+        }),
+      );
     }
     const dir = resolve(scope.dir, source);
     for (let s: ModuleScope | undefined = scope; s; s = s.parent) {
@@ -981,10 +1157,22 @@ class Lowering {
       );
       return;
     }
-    (scope.ctx.module as ValueObject)[name] = Object.create(null);
-    const child = this.loadModule(dir, [...scope.path, name], scope, block);
+    // Made before the module is loaded, so every node declared in it can wait for it.
+    const expansion = countAttr || forEachAttr
+      ? this.addNode("module", `${scope.prefix}module.${name}`, block.labels[0], () => {
+        const loaded = scope.modules.get(name);
+        if (loaded) this.expandModule(loaded.scope);
+      }, scope)
+      : undefined;
+    const call: ModuleCall = { name, block, countAttr, forEachAttr, expansion, keyedRefs: [] };
+    const child = this.loadModule(dir, [...scope.path, name], scope, call);
     if (!child) return;
     scope.modules.set(name, { scope: child, block });
+    if (expansion) {
+      this.anyRepeatedModule = true;
+      const repeat = [countAttr, forEachAttr].flatMap((a) => a ? [a.expr] : []);
+      this.pending.push(() => this.linkExprs(expansion, scope, repeat, NO_ALLOW));
+    }
     const inputs = [...attrs.keys()].filter((k) =>
       !["source", "depends_on", "count", "for_each", "version", "providers"].includes(k)
     );
@@ -1018,14 +1206,16 @@ class Lowering {
     const name = block.labels[0].value;
     const { attrs, blocks } = this.splitBody(block.body, ["assert"]);
     this.unknownArguments(attrs, [], "a check block");
-    const owner = `${scope.prefix}check.${name}`;
     for (const a of blocks) this.checkAssertStatic(a);
-    const node = this.addNode("check", owner, block.labels[0], () => {
-      const asserts = blocks.flatMap((a) =>
-        this.buildAssert(a, scope.ctx, scope, owner, null, null) ?? []
-      );
-      this.checks.push({ name: `${scope.prefix}${name}`, asserts, range: block.range });
-    });
+    const node = this.addNode("check", `${scope.prefix}check.${name}`, block.labels[0], () => {
+      for (const instance of scope.instances) {
+        const owner = `${instance.prefix}check.${name}`;
+        const asserts = blocks.flatMap((a) =>
+          this.buildAssert(a, instance.ctx, scope, owner, null, null) ?? []
+        );
+        this.checks.push({ name: `${instance.prefix}${name}`, asserts, range: block.range });
+      }
+    }, scope);
     scope.checks.set(name, node);
     this.pending.push(() =>
       this.linkExprs(node, scope, blocks.flatMap((a) => this.blockExprs(a.body)), NO_ALLOW)
@@ -1122,7 +1312,7 @@ class Lowering {
     const lifecycle = this.readLifecycle(lifecycleBlocks[0], spec, scope.dir);
     for (let i = 0; i < assertBlocks.length; i++) this.checkAssertStatic(assertBlocks[i]);
 
-    const node = this.addNode("resource", base, block, null);
+    const node = this.addNode("resource", base, block, null, scope);
     node.repeat = forEachAttr ? "for_each" : countAttr ? "count" : null;
     const decl: ResourceDecl = {
       node,
@@ -1254,7 +1444,7 @@ class Lowering {
     referencesInto(expr, refs);
     for (let i = 0; i < refs.length; i++) {
       const ref = refs[i];
-      const target = this.resolveRef(ref, scope, allow);
+      const target = this.resolveRef(ref, scope, allow, expr);
       if (target === null) continue;
       if (target === "bad") this.markBad(expr);
       else if (Array.isArray(target) ? target.includes(node) : target === node) {
@@ -1273,7 +1463,12 @@ class Lowering {
   }
 
   /** The node a reference depends on; a list only for a whole module's outputs. */
-  resolveRef(ref: Traversal, scope: ModuleScope, allow: Allow): Node | Node[] | null | "bad" {
+  resolveRef(
+    ref: Traversal,
+    scope: ModuleScope,
+    allow: Allow,
+    expr?: Expression,
+  ): Node | Node[] | null | "bad" {
     const first = ref.path[0];
     const name = typeof first === "string" ? first : undefined;
     switch (ref.root) {
@@ -1332,8 +1527,44 @@ class Lowering {
             }`,
           );
         }
-        const out = ref.path[1];
-        if (typeof out !== "string") return [...mod.scope.outputs.values()];
+        const call = mod.scope.call!;
+        let at = 1;
+        if (call.expansion) {
+          const key = ref.path[1];
+          if (key === undefined) return [...mod.scope.outputs.values(), call.expansion];
+          const repeat = call.forEachAttr ? "for_each" : "count";
+          const example = call.forEachAttr ? `module.${name}["KEY"]` : `module.${name}[0]`;
+          if (typeof key === "string" && !isIndexStep(ref, 1)) {
+            return this.undeclared(
+              ref,
+              "Missing module instance key",
+              `module.${name} has ${repeat} set, so its outputs belong to its instances: use ${example}.${key}${
+                call.forEachAttr ? "" : ` or module.${name}[*].${key}`
+              }`,
+            );
+          }
+          if (typeof key === "string" && !call.forEachAttr) {
+            return this.undeclared(
+              ref,
+              "Invalid module instance key",
+              `module.${name} has count set, so its instances are numbered: ${example}`,
+            );
+          }
+          if (expr) call.keyedRefs.push({ ref, expr, key });
+          at = 2;
+        } else if (typeof ref.path[1] === "number") {
+          return this.undeclared(
+            ref,
+            "Unexpected module instance key",
+            `module.${name} has neither count nor for_each, so it has one instance: refer to it as module.${name}.OUTPUT`,
+          );
+        }
+        const out = ref.path[at];
+        if (typeof out !== "string") {
+          const outputs = [...mod.scope.outputs.values()];
+          if (call.expansion) outputs.push(call.expansion);
+          return outputs;
+        }
         const node = mod.scope.outputs.get(out);
         if (node) return node;
         return this.undeclared(
@@ -1370,7 +1601,7 @@ class Lowering {
           return this.undeclared(
             ref,
             'Reference to "each" outside for_each',
-            "each.key and each.value exist only in a resource that sets for_each",
+            "each.key and each.value exist only in a resource or module block that sets for_each",
           );
         }
         if (name === "key" || name === "value") return null;
@@ -1380,7 +1611,7 @@ class Lowering {
           return this.undeclared(
             ref,
             'Reference to "count" outside count',
-            "count.index exists only in a resource that sets count",
+            "count.index exists only in a resource or module block that sets count",
           );
         }
         if (name === "index") return null;
@@ -1595,16 +1826,18 @@ class Lowering {
     );
   }
 
-  evaluateVariable(scope: ModuleScope, decl: VariableDecl, call: Block | undefined): void {
+  evaluateVariable(instance: ModuleInstance, decl: VariableDecl): void {
+    const scope = instance.scope;
+    const call = scope.call?.block;
     let raw: Value | undefined;
     let origin = "";
     let subject: Range = decl.block.labels[0].range;
-    if (scope.parent && call) {
+    if (scope.parent && call && instance.callCtx) {
       const input = call.body.items.find((i): i is Attribute =>
         i.kind === "Attribute" && i.name === decl.name
       );
       if (input) {
-        raw = this.evalExpr(input.expr, scope.parent.ctx, scope.parent);
+        raw = this.evalExpr(input.expr, instance.callCtx, scope.parent);
         origin = `module "${call.labels[0].value}" argument`;
         subject = input.expr.range;
       }
@@ -1645,11 +1878,11 @@ class Lowering {
       }
     }
     if (decl.sensitive && !isUnknown(value)) value = new Sensitive(value);
-    const vars = scope.ctx.var as ValueObject;
+    const vars = instance.ctx.var as ValueObject;
     vars[decl.name] = value;
     if (isUnknown(value)) return;
     for (const validation of decl.validations) {
-      const ok = this.evalExpr(validation.condition.expr, scope.ctx, scope);
+      const ok = this.evalExpr(validation.condition.expr, instance.ctx, scope);
       const plain = unmark(ok).value;
       if (isUnknown(plain)) continue;
       if (typeof plain !== "boolean") {
@@ -1662,7 +1895,7 @@ class Lowering {
       }
       if (plain) continue;
       const message = validation.message
-        ? unmark(this.evalExpr(validation.message.expr, scope.ctx, scope)).value
+        ? unmark(this.evalExpr(validation.message.expr, instance.ctx, scope)).value
         : null;
       this.diags.push(error("CW2016", `Invalid value for variable "${decl.name}"`, subject, {
         detail: typeof message === "string" ? message : "the validation condition is false",
@@ -1671,15 +1904,19 @@ class Lowering {
     }
   }
 
-  /** Instance keys from count or for_each; null when the resource is not repeated. */
+  /**
+   * Instance keys from count or for_each; null when the resource or module is
+   * not repeated. `address` names the resource in diagnostics (none for a module).
+   */
   expand(
     countAttr: Attribute | undefined,
     forEachAttr: Attribute | undefined,
+    variables: ValueObject,
     scope: ModuleScope,
-    address: string,
+    address: string | undefined,
   ): { key: string | number; each?: Value }[] | null | "failed" {
     if (forEachAttr) {
-      const raw = this.evalExpr(forEachAttr.expr, scope.ctx, scope);
+      const raw = this.evalExpr(forEachAttr.expr, variables, scope);
       const fail = (detail: string) => {
         this.diags.push(
           error("CW2008", "Invalid for_each argument", forEachAttr.expr.range, { detail, address }),
@@ -1720,7 +1957,7 @@ class Lowering {
       return fail(`for_each takes a set of strings or a map, not a ${describe(raw)}`);
     }
     if (countAttr) {
-      const raw = this.evalExpr(countAttr.expr, scope.ctx, scope);
+      const raw = this.evalExpr(countAttr.expr, variables, scope);
       const fail = (detail: string) => {
         this.diags.push(
           error("CW2009", "Invalid count argument", countAttr.expr.range, { detail, address }),
@@ -1746,41 +1983,44 @@ class Lowering {
   }
 
   evaluateResource(decl: ResourceDecl): void {
+    const node = decl.node;
+    const instances = decl.scope.instances;
+    node.instances = [];
+    // Outside repeated modules every instance depends on every instance of what it refers to.
+    const shared = this.anyRepeatedModule ? undefined : instanceAddresses(node.resourceDeps);
+    for (let i = 0; i < instances.length; i++) {
+      const module = instances[i];
+      const deps = shared ?? this.instanceAddressesWithin(node.resourceDeps, module);
+      this.evaluateResourceIn(decl, module, deps);
+    }
+  }
+
+  /** The resource's instances in one module instance. */
+  evaluateResourceIn(decl: ResourceDecl, module: ModuleInstance, deps: string[]): void {
     const { node, scope, type, name, attrs } = decl;
-    const base = node.id;
-    const holder = scope.ctx[type] as ValueObject;
-    const expansion = this.expand(decl.countAttr, decl.forEachAttr, scope, base);
+    const base = module.prefix === scope.prefix ? node.id : `${module.prefix}${type}.${name}`;
+    const ctx = module.ctx;
+    const holder = ctx[type] as ValueObject;
+    const instances = node.instances!;
+    const expansion = this.expand(decl.countAttr, decl.forEachAttr, ctx, scope, base);
     if (expansion === "failed") {
-      node.instances = [];
       holder[name] = UNKNOWN;
       return;
     }
-    const deps = instanceAddresses(node.resourceDeps);
     if (expansion === null) {
-      const built = this.buildInstance(decl, scope.ctx, base, null, deps);
-      node.instances = [base];
+      const built = this.buildInstance(decl, ctx, module, base, null, deps);
+      instances.push(base);
       this.resources.push(built.instance);
       holder[name] = built.visible;
       return;
     }
-    node.instances = [];
     const values: Value[] = [];
     const byKey: ValueObject = Object.create(null);
     for (const inst of expansion) {
-      const variables: ValueObject = Object.assign(Object.create(null), scope.ctx);
-      if (typeof inst.key === "number") {
-        const count: ValueObject = Object.create(null);
-        count.index = inst.key;
-        variables.count = count;
-      } else {
-        const each: ValueObject = Object.create(null);
-        each.key = inst.key;
-        each.value = inst.each ?? null;
-        variables.each = each;
-      }
+      const variables = withRepetition(ctx, inst.key, inst.each);
       const address = instanceAddress(base, inst.key);
-      const built = this.buildInstance(decl, variables, address, inst.key, deps);
-      node.instances.push(address);
+      const built = this.buildInstance(decl, variables, module, address, inst.key, deps);
+      instances.push(address);
       this.resources.push(built.instance);
       values.push(built.visible);
       if (typeof inst.key === "string") byKey[inst.key] = built.visible;
@@ -1788,9 +2028,25 @@ class Lowering {
     holder[name] = attrs.has("for_each") ? byKey : values;
   }
 
+  /**
+   * Instance addresses of `nodes` that an instance in `module` depends on:
+   * those inside the closest module instance the two share, so
+   * `module.a["x"]` depends on its own resources, not on `module.a["y"]`'s.
+   */
+  instanceAddressesWithin(nodes: readonly Node[] | undefined, module: ModuleInstance): string[] {
+    if (!nodes || nodes.length === 0) return [];
+    const all = new Set<string>();
+    for (const node of nodes) {
+      const prefix = sharedInstance(module, node.resource!.scope).prefix;
+      for (const a of node.instances ?? []) if (a.startsWith(prefix)) all.add(a);
+    }
+    return sortAddresses([...all], (a) => a);
+  }
+
   buildInstance(
     decl: ResourceDecl,
     variables: ValueObject,
+    module: ModuleInstance,
     address: string,
     key: string | number | null,
     dependsOn: string[],
@@ -1907,7 +2163,7 @@ class Lowering {
     sensitive.sort();
     const instance: ResourceInstance = {
       address,
-      module: scope.path,
+      module: module.path,
       type,
       name,
       key,
@@ -2058,7 +2314,7 @@ class Lowering {
   finish(): LoadResult {
     const variables: Config["variables"] = {};
     for (const [name, node] of this.root.variables) {
-      const value = (this.root.ctx.var as ValueObject)[name];
+      const value = (this.root.instances[0].ctx.var as ValueObject)[name];
       if (value === undefined) continue;
       variables[name] = { value: unmark(value).value, sensitive: node.decl.sensitive };
     }
@@ -2161,6 +2417,41 @@ function addUnique(list: Node[], seen: Set<Node> | undefined, node: Node): Set<N
   }
   list.push(node);
   return seen;
+}
+
+/** `ctx` with `count.index` (a number key) or `each.key` and `each.value` (a string key) added. */
+function withRepetition(
+  ctx: ValueObject,
+  key: string | number,
+  each: Value | undefined,
+): ValueObject {
+  const variables: ValueObject = Object.assign(Object.create(null), ctx);
+  if (typeof key === "number") {
+    const count: ValueObject = Object.create(null);
+    count.index = key;
+    variables.count = count;
+  } else {
+    const value: ValueObject = Object.create(null);
+    value.key = key;
+    value.value = each ?? null;
+    variables.each = value;
+  }
+  return variables;
+}
+
+/** The instance, among `module` and those that contain it, of the deepest scope that contains both. */
+function sharedInstance(module: ModuleInstance, scope: ModuleScope): ModuleInstance {
+  let a: ModuleScope = module.scope;
+  let b = scope;
+  while (a.path.length > b.path.length) a = a.parent!;
+  while (b.path.length > a.path.length) b = b.parent!;
+  while (a !== b) {
+    a = a.parent!;
+    b = b.parent!;
+  }
+  let instance = module;
+  while (instance.scope !== a) instance = instance.parent!;
+  return instance;
 }
 
 /** Sorted instance addresses of resource nodes (a dependency list). */

@@ -52,3 +52,60 @@ export function instanceAddress(base: string, key: string | number | null): stri
   if (key === null) return base;
   return typeof key === "number" ? `${base}[${key}]` : `${base}[${JSON.stringify(key)}]`;
 }
+
+/** One dot-separated part of an address: `module`, `site["blue"]`, `file`, `x[0]`. */
+export interface AddressStep {
+  readonly name: string;
+  /** The instance key written after the name, or null. */
+  readonly key: string | number | null;
+}
+
+/**
+ * `module.site["blue"].file.x[0]` → module, site["blue"], file, x[0].
+ * Quoted keys may hold dots and brackets. Undefined for text that is not an
+ * address (a name missing, an unterminated key).
+ */
+export function addressSteps(address: string): AddressStep[] | undefined {
+  const steps: AddressStep[] = [];
+  let i = 0;
+  while (true) {
+    const start = i;
+    while (i < address.length && address[i] !== "." && address[i] !== "[") i++;
+    if (i === start) return undefined;
+    const name = address.slice(start, i);
+    let key: string | number | null = null;
+    if (address[i] === "[") {
+      const close = keyEnd(address, i + 1);
+      if (close < 0) return undefined;
+      const text = address.slice(i + 1, close);
+      if (/^\d+$/.test(text)) key = Number(text);
+      else {
+        try {
+          key = JSON.parse(text);
+        } catch {
+          return undefined;
+        }
+        if (typeof key !== "string") return undefined;
+      }
+      i = close + 1;
+    }
+    steps.push({ name, key });
+    if (i === address.length) return steps;
+    if (address[i] !== ".") return undefined;
+    i++;
+  }
+}
+
+/** Index of the `]` closing a key that starts at `from`, skipping a quoted string; -1 when none. */
+function keyEnd(text: string, from: number): number {
+  let i = from;
+  if (text[i] === '"') {
+    i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+    if (i >= text.length) return -1;
+    i++;
+  } else {
+    while (i < text.length && text[i] !== "]") i++;
+  }
+  return text[i] === "]" ? i : -1;
+}

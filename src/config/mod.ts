@@ -21,6 +21,13 @@ export {
   RESOURCE_TYPES,
   type ResourceTypeSpec,
 } from "./_schemas.ts";
-export { addressSortKey, compareAddresses, didYouMean, sortAddresses } from "./_names.ts";
+export {
+  addressSortKey,
+  type AddressStep,
+  addressSteps,
+  compareAddresses,
+  didYouMean,
+  sortAddresses,
+} from "./_names.ts";
 // Diagnostics are part of this stage's results; later stages (plan) build theirs with the same helpers.
 export { type Diagnostic, error, type Result, SourceFile, warning } from "../hcl/mod.ts";

@@ -53,9 +53,12 @@ export const LifecycleSchema = v.object({
 });
 
 export const ResourceInstanceSchema = v.object({
-  /** `file.index`, `file.index[0]`, `file.index["a"]`, `module.cache.container.redis` */
+  /** `file.index`, `file.index[0]`, `module.cache.container.redis`, `module.site["a"].file.x` */
   address: v.string(),
-  /** Module path from the root: [] for the root module, ["cache"] for module.cache. */
+  /**
+   * Module path from the root: [] for the root module, ["cache"] for module.cache;
+   * a repeated module's step carries its key: ['site["a"]'] for module.site["a"].
+   */
   module: v.array(v.string()),
   type: v.string(),
   name: v.string(),

@@ -1105,6 +1105,25 @@ class Reference implements Traversal {
     if (this.#last === this.#first) return first;
     return { filename: first.filename, start: first.start, end: this.#last.range.end };
   }
+  /** Walks back from the last static step, which is the node of `path.at(-1)`. */
+  stepIsIndex(position: number): boolean {
+    let node: Expression = this.#last;
+    let at = this.path.length - 1;
+    while (at > position && (node.kind === "GetAttr" || node.kind === "Index")) {
+      node = node.object;
+      at--;
+    }
+    return at === position && node.kind === "Index";
+  }
+}
+
+/**
+ * Whether step `position` of a reference's path was written as an index
+ * (`module.a["x"]`, `a[0]`) rather than an attribute (`module.a.x`): the
+ * path records both as the same key.
+ */
+export function isIndexStep(ref: Traversal, position: number): boolean {
+  return ref instanceof Reference && ref.stepIsIndex(position);
 }
 
 const NO_PATH: readonly (string | number)[] = Object.freeze([]);

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import type { Expression, TemplatePart } from "./ast.ts";
-import { evaluate, FunctionError, referencesOf } from "./eval.ts";
+import { evaluate, FunctionError, isIndexStep, referencesOf } from "./eval.ts";
 import { parseExpression } from "./parser.ts";
 import type { Range } from "./source.ts";
 import { isSensitive, Sensitive, UNKNOWN, type Value } from "./value.ts";
@@ -486,4 +486,19 @@ Deno.test("an engine limit becomes a diagnostic, not an exception", () => {
   assertEquals(res.value, UNKNOWN);
   assertEquals(res.diagnostics[0].code, "CW1199");
   assertEquals(evaluate(parseExpression(`1 + 1`, "t.cw").expr, { variables: {} }).value, 2);
+});
+
+Deno.test('isIndexStep tells `a.x` from `a["x"]`, which the path records alike', () => {
+  const refOf = (source: string) =>
+    referencesOf(parseExpression(source, "t.cw").expr).find((t) => t.root === "module")!;
+  const keyed = refOf(`module.site["blue"].url`);
+  const plain = refOf(`module.site.blue.url`);
+  assertEquals(keyed.path, plain.path);
+  assertEquals([0, 1, 2].map((i) => isIndexStep(keyed, i)), [false, true, false]);
+  assertEquals([0, 1, 2].map((i) => isIndexStep(plain, i)), [false, false, false]);
+  // Steps after a dynamic index are not in the path; positions past it are no index.
+  const dynamic = refOf(`module.worker[0].names[var.i]`);
+  assertEquals(dynamic.path, ["worker", 0, "names"]);
+  assertEquals([0, 1, 2, 3].map((i) => isIndexStep(dynamic, i)), [false, true, false, false]);
+  assertEquals(isIndexStep({ root: "x", path: ["a"], range: r() }, 0), false);
 });

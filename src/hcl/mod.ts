@@ -49,6 +49,7 @@ export {
   evaluateInto,
   FunctionError,
   type HclFunction,
+  isIndexStep,
   referencesInto,
   referencesOf,
   type Traversal,

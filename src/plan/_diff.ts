@@ -4,6 +4,8 @@
  * them out, ordered so independent steps can run in parallel.
  */
 import {
+  type AddressStep,
+  addressSteps,
   canonicalJson,
   type Config,
   RESOURCE_TYPES,
@@ -34,17 +36,56 @@ export interface PlanOptions {
 
 type AttributeChange = Change["attributeChanges"][number];
 
-/** `file.a["k"]` → `file.a`; `module.m.file.a[0]` → `module.m.file.a`. */
+/** `file.a["k"]` → `file.a`; `module.m["x"].file.a[0]` → `module.m["x"].file.a`. */
 export function baseAddress(address: string): string {
-  const i = address.indexOf("[");
-  return i < 0 ? address : address.slice(0, i);
+  if (!address.endsWith("]")) return address;
+  const steps = addressSteps(address);
+  if (!steps) return address;
+  const last = steps.length - 1;
+  return steps.map((s, i) => i === last ? s.name : stepText(s)).join(".");
 }
 
-/** Whether `address` is selected by a `--target` value (instance, resource or module). */
+/**
+ * Text every address a target selects starts with, to turn most addresses
+ * away without parsing them: up to the first module's name (its key may be
+ * left out), else up to the first key.
+ */
+function leadingText(target: string): string {
+  if (target.startsWith("module.")) {
+    let end = "module.".length;
+    while (end < target.length && target[end] !== "[" && target[end] !== ".") end++;
+    return target.slice(0, end);
+  }
+  const key = target.indexOf("[");
+  return key < 0 ? target : target.slice(0, key);
+}
+
+function stepText(step: AddressStep): string {
+  if (step.key === null) return step.name;
+  return `${step.name}[${typeof step.key === "number" ? step.key : JSON.stringify(step.key)}]`;
+}
+
+/**
+ * Whether `address` is selected by a `--target` value: an instance, a
+ * resource (every instance), a module instance (`module.m["x"]`) or a module
+ * (every instance). A step of the target without a key matches every key, as
+ * in Terraform: `module.m.file.a` selects `module.m["x"].file.a[0]`.
+ */
 export function matchesTarget(address: string, target: string): boolean {
   if (address === target) return true;
-  if (!target.includes("[") && baseAddress(address) === target) return true;
-  return isModulePrefix(address, target);
+  if (!address.startsWith(leadingText(target))) return false;
+  const have = addressSteps(address);
+  const want = addressSteps(target);
+  if (!have || !want || want.length > have.length) return false;
+  for (let i = 0; i < want.length; i++) {
+    if (want[i].name !== have[i].name) return false;
+    if (want[i].key !== null && want[i].key !== have[i].key) return false;
+  }
+  if (want.length === have.length) return true;
+  // A shorter target names modules only: module.a, module.a["x"].module.b.
+  if (want.length % 2 !== 0) return false;
+  for (let i = 0; i < want.length; i += 2) if (want[i].name !== "module") return false;
+  return true;
 }
 
 const NAME = "[A-Za-z_][A-Za-z0-9_-]*";
@@ -57,17 +98,8 @@ export function checkTargetAddress(target: string): Diagnostic | undefined {
   if (TARGET_ADDRESS.test(target)) return undefined;
   return error("CW3007", `Invalid target address "${target}"`, undefined, {
     detail:
-      'a target is TYPE.NAME, TYPE.NAME[0], TYPE.NAME["key"] or module.M.TYPE.NAME (module.M for a whole module)',
+      'a target is TYPE.NAME, TYPE.NAME[0], TYPE.NAME["key"] or module.M.TYPE.NAME (module.M for a whole module, module.M["key"] or module.M[0] for one instance of it)',
   });
-}
-
-function isModulePrefix(address: string, target: string): boolean {
-  if (!address.startsWith(target + ".")) return false;
-  // A module target is `module.a` or `module.a.module.b`: an even number of segments, all module pairs.
-  const parts = target.split(".");
-  if (parts.length % 2 !== 0) return false;
-  for (let i = 0; i < parts.length; i += 2) if (parts[i] !== "module") return false;
-  return true;
 }
 
 function sha256(text: string): string {

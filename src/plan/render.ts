@@ -4,6 +4,7 @@
  */
 import type { Change, Plan } from "./types.ts";
 import { SENSITIVE } from "./_diff.ts";
+import { addressSteps } from "../config/mod.ts";
 
 export interface RenderPlanOptions {
   /** ANSI colours for the action symbols. */
@@ -38,8 +39,8 @@ function resourceHeader(change: Change): string {
 }
 
 function nameFromAddress(address: string): string {
-  const base = address.replace(/\[.*\]$/, "");
-  return base.slice(base.lastIndexOf(".") + 1);
+  const steps = addressSteps(address);
+  return steps ? steps[steps.length - 1].name : address;
 }
 
 /** HCL-like text for a value on one line (multi-line strings are handled by the caller). */
