@@ -1,15 +1,22 @@
 /** Container kinds and the resource-usage kinds, which target a container or a process. */
-import type { Assertion } from "../config/mod.ts";
+import { addressSteps, type Assertion } from "../config/mod.ts";
 import { type Args, ArgumentError, mb, MIB } from "./_args.ts";
 import { NotRunning, processCpuPercent, processMemoryBytes } from "./_system.ts";
 import type { ContainerProbe, ContainerRef, SystemAccess, Verdict } from "./types.ts";
 
-const CONTAINER_ADDRESS = /^(module\.[^.]+\.)*container\.[A-Za-z_]/;
+/** `container.web`, `container.web[0]`, `module.m["a.b"].container.web`: an address, not a name. */
+export function isContainerAddress(text: string): boolean {
+  const steps = addressSteps(text);
+  if (!steps || steps.length < 2 || steps.length % 2 !== 0) return false;
+  for (let i = 0; i < steps.length - 2; i += 2) if (steps[i].name !== "module") return false;
+  const type = steps[steps.length - 2];
+  return type.name === "container" && type.key === null;
+}
 
 /** The `container` argument (a name, or an address like `container.web`), else the enclosing container. */
 export function containerTarget(assertion: Assertion, args: Args): ContainerRef | null {
   const given = args.string("container", null);
-  if (given !== null) return CONTAINER_ADDRESS.test(given) ? { address: given } : { name: given };
+  if (given !== null) return isContainerAddress(given) ? { address: given } : { name: given };
   if (assertion.ownerType === "container") return { address: assertion.owner };
   return null;
 }

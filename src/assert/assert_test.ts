@@ -11,6 +11,7 @@ import {
   type SystemAccess,
 } from "./mod.ts";
 import { LOCAL_SYSTEM } from "./_system.ts";
+import { isContainerAddress } from "./_container.ts";
 import { LOCAL_FILES } from "./_files.ts";
 
 const decoder = new TextDecoder();
@@ -394,5 +395,19 @@ Deno.test("process and disk kinds on a host read the host's system access", asyn
     assert.ok(asked >= 4, `the host's access was asked ${asked} times`);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a container argument is an address when it reads as one, else a name", () => {
+  for (
+    const address of [
+      "container.web",
+      "container.web[0]",
+      'module.site["blue"].container.web',
+      'module.m["a.b"].module.n[1].container.db["x"]',
+    ]
+  ) assert.equal(isContainerAddress(address), true, address);
+  for (const name of ["web", "my.web", "module.m.file.x", "container", 'container["x"].web']) {
+    assert.equal(isContainerAddress(name), false, name);
   }
 });
