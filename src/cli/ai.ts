@@ -150,14 +150,21 @@ export async function completeWithAi(
   ctx: CommandContext,
   config: Config,
   settings: Settings,
-  options: { refresh?: (address: string) => boolean; timeoutMs?: number } = {},
+  options: {
+    refresh?: (address: string) => boolean;
+    timeoutMs?: number;
+    /** Pins only: no provider is started (a second pass once everything asked is pinned). */
+    offline?: boolean;
+  } = {},
 ): Promise<AiCompletion> {
   if (!config.resources.some((r) => r.aiFields.length > 0)) {
     return { config, filled: [], diagnostics: [] };
   }
   const loaded = readPins(config.rootDir);
   if (loaded.diagnostics.length > 0) return { config, filled: [], diagnostics: loaded.diagnostics };
-  const disabled = aiDisabledReason(ctx, settings);
+  const disabled = options.offline
+    ? "the answers are being re-read from clockwork.lock"
+    : aiDisabledReason(ctx, settings);
   let session: AiSession | null = null;
   const diagnostics: Diagnostic[] = [];
   try {

@@ -4,7 +4,8 @@
  * Config + recorded + observed state → Plan.
  */
 import { resolve } from "node:path";
-import { type Config, loadConfig } from "../config/mod.ts";
+import type { FilledValue } from "../ai/mod.ts";
+import { type Config, loadConfig, type LoadOptions } from "../config/mod.ts";
 import { type Diagnostic, type SourceFile } from "../hcl/mod.ts";
 import { makePlan as planDiff, type Plan } from "../plan/mod.ts";
 import type { Observation, State } from "../state/mod.ts";
@@ -28,16 +29,46 @@ export function configDir(ctx: CommandContext, given?: string): string {
  * this invocation (`--var`, `--var-file`, `CW_VAR_*`, `*.cwvars`), and
  * registers every file read so diagnostics show snippets.
  */
-export function loadConfiguration(ctx: CommandContext, dir: string): LoadedConfiguration {
+export function loadConfiguration(
+  ctx: CommandContext,
+  dir: string,
+  aiValues?: LoadOptions["aiValues"],
+): LoadedConfiguration {
   const result = loadConfig({
     dir,
     vars: ctx.globals.vars,
     varFiles: ctx.globals.varFiles,
     env: ctx.env,
     cwd: ctx.cwd,
+    ...(aiValues ? { aiValues } : {}),
   });
-  ctx.registerSource(...result.sources);
+  if (!aiValues) ctx.registerSource(...result.sources);
   return result;
+}
+
+/** The values completion filled in, by address, as a reload takes them. */
+function filledValues(
+  config: Config,
+  filled: readonly FilledValue[],
+): Map<string, Record<string, string>> {
+  const byAddress = new Map(config.resources.map((r) => [r.address, r]));
+  const values = new Map<string, Record<string, string>>();
+  for (const { address, field } of filled) {
+    const value = byAddress.get(address)?.attributes[field];
+    if (typeof value !== "string") continue;
+    values.set(address, { ...values.get(address), [field]: value });
+  }
+  return values;
+}
+
+/**
+ * Whether anything reads an AI-filled value: a resource that refers to a
+ * filled resource, or any output (outputs keep no list of what they read).
+ */
+function readsFilledValues(config: Config, filled: ReadonlyMap<string, unknown>): boolean {
+  if (filled.size === 0) return false;
+  if (config.outputs.length > 0) return true;
+  return config.resources.some((r) => r.dependsOn.some((d) => filled.has(d)));
 }
 
 export interface MakePlanOptions {
@@ -81,7 +112,17 @@ async function withAiValues(
   // Loaded only when needed: most configurations leave nothing to AI, and every module costs start-up time.
   const { completeWithAi, settingsFor } = await import("./ai.ts");
   const settings = await settingsFor(ctx, config.rootDir, config);
-  const completed = await completeWithAi(ctx, config, settings.value);
+  let completed = await completeWithAi(ctx, config, settings.value);
+  const values = filledValues(completed.config, completed.filled);
+  if (readsFilledValues(completed.config, values)) {
+    // Evaluated again with the answers in place, so what refers to them sees
+    // them rather than unknown; the answers are pinned now, so no model is asked.
+    const reloaded = loadConfiguration(ctx, config.rootDir, values);
+    if (reloaded.config && !reloaded.diagnostics.some((d) => d.severity === "error")) {
+      const again = await completeWithAi(ctx, reloaded.config, settings.value, { offline: true });
+      completed = { ...completed, config: again.config, filled: again.filled };
+    }
+  }
   const diagnostics: Diagnostic[] = [...settings.diagnostics];
   const unavailable = new Set(["CW8001", "CW8002", "CW8005"]);
   for (const d of completed.diagnostics) {

@@ -65,6 +65,13 @@ export const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
 export interface LoadOptions extends VariableInputs {
   /** Directory holding the root module's `*.cw` files. */
   readonly dir: string;
+  /**
+   * Values the AI filled in (pinned answers), by resource address and
+   * argument: what references to those arguments see. Without one such a
+   * reference is unknown. The resources themselves still list the argument in
+   * `aiFields`, so completion fills and marks it as before.
+   */
+  readonly aiValues?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 export interface LoadResult {
@@ -2154,7 +2161,10 @@ class Lowering {
       if (type === "container" && attributes.image === undefined) aiFields.push("image");
       if (type === "task" && attributes.script === undefined) aiFields.push("script");
     }
-    for (let i = 0; i < aiFields.length; i++) visible[aiFields[i]] = UNKNOWN;
+    const filled = aiFields.length > 0 ? this.options.aiValues?.get(address) : undefined;
+    for (let i = 0; i < aiFields.length; i++) {
+      visible[aiFields[i]] = filled?.[aiFields[i]] ?? UNKNOWN;
+    }
     const asserts: Assertion[] = [];
     for (let i = 0; i < assertBlocks.length; i++) {
       const built = this.buildAssert(assertBlocks[i], variables, scope, address, type, attributes);

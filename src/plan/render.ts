@@ -5,6 +5,7 @@
 import type { Change, Plan } from "./types.ts";
 import { SENSITIVE } from "./_diff.ts";
 import { addressSteps } from "../config/mod.ts";
+import { isUnknown } from "../hcl/mod.ts";
 
 export interface RenderPlanOptions {
   /** ANSI colours for the action symbols. */
@@ -46,6 +47,8 @@ function nameFromAddress(address: string): string {
 /** HCL-like text for a value on one line (multi-line strings are handled by the caller). */
 export function formatValue(value: unknown): string {
   if (value === SENSITIVE) return SENSITIVE;
+  // An output that reads what only apply (or an AI answer not available) can tell.
+  if (isUnknown(value)) return "(known after apply)";
   if (value === undefined || value === null) return "null";
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value !== "object") return String(value);

@@ -134,3 +134,47 @@ Deno.test("ai refresh asks again, and the next plan shows the difference", async
     assert.match(plan.stdout, /file\.motd will be updated in-place/);
   });
 });
+
+const REFERRING = `
+resource "file" "motd" {
+  path        = "\${path.root}/out/motd.txt"
+  description = "a friendly message of the day"
+}
+resource "file" "copy" {
+  path    = "\${path.root}/out/copy.txt"
+  content = upper(file.motd.content)
+}
+output "motd" {
+  value = file.motd.content
+}
+`;
+
+Deno.test("what refers to an AI-filled value sees the answer, asked once; without it, it is unknown", async () => {
+  await withFakeModelServer(async (server) => {
+    server.script({ kind: "answer", content: GOOD });
+    const plan = await runCli(["plan", "--base-url", server.url], {
+      files: { "main.cw": REFERRING },
+    });
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(
+      plan.stdout,
+      /HAVE A NICE DAY!/,
+      "file.copy's content is computed from the answer",
+    );
+    assert.match(plan.stdout, /\+ motd = "Have a nice day!\\n"/);
+    const chats = server.requests.filter((r) => r.path === "/api/chat");
+    assert.equal(chats.length, 1, "the second evaluation reads the pin");
+
+    await server.close();
+    const apply = await runCli(["apply", "--auto-approve", "--no-ai"], { cwd: plan.dir });
+    assert.equal(apply.code, 0, apply.stderr);
+    assert.equal(await Deno.readTextFile(join(plan.dir, "out/copy.txt")), "HAVE A NICE DAY!\n");
+    const output = await runCli(["output", "--json"], { cwd: plan.dir });
+    assert.equal(JSON.parse(output.stdout).outputs.motd.value, "Have a nice day!\n");
+  });
+
+  const unpinned = await runCli(["plan", "--no-ai"], { files: { "main.cw": REFERRING } });
+  assert.equal(unpinned.code, 0, unpinned.stderr);
+  assert.match(unpinned.stdout, /\+ motd = \(known after apply\)/);
+  assert.match(unpinned.stderr, /CW8007/, "file.copy is left out with file.motd");
+});
