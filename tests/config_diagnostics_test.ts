@@ -521,12 +521,12 @@ Deno.test("a repeated module's outputs need an instance key; unknown keys sugges
     "7:11",
     /for_each set.*module\.site\["KEY"\]\.url/,
   );
+  // A key that names no instance is an error where it is evaluated, as for resources.
   await expectOne(
     withSite('output "o" {\n  value = module.site["bleu"].url\n}\n'),
-    "CW2007",
-    /Reference to undeclared instance module\.site\["bleu"\]/,
-    "7:11",
-    /"blue", "green"\. Did you mean "blue"\?/,
+    "CW1102",
+    /no element with key "bleu"\. Did you mean "blue"\?/,
+    "7:22",
   );
   await expectOne(
     withSite('output "o" {\n  value = module.site["blue"].uri\n}\n'),
@@ -548,10 +548,9 @@ Deno.test("a repeated module's outputs need an instance key; unknown keys sugges
   );
   await expectOne(
     withWorker('output "o" {\n  value = module.worker[2].url\n}\n'),
-    "CW2007",
-    /undeclared instance module\.worker\[2\]/,
-    "6:11",
-    /count = 2, so its indexes are 0 to 1/,
+    "CW1102",
+    /the collection has 2 elements/,
+    "6:24",
   );
   await expectOne(
     withWorker('output "o" {\n  value = module.worker["a"].url\n}\n'),
@@ -570,6 +569,26 @@ Deno.test("a repeated module's outputs need an instance key; unknown keys sugges
     /Unexpected module instance key/,
     "5:11",
     /neither count nor for_each/,
+  );
+  await expectOne(
+    {
+      "main.cw":
+        'module "one" {\n  source = "./m"\n}\noutput "o" {\n  value = module.one["url"]\n}\n',
+      "m/main.cw": REPEATED_MODULE,
+    },
+    "CW2007",
+    /Unexpected module instance key/,
+    "5:11",
+    /module\.one\.OUTPUT/,
+  );
+  await expectOne(
+    withWorker(
+      'resource "file" "f" {\n  path = "/tmp/x"\n  content = ""\n  depends_on = [module.worker[0]]\n}\n',
+    ),
+    "CW2020",
+    /Invalid depends_on entry/,
+    "8:17",
+    /whole module, every instance: module\.worker/,
   );
 });
 

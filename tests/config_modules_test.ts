@@ -45,6 +45,16 @@ async function loadOk(files: Record<string, string>, vars: string[] = []): Promi
   }
 }
 
+async function load(files: Record<string, string>) {
+  const dir = await makeTempDir("cw-config-modules-");
+  try {
+    await writeFiles(dir, files);
+    return loadConfig({ dir });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 function outputs(config: Config): Record<string, unknown> {
   // Through JSON, as `output --json` shows them (the values are prototype-free objects).
   return JSON.parse(
@@ -88,7 +98,7 @@ output "names" {
   equal(green.name, "index");
   equal(green.key, null);
   equal(green.attributes.content, "green on 8082");
-  // Each instance depends on its own resources only.
+  // Within a module, an instance depends on its own instance's resources.
   const conf = config.resources.find((r) => r.address === 'module.site["blue"].file.conf')!;
   equal(conf.dependsOn, ['module.site["blue"].file.index']);
   equal(outputs(config), {
@@ -313,4 +323,107 @@ variable "port" {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+const MODULE_FG = `
+variable "name" {
+  type = string
+}
+variable "leader" {
+  type = string
+}
+resource "file" "f" {
+  path    = "\${var.name}-f.txt"
+  content = var.name
+}
+resource "file" "g" {
+  path    = "\${var.name}-g.txt"
+  content = var.leader
+}
+output "made" {
+  value = file.f.path
+}
+`;
+
+Deno.test("a value that leaves one instance and enters another makes a dependency", async () => {
+  const config = await loadOk({
+    "main.cw": `
+locals {
+  leader_path = module.node["a"].made
+}
+module "node" {
+  for_each = toset(["a", "b"])
+  source   = "./m"
+  name     = each.key
+  leader   = each.key == "a" ? "" : local.leader_path
+}
+`,
+    "m/main.cw": MODULE_FG,
+  });
+  // b's file.g reads a's file.f through local.leader_path: through the
+  // caller, so it waits for file.f of every instance.
+  const g = config.resources.find((r) => r.address === 'module.node["b"].file.g')!;
+  ok(String(g.attributes.content).endsWith("a-f.txt"), String(g.attributes.content));
+  equal(g.dependsOn, ['module.node["a"].file.f', 'module.node["b"].file.f']);
+  // What stays inside an instance still depends on that instance only.
+  const f = config.resources.find((r) => r.address === 'module.node["b"].file.f')!;
+  equal(f.dependsOn, []);
+
+  // The same through the module's own input: it is read in the caller.
+  const self = await loadOk({
+    "main.cw": `
+module "a" {
+  for_each = toset(["x", "y"])
+  source   = "./m"
+  name     = each.key
+  leader   = each.key == "y" ? module.a["x"].made : ""
+}
+`,
+    "m/main.cw": MODULE_FG,
+  });
+  const yg = self.resources.find((r) => r.address === 'module.a["y"].file.g')!;
+  ok(yg.dependsOn.includes('module.a["x"].file.f'), JSON.stringify(yg.dependsOn));
+});
+
+Deno.test("an instance key is checked only where it is evaluated; a module with no instances is still checked", async () => {
+  const optional = await loadOk({
+    "main.cw": `
+variable "enabled" {
+  default = false
+}
+module "w" {
+  count  = var.enabled ? 1 : 0
+  source = "./m"
+  name   = "w"
+}
+output "path" {
+  value = var.enabled ? module.w[0].made : "none"
+}
+output "tried" {
+  value = try(module.w[0].made, "none")
+}
+`,
+    "m/main.cw": `
+variable "name" {
+  type = string
+}
+output "made" {
+  value = var.name
+}
+`,
+  });
+  equal(outputs(optional), { path: "none", tried: "none" });
+  const { diagnostics } = await load({
+    "main.cw": `module "z" {\n  count  = 0\n  source = "./m"\n}\n`,
+    "m/main.cw": `variable "name" {\n  type = string\n}\n`,
+  });
+  equal(
+    diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.summary}`),
+    ['CW2015 No value for required variable "name"'],
+  );
+  const twice = await load({
+    "main.cw": `module "z" {\n  count  = 3\n  source = "./m"\n}\n`,
+    "m/main.cw": `variable "name" {\n  type = string\n}\n`,
+  });
+  equal(twice.diagnostics.filter((d) => d.code === "CW2015").length, 1, "reported once per call");
 });

@@ -98,8 +98,22 @@ interface Node {
   dependents: Node[];
   /** Resources reached through this node (directly or through locals, variables, outputs). */
   resourceDeps?: readonly Node[];
+  /**
+   * Only when some module is repeated: each resource reached, with the
+   * shallowest module the way to it passes through. An instance of this node
+   * depends on the resource's instances inside its own instance of that
+   * module: `module.a["x"]` on its own resources, but on every instance
+   * when the way leaves the module (out through an output, back in through
+   * an input).
+   */
+  scopedDeps?: ReadonlyMap<Node, ModuleScope>;
   /** Resource instance addresses, known once a resource node is evaluated. */
   instances?: string[];
+  /** The same by module instance, when some module is repeated. */
+  instancesIn?: Map<ModuleInstance, string[]>;
+  /** instancesIn gathered by the enclosing instance of a module above (built on demand). */
+  instancesUnder?: Map<ModuleScope, Map<ModuleInstance, string[]>>;
+  readonly scope: ModuleScope;
   /** How a resource is repeated, which decides where its attribute names sit in a reference. */
   repeat?: "count" | "for_each" | null;
   /** Evaluates a node that is not a resource. */
@@ -165,8 +179,6 @@ interface ModuleCall {
   readonly forEachAttr: Attribute | undefined;
   /** Evaluates count/for_each and creates the instances; only on a repeated call. */
   readonly expansion: Node | undefined;
-  /** References with a literal instance key (`module.a["x"]`), checked once the keys are known. */
-  readonly keyedRefs: { ref: Traversal; expr: Expression; key: string | number }[];
 }
 
 /** One instance of a module: its own variable values, locals, resources and outputs. */
@@ -299,7 +311,7 @@ class Lowering {
   readonly badExprs = new WeakSet<Expression>();
   /** Whether badExprs holds anything: usually not, and then evaluating need not look. */
   anyBadExprs = false;
-  /** Whether some module block has count or for_each: only then do dependencies need narrowing to one instance. */
+  /** Whether some module block has count or for_each: only then are dependencies split by module instance. */
   anyRepeatedModule = false;
   /** Where each file's syntax errors start: a block around one gets no follow-on "missing argument". */
   readonly syntaxErrorStarts = new Map<string, number[]>();
@@ -505,7 +517,6 @@ class Lowering {
     const call = child.call!;
     const caller = child.parent!;
     for (const parent of caller.instances) {
-      const address = `${parent.prefix}module.${call.name}`;
       const modules = parent.ctx.module as ValueObject;
       const expansion = this.expand(
         call.countAttr,
@@ -526,37 +537,9 @@ class Lowering {
         list.push(outputs);
         if (typeof item.key === "string") byKey[item.key] = outputs;
       }
+      // A key that names no instance is the evaluator's error, and only where
+      // it is evaluated: `enabled ? module.w[0].x : null` is fine with count 0.
       modules[call.name] = call.forEachAttr ? byKey : list;
-      this.checkInstanceKeys(call, address, expansion.map((e) => e.key));
-    }
-  }
-
-  /** Reports references whose literal instance key the expansion did not make. */
-  checkInstanceKeys(call: ModuleCall, address: string, keys: (string | number)[]): void {
-    for (const { ref, expr, key } of call.keyedRefs) {
-      if (keys.includes(key)) continue;
-      let detail: string;
-      if (call.forEachAttr) {
-        const names = keys.map((k) => String(k));
-        detail = names.length === 0
-          ? `${address} has no instances: its for_each is empty`
-          : `the keys of ${address} are ${names.map((k) => JSON.stringify(k)).join(", ")}.${
-            didYouMean(String(key), names)
-          }`;
-      } else {
-        detail = keys.length === 0
-          ? `${address} has no instances: its count is 0`
-          : `${address} has count = ${keys.length}, so its indexes are 0 to ${keys.length - 1}`;
-      }
-      this.diags.push(
-        error(
-          "CW2007",
-          `Reference to undeclared instance ${instanceAddress(address, key)}`,
-          ref.range,
-          { detail },
-        ),
-      );
-      this.markBad(expr);
     }
   }
 
@@ -911,10 +894,14 @@ class Lowering {
       waiting: 0,
       dependents: [],
       resourceDeps: undefined,
+      scopedDeps: undefined,
       instances: undefined,
+      instancesIn: undefined,
+      instancesUnder: undefined,
       repeat: null,
       evaluate,
       resource: null,
+      scope,
     };
     this.nodes.push(node);
     if (scope.gate) this.addEdge(node, scope.gate);
@@ -1002,8 +989,20 @@ class Lowering {
         );
         const allow = call.forEachAttr ? ALLOW_EACH : call.countAttr ? ALLOW_COUNT : NO_ALLOW;
         if (input) this.linkExpr(node, scope.parent, input.expr, allow);
+        // Once per call, whatever its count: a module with no instances is still checked.
+        else if (decl.default === undefined) this.missingVariable(decl.name, call.block);
       }
     });
+  }
+
+  missingVariable(name: string, call: Block | undefined, site?: Range): void {
+    this.diags.push(
+      error("CW2015", `No value for required variable "${name}"`, site ?? labelsRange(call!), {
+        detail: call
+          ? `module "${call.labels[0].value}" must set ${name} = …`
+          : `set it with --var ${name}=…, a .cwvars file, CW_VAR_${name}, or give the variable a default`,
+      }),
+    );
   }
 
   declareHost(scope: ModuleScope, block: Block): void {
@@ -1171,7 +1170,7 @@ class Lowering {
         if (loaded) this.expandModule(loaded.scope);
       }, scope)
       : undefined;
-    const call: ModuleCall = { name, block, countAttr, forEachAttr, expansion, keyedRefs: [] };
+    const call: ModuleCall = { name, block, countAttr, forEachAttr, expansion };
     const child = this.loadModule(dir, [...scope.path, name], scope, call);
     if (!child) return;
     scope.modules.set(name, { scope: child, block });
@@ -1451,7 +1450,7 @@ class Lowering {
     referencesInto(expr, refs);
     for (let i = 0; i < refs.length; i++) {
       const ref = refs[i];
-      const target = this.resolveRef(ref, scope, allow, expr);
+      const target = this.resolveRef(ref, scope, allow);
       if (target === null) continue;
       if (target === "bad") this.markBad(expr);
       else if (Array.isArray(target) ? target.includes(node) : target === node) {
@@ -1470,12 +1469,7 @@ class Lowering {
   }
 
   /** The node a reference depends on; a list only for a whole module's outputs. */
-  resolveRef(
-    ref: Traversal,
-    scope: ModuleScope,
-    allow: Allow,
-    expr?: Expression,
-  ): Node | Node[] | null | "bad" {
+  resolveRef(ref: Traversal, scope: ModuleScope, allow: Allow): Node | Node[] | null | "bad" {
     const first = ref.path[0];
     const name = typeof first === "string" ? first : undefined;
     switch (ref.root) {
@@ -1557,9 +1551,8 @@ class Lowering {
               `module.${name} has count set, so its instances are numbered: ${example}`,
             );
           }
-          if (expr) call.keyedRefs.push({ ref, expr, key });
           at = 2;
-        } else if (typeof ref.path[1] === "number") {
+        } else if (typeof ref.path[1] === "number" || isIndexStep(ref, 1)) {
           return this.undeclared(
             ref,
             "Unexpected module instance key",
@@ -1695,6 +1688,13 @@ class Lowering {
           );
           continue;
         }
+        if (isIndexStep(ref, 1)) {
+          // As in Terraform: depends_on names whole objects, never one instance.
+          this.diags.push(error("CW2020", "Invalid depends_on entry", item.range, {
+            detail: `depends_on waits for a whole module, every instance: module.${modName}`,
+          }));
+          continue;
+        }
         for (const r of this.moduleResourceNodes(mod.scope)) this.addEdge(node, r);
         continue;
       }
@@ -1745,6 +1745,25 @@ class Lowering {
       }
     }
     node.resourceDeps = list.length ? list.slice() : NO_NODES;
+    if (this.anyRepeatedModule) this.splitResourceDeps(node);
+  }
+
+  splitResourceDeps(node: Node): void {
+    const reach = new Map<Node, ModuleScope>();
+    const note = (r: Node, through: ModuleScope) => {
+      const before = reach.get(r);
+      reach.set(r, before === undefined ? through : shallower(before, through));
+    };
+    // A module's variable reads its value in the calling module: the way
+    // to what the value refers to passes through the caller, even when that
+    // is back in this module (`peer = module.a["x"].made` in module "a").
+    const from = node.kind === "variable" && node.scope.parent ? node.scope.parent : node.scope;
+    for (const d of node.deps) {
+      const edge = commonScope(from, d.scope);
+      if (d.kind === "resource") note(d, edge);
+      else for (const [r, through] of d.scopedDeps ?? NO_SCOPED) note(r, shallower(through, edge));
+    }
+    node.scopedDeps = reach;
   }
 
   reportCycles(stuck: Node[]): void {
@@ -1859,12 +1878,8 @@ class Lowering {
     let value: Value;
     if (raw === undefined) {
       if (decl.default === undefined) {
-        const site = call ? labelsRange(call) : decl.block.labels[0].range;
-        this.diags.push(error("CW2015", `No value for required variable "${decl.name}"`, site, {
-          detail: call
-            ? `module "${call.labels[0].value}" must set ${decl.name} = …`
-            : `set it with --var ${decl.name}=…, a .cwvars file, CW_VAR_${decl.name}, or give the variable a default`,
-        }));
+        // A module call's missing argument was reported when it was linked.
+        if (!call) this.missingVariable(decl.name, undefined, decl.block.labels[0].range);
         value = UNKNOWN;
       } else value = decl.default;
     } else {
@@ -1993,12 +2008,22 @@ class Lowering {
     const node = decl.node;
     const instances = decl.scope.instances;
     node.instances = [];
-    // Outside repeated modules every instance depends on every instance of what it refers to.
-    const shared = this.anyRepeatedModule ? undefined : instanceAddresses(node.resourceDeps);
+    if (!this.anyRepeatedModule) {
+      // Every instance depends on every instance of what it refers to.
+      const deps = instanceAddresses(node.resourceDeps);
+      for (let i = 0; i < instances.length; i++) this.evaluateResourceIn(decl, instances[i], deps);
+      return;
+    }
+    node.instancesIn = new Map();
+    const scoped = node.scopedDeps ?? NO_SCOPED;
     for (let i = 0; i < instances.length; i++) {
       const module = instances[i];
-      const deps = shared ?? this.instanceAddressesWithin(node.resourceDeps, module);
-      this.evaluateResourceIn(decl, module, deps);
+      const deps = new Set<string>();
+      for (const [r, through] of scoped) {
+        const within = instancesUnder(r, through).get(enclosing(module, through));
+        for (const a of within ?? []) deps.add(a);
+      }
+      this.evaluateResourceIn(decl, module, sortAddresses([...deps], (a) => a));
     }
   }
 
@@ -2014,9 +2039,12 @@ class Lowering {
       holder[name] = UNKNOWN;
       return;
     }
+    const mine = node.instancesIn ? [] as string[] : undefined;
+    node.instancesIn?.set(module, mine!);
     if (expansion === null) {
       const built = this.buildInstance(decl, ctx, module, base, null, deps);
       instances.push(base);
+      mine?.push(base);
       this.resources.push(built.instance);
       holder[name] = built.visible;
       return;
@@ -2028,26 +2056,12 @@ class Lowering {
       const address = instanceAddress(base, inst.key);
       const built = this.buildInstance(decl, variables, module, address, inst.key, deps);
       instances.push(address);
+      mine?.push(address);
       this.resources.push(built.instance);
       values.push(built.visible);
       if (typeof inst.key === "string") byKey[inst.key] = built.visible;
     }
     holder[name] = attrs.has("for_each") ? byKey : values;
-  }
-
-  /**
-   * Instance addresses of `nodes` that an instance in `module` depends on:
-   * those inside the closest module instance the two share, so
-   * `module.a["x"]` depends on its own resources, not on `module.a["y"]`'s.
-   */
-  instanceAddressesWithin(nodes: readonly Node[] | undefined, module: ModuleInstance): string[] {
-    if (!nodes || nodes.length === 0) return [];
-    const all = new Set<string>();
-    for (const node of nodes) {
-      const prefix = sharedInstance(module, node.resource!.scope).prefix;
-      for (const a of node.instances ?? []) if (a.startsWith(prefix)) all.add(a);
-    }
-    return sortAddresses([...all], (a) => a);
   }
 
   buildInstance(
@@ -2449,19 +2463,45 @@ function withRepetition(
   return variables;
 }
 
-/** The instance, among `module` and those that contain it, of the deepest scope that contains both. */
-function sharedInstance(module: ModuleInstance, scope: ModuleScope): ModuleInstance {
-  let a: ModuleScope = module.scope;
-  let b = scope;
+const NO_SCOPED: ReadonlyMap<Node, ModuleScope> = new Map();
+
+/** The deepest module that contains both. */
+function commonScope(a: ModuleScope, b: ModuleScope): ModuleScope {
   while (a.path.length > b.path.length) a = a.parent!;
   while (b.path.length > a.path.length) b = b.parent!;
   while (a !== b) {
     a = a.parent!;
     b = b.parent!;
   }
+  return a;
+}
+
+/** Of two modules on one line of descent, the one nearer the root. */
+function shallower(a: ModuleScope, b: ModuleScope): ModuleScope {
+  return a.path.length <= b.path.length ? a : b;
+}
+
+/** The instance of `scope` (a module containing `module`'s) that `module` lies in. */
+function enclosing(module: ModuleInstance, scope: ModuleScope): ModuleInstance {
   let instance = module;
-  while (instance.scope !== a) instance = instance.parent!;
+  while (instance.scope !== scope) instance = instance.parent!;
   return instance;
+}
+
+/** A resource's instance addresses by the instance of `scope` they lie in, built once per scope. */
+function instancesUnder(resource: Node, scope: ModuleScope): Map<ModuleInstance, string[]> {
+  resource.instancesUnder ??= new Map();
+  let byInstance = resource.instancesUnder.get(scope);
+  if (byInstance) return byInstance;
+  byInstance = new Map();
+  for (const [module, addresses] of resource.instancesIn ?? []) {
+    const key = enclosing(module, scope);
+    const list = byInstance.get(key);
+    if (list) list.push(...addresses);
+    else byInstance.set(key, [...addresses]);
+  }
+  resource.instancesUnder.set(scope, byInstance);
+  return byInstance;
 }
 
 /** Sorted instance addresses of resource nodes (a dependency list). */
