@@ -288,3 +288,55 @@ resource "command" "leaky" {
   assert.match(log, /token=\(sensitive\)/);
   assert.doesNotMatch(log, /hunter2-secret/);
 });
+
+Deno.test("apply: a replace with create_before_destroy keeps the new instance in state", async () => {
+  const dir = await project({
+    "main.cw": `
+variable "name" {
+  default = "a.txt"
+}
+resource "file" "moved" {
+  path    = "\${path.module}/\${var.name}"
+  content = "moving\\n"
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+resource "command" "marker" {
+  run     = "echo \${var.name} > marker-\${var.name}"
+  destroy = "rm marker-\${var.name}"
+  cwd     = path.module
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+`,
+  });
+  assert.equal((await cli(dir, ["apply", "--auto-approve"])).code, 0);
+  const replace = await cli(dir, ["apply", "--auto-approve", "--var", "name=b.txt"]);
+  assert.equal(replace.code, 0, replace.stderr + replace.stdout);
+  assert.match(replace.stdout, /2 replaced/);
+  assert.deepEqual(
+    [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+      n !== "main.cw" && n !== ".clockwork"
+    )
+      .sort(),
+    ["b.txt", "marker-b.txt"],
+  );
+  const recorded = loadState(dir).value!.resources;
+  assert.deepEqual(recorded.map((r) => r.address).sort(), ["command.marker", "file.moved"]);
+  assert.equal(
+    recorded.find((r) => r.address === "file.moved")!.attributes.path,
+    join(dir, "b.txt"),
+  );
+  const again = await cli(dir, ["plan", "--detailed-exitcode", "--var", "name=b.txt"]);
+  assert.equal(again.code, 0, `nothing left to do: ${again.stdout}`);
+  // Destroy finds what the replace made.
+  assert.equal((await cli(dir, ["destroy", "--auto-approve", "--var", "name=b.txt"])).code, 0);
+  assert.deepEqual(
+    [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+      n !== "main.cw" && n !== ".clockwork"
+    ),
+    [],
+  );
+});

@@ -339,7 +339,11 @@ export async function runPlan(
         const change = changes.get(r.step.address)!;
         if (r.status === "ok") {
           if (r.step.action === "delete") {
-            await recorder.record({ t: "rm", address: r.step.address });
+            // With create_before_destroy the new instance was recorded under
+            // the same address first; removing the old one must not drop it.
+            const replacedAfterCreate = change.action === "replace" &&
+              change.resource?.lifecycle.createBeforeDestroy === true;
+            if (!replacedAfterCreate) await recorder.record({ t: "rm", address: r.step.address });
           } else {
             const observed = r.observed ?? await observeAfter(change, options.rootDir);
             const resource = stateResourceOf(change, observed);
