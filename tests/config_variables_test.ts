@@ -133,6 +133,15 @@ Deno.test("a required variable without a value is an error naming it", async () 
   match(d.summary, /"port"/);
 });
 
+Deno.test("an invalid default is one error, not also a missing value", async () => {
+  const { diagnostics } = await resolveVariables({
+    main: 'variable "w" {\n  type    = string\n  default = [1]\n}\n',
+  });
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  deepEqual(errors.map((d) => d.code), ["CW2014"]);
+  match(errors[0]!.summary, /Invalid default value for variable "w"/);
+});
+
 Deno.test("--var for an undeclared variable is an error; in a .cwvars file a warning", async () => {
   const { diagnostics } = await resolveVariables({
     vars: ["levl=x"],

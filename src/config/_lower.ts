@@ -932,6 +932,8 @@ class Lowering {
             detail: `the default does not match type ${typeToString(type)}: ${c.error}`,
           }),
         );
+        // It has a default, just a wrong one: not also "no value for required variable".
+        defaultValue = UNKNOWN;
       } else defaultValue = c.value;
     }
     const validations: VariableDecl["validations"] = [];
