@@ -340,3 +340,27 @@ resource "command" "marker" {
     [],
   );
 });
+
+Deno.test("destroy --target shows no output changes and keeps every output", async () => {
+  const dir = await project({
+    "main.cw": `
+resource "file" "a" {
+  path    = "\${path.module}/a.txt"
+  content = "a"
+}
+resource "file" "b" {
+  path    = "\${path.module}/b.txt"
+  content = "b"
+}
+output "a_path" { value = file.a.path }
+output "b_path" { value = file.b.path }
+`,
+  });
+  assert.equal((await cli(dir, ["apply", "--auto-approve"])).code, 0);
+  const destroy = await cli(dir, ["destroy", "--auto-approve", "--target", "file.a"]);
+  assert.equal(destroy.code, 0, destroy.stderr);
+  assert.doesNotMatch(destroy.stdout, /Changes to Outputs/);
+  assert.match(destroy.stdout, /file\.a will be destroyed/);
+  const outputs = JSON.parse((await cli(dir, ["output", "--json"])).stdout).outputs;
+  assert.deepEqual(Object.keys(outputs).sort(), ["a_path", "b_path"]);
+});

@@ -226,6 +226,8 @@ function outputChanges(
   plan: Plan,
   prior: RenderPlanOptions["priorOutputs"],
 ): string[] {
+  // A targeted destroy leaves every output as it is (apply keeps them).
+  if (plan.destroy && plan.targets.length > 0) return [];
   const before = prior ?? {};
   const after = plan.outputs;
   const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
