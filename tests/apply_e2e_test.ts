@@ -364,3 +364,27 @@ output "b_path" { value = file.b.path }
   const outputs = JSON.parse((await cli(dir, ["output", "--json"])).stdout).outputs;
   assert.deepEqual(Object.keys(outputs).sort(), ["a_path", "b_path"]);
 });
+
+Deno.test("apply: a failed step's last output lines are shown under it, secrets masked", async () => {
+  const dir = await project({
+    "main.cw": `
+variable "token" {
+  default   = "hunter2-secret"
+  sensitive = true
+}
+resource "command" "broken" {
+  run = "seq 1 40; echo \\"token is $TOKEN\\" >&2; echo giving up >&2; exit 3"
+  env = { TOKEN = var.token }
+}
+`,
+  });
+  const result = await cli(dir, ["apply", "--auto-approve"]);
+  assert.equal(result.code, 1, result.stderr);
+  const shown = result.stdout.split("\n").filter((l) => l.startsWith("  │ ")).map((l) =>
+    l.slice(4)
+  );
+  assert.equal(shown.length, 15, result.stdout);
+  assert.deepEqual(shown.slice(-2), ["token is (sensitive)", "giving up"]);
+  assert.equal(shown[0], "28", "the last lines, not the first");
+  assert.doesNotMatch(result.stdout + result.stderr, /hunter2/);
+});

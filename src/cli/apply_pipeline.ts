@@ -458,6 +458,32 @@ async function observeAfter(
   return seen?.exists ? seen.attributes : null;
 }
 
+const FAILED_OUTPUT_LINES = 15;
+const TAIL_BYTES = 16 * 1024;
+
+/** The last `count` lines of a step's log (its output, masked), read from the end. */
+function logTail(path: string, count: number): string[] {
+  try {
+    using file = Deno.openSync(path, { read: true });
+    const size = file.statSync().size;
+    const start = Math.max(0, size - TAIL_BYTES);
+    file.seekSync(start, Deno.SeekMode.Start);
+    const buffer = new Uint8Array(size - start);
+    let read = 0;
+    while (read < buffer.length) {
+      const n = file.readSync(buffer.subarray(read));
+      if (n === null) break;
+      read += n;
+    }
+    const lines = new TextDecoder().decode(buffer.subarray(0, read)).split("\n");
+    if (start > 0) lines.shift(); // a partial first line
+    while (lines.length > 0 && lines[lines.length - 1]!.trim() === "") lines.pop();
+    return lines.slice(-count);
+  } catch {
+    return []; // no log to show; the path is printed above
+  }
+}
+
 function reportStep(
   ctx: CommandContext,
   events: EventWriter | null,
@@ -487,6 +513,9 @@ function reportStep(
         r.logPath ? ` (log: ${r.logPath})` : ""
       }\n`,
     );
+    // What the step said last is usually why it failed (the log is masked already).
+    const tail = r.logPath ? logTail(r.logPath, FAILED_OUTPUT_LINES) : [];
+    for (const line of tail) ctx.io.stdout(`  │ ${line}\n`);
   } else {
     ctx.io.stdout(`${r.step.address}: ${r.step.action} skipped (not started)\n`);
   }
