@@ -8,6 +8,17 @@ import { join } from "node:path";
 import { loadState } from "../src/state/mod.ts";
 import { cli, lines, project } from "./apply_support_test.ts";
 
+const FILES_A_B = `
+resource "file" "a" {
+  path    = "\${path.module}/a.txt"
+  content = "a"
+}
+resource "file" "b" {
+  path    = "\${path.module}/b.txt"
+  content = "b"
+}
+`;
+
 Deno.test("apply: creates, re-apply with nothing changed starts no step and spawns no process", async () => {
   const dir = await project({
     "main.cw": `
@@ -249,16 +260,7 @@ Deno.test("apply PLANFILE: runs a saved plan; refuses it once the state moved", 
 
 Deno.test("apply --target limits the run to the target and what it depends on", async () => {
   const dir = await project({
-    "main.cw": `
-resource "file" "a" {
-  path    = "\${path.module}/a.txt"
-  content = "a"
-}
-resource "file" "b" {
-  path    = "\${path.module}/b.txt"
-  content = "b"
-}
-`,
+    "main.cw": FILES_A_B,
   });
   const result = await cli(dir, ["apply", "--auto-approve", "--target", "file.a"]);
   assert.equal(result.code, 0, result.stderr);
@@ -343,15 +345,7 @@ resource "command" "marker" {
 
 Deno.test("destroy --target shows no output changes and keeps every output", async () => {
   const dir = await project({
-    "main.cw": `
-resource "file" "a" {
-  path    = "\${path.module}/a.txt"
-  content = "a"
-}
-resource "file" "b" {
-  path    = "\${path.module}/b.txt"
-  content = "b"
-}
+    "main.cw": FILES_A_B + `
 output "a_path" { value = file.a.path }
 output "b_path" { value = file.b.path }
 `,
