@@ -83,13 +83,18 @@ export async function checkFileExists(args: Args, files: FileAccess): Promise<Ve
   };
 }
 
-/** Accepts "0644", "644", "0o644" and the number 644 (digits read as octal, as chmod does). */
+/**
+ * Accepts what the configuration accepts: "0644", "644", "0o644", "4755" and
+ * the number 644 (its digits read as octal, as chmod does).
+ */
 export function parseMode(value: string): number {
-  const digits = value.trim().replace(/^0o/i, "");
-  if (!/^[0-7]{1,4}$/.test(digits)) {
-    throw new ArgumentError(`argument "mode" must be an octal mode such as "0644", got "${value}"`);
+  const match = /^(?:0o)?([0-7]{3,4})$/.exec(value.trim());
+  if (!match) {
+    throw new ArgumentError(
+      `argument "mode" must be an octal mode such as "0644", "644" or "0o644", got "${value}"`,
+    );
   }
-  return parseInt(digits, 8);
+  return parseInt(match[1]!, 8);
 }
 
 export function formatMode(mode: number): string {

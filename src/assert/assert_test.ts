@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { Assertion } from "../config/mod.ts";
+import { type Assertion, loadConfig } from "../config/mod.ts";
 import {
   type AssertionResult,
   type ContainerProbe,
@@ -410,4 +410,189 @@ Deno.test("a container argument is an address when it reads as one, else a name"
   for (const name of ["web", "my.web", "module.m.file.x", "container", 'container["x"].web']) {
     assert.equal(isContainerAddress(name), false, name);
   }
+});
+
+/**
+ * Writes `body` into a `check "docs" {}` block, loads it as `clockwork assert`
+ * does (every argument through the configuration's schema) and runs the result.
+ */
+async function configured(dir: string, body: string): Promise<AssertionResult[]> {
+  await Deno.writeTextFile(join(dir, "main.cw"), `check "docs" {\n${body}\n}\n`);
+  const { config, diagnostics } = loadConfig({ dir });
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  assert.deepEqual(errors.map((d) => `${d.summary}: ${d.detail}`), [], body);
+  return await runAssertions(config!.checks[0]!.asserts);
+}
+
+async function withConfigDir(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "cw-assert-config-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("configured http: a list of statuses and a timeout in seconds", async () => {
+  await withConfigDir((dir) =>
+    withServer(siteHandler, async (url) => {
+      const [gone, ok, slow, patient] = await configured(
+        dir,
+        `
+  assert "http" {
+    url           = "${url}/nope"
+    expect_status = [404, 410]
+  }
+  assert "http" {
+    url           = "${url}/"
+    expect_status = tolist([404, 410])
+  }
+  assert "http" {
+    url     = "${url}/slow"
+    timeout = 0.1
+  }
+  assert "http" {
+    url     = "${url}/slow"
+    timeout = 3
+  }
+`,
+      );
+      passes(gone!);
+      assert.equal(gone!.expected, "one of 404, 410");
+      fails(ok!, /^200$/);
+      assert.match(ok!.message, /answered 200, expected one of 404, 410/);
+      fails(slow!, /^no response within 100 ms$/);
+      passes(patient!);
+    })
+  );
+});
+
+Deno.test("configured port and response_time take a timeout", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const late = (request: Request) =>
+    new URL(request.url).pathname === "/late"
+      ? sleep(1500).then(() => new Response("late"))
+      : siteHandler(request);
+  try {
+    await withConfigDir((dir) =>
+      withServer(late, async (url) => {
+        const [open, closed, cutShort, waited] = await configured(
+          dir,
+          `
+  assert "port" {
+    port    = ${listener.addr.port}
+    timeout = "2s"
+  }
+  assert "port" {
+    port    = ${freePort()}
+    timeout = 1
+  }
+  assert "response_time" {
+    url     = "${url}/late"
+    max_ms  = 5000
+    timeout = "300ms"
+  }
+  assert "response_time" {
+    url     = "${url}/"
+    max_ms  = 2000
+    timeout = "3s"
+  }
+`,
+        );
+        passes(open!);
+        assert.equal(open!.expected, `127.0.0.1:${listener.addr.port} accepts connections`);
+        fails(closed!, /^connection refused$/);
+        // Without its timeout the answer would come after 1.5 s, well within max_ms.
+        fails(cutShort!, /^no response within 300 ms$/);
+        assert.ok(cutShort!.duration_ms < 1200, String(cutShort!.duration_ms));
+        passes(waited!);
+      })
+    );
+  } finally {
+    listener.close();
+  }
+});
+
+Deno.test("configured cpu_usage: sample sets how long, max_percent may pass 100", async () => {
+  await withConfigDir(async (dir) => {
+    const sleeper = await uniqueProgram(dir, "/bin/sleep", "cwsample");
+    const child = new Deno.Command(join(dir, sleeper), { args: ["30"] }).spawn();
+    try {
+      await sleep(100);
+      const [quick] = await configured(
+        dir,
+        `
+  assert "cpu_usage" {
+    process     = "${sleeper}"
+    max_percent = 200
+    sample      = "200ms"
+  }
+`,
+      );
+      passes(quick!);
+      assert.equal(quick!.expected, "at most 200%");
+      // The default sample is 1 s.
+      assert.ok(quick!.duration_ms >= 190 && quick!.duration_ms < 900, String(quick!.duration_ms));
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+  });
+});
+
+Deno.test("configured file_permissions: every documented way to write a mode", async () => {
+  await withConfigDir(async (dir) => {
+    const path = join(dir, "page.html");
+    await Deno.writeTextFile(path, "hello\n");
+    await Deno.chmod(path, 0o644);
+    await Deno.mkdir(join(dir, "drop"));
+    await Deno.chmod(join(dir, "drop"), 0o1777);
+    const digest = createHash("sha256").update("hello\n").digest("hex");
+    const results = await configured(
+      dir,
+      `
+  assert "file_permissions" {
+    path = "page.html"
+    mode = "0o644"
+  }
+  assert "file_permissions" {
+    path = "page.html"
+    mode = "644"
+  }
+  assert "file_permissions" {
+    path = "page.html"
+    mode = 644
+  }
+  assert "file_permissions" {
+    path = "page.html"
+    mode = "0644"
+  }
+  assert "file_permissions" {
+    path = "drop"
+    mode = "1777"
+  }
+  assert "file_permissions" {
+    path  = "page.html"
+    mode  = "0o600"
+    owner = ${Deno.uid()}
+  }
+  assert "file_content" {
+    path   = "page.html"
+    sha256 = "${digest.toUpperCase()}"
+  }
+`,
+    );
+    passes(results.pop()!); // the sha256, written in capitals
+    const mismatch = results.pop()!;
+    fails(mismatch, /^mode 0644, owner \S+$/);
+    assert.equal(mismatch.expected, `mode 0600, owner ${Deno.uid()}`);
+    for (const result of results) passes(result);
+    assert.deepEqual(results.map((r) => r.expected), [
+      "mode 0644",
+      "mode 0644",
+      "mode 0644",
+      "mode 0644",
+      "mode 1777",
+    ]);
+  });
 });

@@ -27,9 +27,44 @@ const text = v.string();
 const nonEmpty = v.pipe(v.string(), v.minLength(1, "must not be empty"));
 const MODE_TEXT = /^0?[0-7]{3}$/;
 const mode = v.pipe(v.string(), v.regex(MODE_TEXT, 'must be an octal mode such as "0644"'));
-const durationText = v.pipe(
+/**
+ * An assertion's mode: octal digits ("0644", "644", "4755"), optionally
+ * written "0o644"; the number 644 arrives here as the text "644".
+ */
+const ASSERT_MODE_TEXT = /^(0o)?[0-7]{3,4}$/;
+const assertMode = v.pipe(
   v.string(),
-  v.regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration such as "30s", "5m" or "500ms"'),
+  v.regex(ASSERT_MODE_TEXT, 'must be an octal mode such as "0644", "644" or "0o644"'),
+);
+const DURATION_WITH_UNIT = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+/** What assertions wait for or sample over: "500ms", "5s", "1m", "2h", or a number of seconds. */
+const assertDuration = v.union(
+  [
+    v.pipe(
+      v.string(),
+      v.regex(
+        DURATION_WITH_UNIT,
+        'must be a duration such as "500ms", "5s" or "1m", or a number of seconds',
+      ),
+      // valibot runs every check of a pipe, so text the regex refused is left to it.
+      v.check((text) => {
+        const amount = DURATION_WITH_UNIT.exec(text)?.[1];
+        return amount === undefined || Number(amount) > 0;
+      }, "must be longer than zero"),
+    ),
+    v.pipe(v.number(), v.gtValue(0, "must be a duration longer than zero (a number of seconds)")),
+  ],
+  'must be a duration such as "5s" or a number of seconds',
+);
+const httpStatus = v.pipe(
+  v.number(),
+  v.integer("must be a whole number"),
+  v.minValue(100, "must be an HTTP status, 100 to 599"),
+  v.maxValue(599, "must be an HTTP status, 100 to 599"),
+);
+const expectStatus = v.union(
+  [httpStatus, v.pipe(v.array(httpStatus), v.minLength(1, "must list at least one status"))],
+  "must be an HTTP status or a list of them, such as [200, 204]",
 );
 const count = v.pipe(
   v.number(),
@@ -216,14 +251,11 @@ export const ASSERT_SPECS: Readonly<Record<AssertKind, AssertKindSpec>> = {
   http: {
     args: {
       url: arg(STRING, url, "URL requested"),
-      expect_status: arg(
-        NUMBER,
-        v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(599)),
-        "expected status",
-        { default: 200 },
-      ),
+      expect_status: arg(ANY, expectStatus, "expected status, or a list of accepted ones", {
+        default: 200,
+      }),
       body_contains: arg(STRING, text, "text the body must contain"),
-      timeout: arg(STRING, durationText, "request timeout", { default: "10s" }),
+      timeout: arg(ANY, assertDuration, "request timeout", { default: "10s" }),
     },
     requiredOneOf: [["url"]],
   },
@@ -235,6 +267,7 @@ export const ASSERT_SPECS: Readonly<Record<AssertKind, AssertKindSpec>> = {
         "TCP port",
       ),
       host: arg(STRING, nonEmpty, "host connected to", { default: "127.0.0.1" }),
+      timeout: arg(ANY, assertDuration, "connect timeout", { default: "5s" }),
     },
     requiredOneOf: [["port"]],
   },
@@ -242,6 +275,8 @@ export const ASSERT_SPECS: Readonly<Record<AssertKind, AssertKindSpec>> = {
     args: {
       url: arg(STRING, url, "URL requested"),
       max_ms: arg(NUMBER, positive, "slowest acceptable response"),
+      // Its default, the larger of 10 s and twice max_ms, is computed by the assertion.
+      timeout: arg(ANY, assertDuration, "request timeout"),
     },
     requiredOneOf: [["url"], ["max_ms"]],
   },
@@ -266,7 +301,12 @@ export const ASSERT_SPECS: Readonly<Record<AssertKind, AssertKindSpec>> = {
   },
   file_exists: { args: { path: pathArg }, requiredOneOf: [["path"]], fromOwner: pathFromOwner },
   file_permissions: {
-    args: { path: pathArg, ...ownership },
+    args: {
+      path: pathArg,
+      mode: arg(STRING, assertMode, 'permission bits, octal ("0644", "644", "0o644")'),
+      owner: arg(STRING, nonEmpty, "owning user name or numeric uid"),
+      group: arg(STRING, nonEmpty, "owning group name or numeric gid"),
+    },
     requiredOneOf: [["path"], ["mode", "owner", "group"]],
     fromOwner: pathFromOwner,
   },
@@ -285,7 +325,7 @@ export const ASSERT_SPECS: Readonly<Record<AssertKind, AssertKindSpec>> = {
       pattern: arg(STRING, regexText, "regular expression the content matches"),
       sha256: arg(
         STRING,
-        v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits")),
+        v.pipe(v.string(), v.regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex digits")),
         "expected sha256",
       ),
     },
@@ -303,9 +343,11 @@ export const ASSERT_SPECS: Readonly<Record<AssertKind, AssertKindSpec>> = {
   },
   cpu_usage: {
     args: {
-      max_percent: arg(NUMBER, percent, "highest CPU use in percent"),
+      // Percent of one CPU: a process using two cores fully is at 200.
+      max_percent: arg(NUMBER, positive, "highest CPU use in percent of one CPU"),
       container: containerArg,
       process: processArg,
+      sample: arg(ANY, assertDuration, "how long a process is watched", { default: "1s" }),
     },
     requiredOneOf: [["max_percent"], ["container", "process"]],
     fromOwner: containerFromOwner,
@@ -347,6 +389,7 @@ const QUICK_CHECKS = new Map<v.GenericSchema, (value: unknown) => boolean>([
   [text, (value) => typeof value === "string"],
   [nonEmpty, (value) => typeof value === "string" && value.length >= 1],
   [mode, (value) => typeof value === "string" && MODE_TEXT.test(value)],
+  [assertMode, (value) => typeof value === "string" && ASSERT_MODE_TEXT.test(value)],
 ]);
 
 /** First message of a failed valibot check, phrased for a diagnostic. */
@@ -357,6 +400,9 @@ export function checkArgument(spec: ArgSpec, value: unknown): string | undefined
   if (result.success) return undefined;
   const issue = result.issues[0];
   const where = issue.path?.length ? ` (at ${issue.path.map((p) => String(p.key)).join(".")})` : "";
-  if (issue.kind === "schema") return `expected ${issue.expected}, got ${issue.received}${where}`;
+  // A union's own message says what each of its forms looks like.
+  if (issue.kind === "schema" && issue.type !== "union") {
+    return `expected ${issue.expected}, got ${issue.received}${where}`;
+  }
   return `${issue.message}${where}`;
 }
