@@ -650,3 +650,17 @@ Deno.test("count and for_each on a module follow the rules of resources", async 
     "4:12",
   );
 });
+
+Deno.test("file_content takes pattern or sha256, not both", async () => {
+  await expectOne(
+    {
+      "main.cw":
+        'resource "file" "f" {\n  path    = "/tmp/x"\n  content = "x"\n  assert "file_content" {\n    pattern = "x"\n    sha256  = "' +
+        "a".repeat(64) + '"\n  }\n}\n',
+    },
+    "CW2029",
+    /Conflicting arguments/,
+    "6:5",
+    /"pattern" and "sha256" cannot both be set on assert "file_content"/,
+  );
+});

@@ -2331,6 +2331,19 @@ class Lowering {
       }));
       ok = false;
     }
+    for (const group of spec.exclusive ?? []) {
+      const set = block.body.items.filter((i): i is Attribute =>
+        i.kind === "Attribute" && group.includes(i.name)
+      );
+      if (set.length < 2) continue;
+      this.diags.push(error("CW2029", "Conflicting arguments", set[1].nameRange, {
+        detail: `${
+          set.map((a) => `"${a.name}"`).join(" and ")
+        } cannot both be set on assert "${kind}"`,
+        address: owner,
+      }));
+      ok = false;
+    }
     if (!ok) return undefined;
     return { kind, owner, ownerType, args, baseDir: scope.dir, range: block.range };
   }

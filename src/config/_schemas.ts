@@ -233,6 +233,8 @@ export const META_ARGUMENTS = ["depends_on", "count", "for_each", "host", "timeo
 export interface AssertKindSpec {
   readonly args: Readonly<Record<string, ArgSpec>>;
   readonly requiredOneOf: readonly (readonly string[])[];
+  /** Groups of which at most one argument may be set. */
+  readonly exclusive?: readonly (readonly string[])[];
   /** Argument filled from the enclosing resource when omitted. */
   readonly fromOwner?: {
     readonly arg: string;
@@ -330,6 +332,7 @@ export const ASSERT_SPECS: Readonly<Record<AssertKind, AssertKindSpec>> = {
       ),
     },
     requiredOneOf: [["path"], ["pattern", "sha256"]],
+    exclusive: [["pattern", "sha256"]],
     fromOwner: pathFromOwner,
   },
   memory_usage: {
