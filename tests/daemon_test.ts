@@ -175,6 +175,59 @@ Deno.test("daemon --once: --auto-fix none only reports drift", async () => {
   );
 });
 
+Deno.test("daemon --once: the proposed command for a keyed address works pasted into a POSIX shell", async () => {
+  const dir = await applied(`
+resource "file" "each" {
+  for_each = toset(["b", "it's"])
+  path     = "\${path.module}/\${each.key}.txt"
+  content  = "keyed\\n"
+}
+`);
+  Deno.writeTextFileSync(join(dir, "b.txt"), "by hand\n");
+  Deno.writeTextFileSync(join(dir, "it's.txt"), "by hand\n");
+  const result = await runCli(["--json", "daemon", "--once", "--auto-fix", "none"], { cwd: dir });
+  assert.equal(result.code, 2, explain(result));
+  const proposed = Object.fromEntries(
+    ofType(events(result.stdout), "skipped").map((e) => [e.address, e.proposed as string]),
+  );
+  assert.deepEqual(proposed, {
+    'file.each["b"]': `clockwork apply --target 'file.each["b"]'`,
+    [`file.each["it's"]`]: `clockwork apply --target 'file.each["it'\\''s"]'`,
+  });
+  const human = await runCli(["daemon", "--once", "--auto-fix", "none"], { cwd: dir });
+  assert.match(human.stderr, /\(to apply it: clockwork apply --target 'file\.each\["b"\]'\)/);
+
+  // Run exactly the proposed text through bash, with `clockwork` standing for this CLI.
+  const cli = [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    ...RUN_FLAGS,
+    "--config",
+    join(repoRoot, "deno.json"),
+    join(repoRoot, "main.ts"),
+  ].map((word) => `'${word}'`).join(" ");
+  const env = Deno.env.toObject();
+  for (const name of Object.keys(env)) if (name.startsWith("CLOCKWORK_")) delete env[name];
+  for (const [address, command] of Object.entries(proposed)) {
+    const file = address === 'file.each["b"]' ? "b.txt" : "it's.txt";
+    const other = file === "b.txt" ? "it's.txt" : "b.txt";
+    Deno.writeTextFileSync(join(dir, other), "by hand\n");
+    const bash = await new Deno.Command("bash", {
+      args: ["-c", `clockwork() { ${cli} "$@" --auto-approve; }\n${command}`],
+      cwd: dir,
+      clearEnv: true,
+      env: { ...env, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(bash.stderr);
+    assert.equal(bash.code, 0, `${command}\n${stderr}`);
+    assert.equal(read(dir, file), "keyed\n", `${command} repaired ${file}`);
+    assert.equal(read(dir, other), "by hand\n", `${command} targeted only ${address}`);
+  }
+});
+
 Deno.test("daemon --once: a removed resource is proposed for deletion, never deleted, even with --auto-fix all", async () => {
   const dir = await applied();
   Deno.writeTextFileSync(join(dir, "a.txt"), "by hand\n");

@@ -3,7 +3,7 @@
  * which of them the auto-fix policy lets the daemon apply, and the smallest
  * plan that applies exactly those.
  */
-import type { Change, Plan } from "../plan/mod.ts";
+import { type Change, type Plan, shellWord } from "../plan/mod.ts";
 import type { State } from "../state/mod.ts";
 import type { RepairBudget } from "./_budget.ts";
 import {
@@ -56,6 +56,7 @@ export type Decision =
     readonly proposed?: string;
   };
 
+/** Characters a POSIX shell takes literally in an unquoted word. */
 /** What the policy and the budget say about each difference, in plan order. */
 export function decide(
   found: readonly Difference[],
@@ -65,7 +66,7 @@ export function decide(
 ): Decision[] {
   return found.map((difference): Decision => {
     const { change, kind } = difference;
-    const apply = `clockwork apply --target ${change.address}`;
+    const apply = `clockwork apply --target ${shellWord(change.address)}`;
     if (kind === "delete") {
       return {
         difference,

@@ -180,7 +180,7 @@ export const DaemonEventSchema = v.variant("type", [
     reasons: v.optional(v.array(v.string())),
     reason: v.picklist([...SKIP_REASONS, "config_error", "plan_error"]),
     message: v.string(),
-    /** What a person would run to apply it. */
+    /** What a person would run to apply it, quoted for a POSIX shell. */
     proposed: v.optional(v.string()),
     /** With `--propose`: what to do about it, written by the AI (never run by Clockwork). */
     runbook: v.optional(RunbookSchema),

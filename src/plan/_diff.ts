@@ -102,6 +102,18 @@ export function checkTargetAddress(target: string): Diagnostic | undefined {
   });
 }
 
+const PLAIN_SHELL_WORD = /^[A-Za-z0-9_.,:=@%+\/-]+$/;
+
+/**
+ * `text` as one word for a POSIX shell, so a suggested command can be pasted
+ * as it is: a keyed address (`file.a["k"]`) holds quotes and brackets a shell
+ * would strip or expand. Inside single quotes only `'` itself needs care.
+ */
+export function shellWord(text: string): string {
+  if (PLAIN_SHELL_WORD.test(text)) return text;
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
@@ -344,10 +356,31 @@ export function makePlan(
   const count = (action: ActionKind) => {
     summary[action === "no-op" ? "no_op" : action]++;
   };
-  const refuseDestroy = (address: string, why: string, subject?: ResourceInstance) => {
-    diagnostics.push(error("CW3001", "Instance cannot be destroyed", subject?.range, {
+  const declared = new Map((config?.resources ?? []).map((r) => [r.address, r]));
+  const refuseReplace = (desired: ResourceInstance) => {
+    diagnostics.push(error("CW3001", "Instance cannot be destroyed", desired.range, {
       detail:
-        `${address} has lifecycle.prevent_destroy set, but the plan would ${why} it. Remove prevent_destroy first, or leave it out of the plan with --target.`,
+        `${desired.address} has lifecycle.prevent_destroy set, but the plan would replace it. Remove prevent_destroy first, or leave it out of the plan with --target.`,
+      address: desired.address,
+    }));
+  };
+  // A destroy is refused on what the state records, which the configuration
+  // may no longer say (or no longer declare at all): the text says which, so
+  // the way out it offers is one that works.
+  const refuseDestroy = (prior: StateResource) => {
+    const address = prior.address;
+    const source = declared.get(address);
+    const wayOut =
+      `Leave it out of the plan with --target, or forget it without destroying it with \`clockwork state rm ${
+        shellWord(address)
+      }\`.`;
+    const detail = !source
+      ? `${address} is no longer in the configuration, but the state records lifecycle.prevent_destroy for it, and the plan would destroy it. ${wayOut}`
+      : source.lifecycle.preventDestroy
+      ? `${address} has lifecycle.prevent_destroy set, but the plan would destroy it. Remove prevent_destroy first, or leave it out of the plan with --target.`
+      : `${address} no longer sets lifecycle.prevent_destroy, but the state still records it from the last apply that changed ${address}, and a destroy goes by the state. ${wayOut}`;
+    diagnostics.push(error("CW3001", "Instance cannot be destroyed", source?.range, {
+      detail,
       address,
     }));
   };
@@ -375,7 +408,7 @@ export function makePlan(
         action = found.recreate ? "create" : found.reasons.length > 0 ? "update" : "no-op";
       }
       if (action === "replace" && desired.lifecycle.preventDestroy) {
-        refuseDestroy(desired.address, "replace", desired);
+        refuseReplace(desired);
       }
     }
     count(action);
@@ -394,7 +427,7 @@ export function makePlan(
   }
   for (const prior of selectedRecorded) {
     if (desiredByAddress.has(prior.address)) continue;
-    if (prior.preventDestroy) refuseDestroy(prior.address, "destroy");
+    if (prior.preventDestroy) refuseDestroy(prior);
     count("delete");
     changes.push({
       address: prior.address,

@@ -10,6 +10,7 @@ export {
   matchesTarget,
   type PlanOptions,
   SENSITIVE,
+  shellWord,
 } from "./_diff.ts";
 export { topologicalOrder, type TopoResult } from "./_order.ts";
 export { dependencyGraph, type GraphDocument, renderDot } from "./_graph.ts";
