@@ -190,3 +190,87 @@ Deno.test("fmt --check lists unformatted files and exits 1; fmt rewrites them", 
   const clean = await runCli(["fmt", "--check"], { cwd: r.dir });
   equal(clean.code, 0);
 });
+
+const PROTECTED = `
+resource "file" "plain" {
+  path    = "plain.txt"
+  content = "p"
+}
+resource "file" "keep" {
+  path    = "keep.txt"
+  content = "k"
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+`;
+
+Deno.test("prevent_destroy: a refused destroy points at the resource in the configuration", async () => {
+  const applied = await runCli(["apply", "--auto-approve"], { files: { "main.cw": PROTECTED } });
+  equal(applied.code, 0, applied.stderr);
+
+  const destroy = await runCli(["destroy", "--auto-approve"], { cwd: applied.dir });
+  equal(destroy.code, 1, destroy.stderr);
+  match(destroy.stderr, /error\[CW3001\]: Instance cannot be destroyed\n --> main\.cw:6:1\n/);
+  match(destroy.stderr, /\n6 \| resource "file" "keep" \{\n *\| \^+ /);
+  equal(await Deno.readTextFile(join(applied.dir, "keep.txt")), "k");
+
+  const json = await runCli(["--json", "destroy", "--auto-approve"], { cwd: applied.dir });
+  equal(json.code, 1);
+  const diagnostic = json.stdout.split("\n").filter((l) => l.trim())
+    .map((l) => JSON.parse(l)).find((e) => e.code === "CW3001");
+  equal(diagnostic?.range?.filename, "main.cw");
+  equal(diagnostic?.range?.start?.line, 6);
+});
+
+Deno.test("prevent_destroy: a protected resource removed from the configuration says why it is still protected", async () => {
+  const applied = await runCli(["apply", "--auto-approve"], { files: { "main.cw": PROTECTED } });
+  equal(applied.code, 0, applied.stderr);
+  await Deno.writeTextFile(
+    join(applied.dir, "main.cw"),
+    PROTECTED.split('resource "file" "keep"')[0],
+  );
+  const plan = await runCli(["plan"], { cwd: applied.dir });
+  equal(plan.code, 1, plan.stderr);
+  match(plan.stderr, /error\[CW3001\]/);
+  match(plan.stderr, /file\.keep is no longer in the configuration, but the state records/);
+  match(plan.stderr, /`clockwork state rm file\.keep`/);
+  // The way out it offers works: forgotten, not destroyed.
+  const forget = await runCli(["state", "rm", "file.keep"], { cwd: applied.dir });
+  equal(forget.code, 0, forget.stderr);
+  const after = await runCli(["plan", "--detailed-exitcode"], { cwd: applied.dir });
+  equal(after.code, 0, after.stderr + after.stdout);
+  equal(await Deno.readTextFile(join(applied.dir, "keep.txt")), "k");
+});
+
+Deno.test("apply FILE: a file that is not a plan is said to be one, not taken for a directory", async () => {
+  const r = await runCli(["plan", "--out", "site.plan"], { files: { "main.cw": SITE } });
+  equal(r.code, 0, r.stderr);
+  const notPlans = { "garbage.plan": "garbage\n", "empty-object.plan": "{}\n", "empty.plan": "" };
+  for (const [name, content] of Object.entries(notPlans)) {
+    await Deno.writeTextFile(join(r.dir, name), content);
+    const apply = await runCli(["apply", "--auto-approve", name], { cwd: r.dir });
+    equal(apply.code, 1, `${name}: ${apply.stderr}`);
+    // The exact wording is readPlanFile's; what matters here is that the file is read as a plan.
+    match(apply.stderr, /error\[CW3005\]: .*plan file/);
+    ok(apply.stderr.includes(name), apply.stderr);
+    ok(!apply.stderr.includes("Configuration directory"), apply.stderr);
+  }
+  // Nothing was applied by the refused files; the real plan file still applies.
+  await Deno.stat(join(r.dir, "site")).then(
+    () => ok(false, "a refused plan file created site/"),
+    (e) => ok(e instanceof Deno.errors.NotFound),
+  );
+  const good = await runCli(["apply", "site.plan"], { cwd: r.dir });
+  equal(good.code, 0, good.stderr);
+  match(good.stdout, /Apply complete!/);
+});
+
+Deno.test("apply DIR still takes a configuration directory", async () => {
+  const r = await runCli(["apply", "--auto-approve", "conf"], { files: { "conf/main.cw": SITE } });
+  equal(r.code, 0, r.stderr);
+  match(r.stdout, /Apply complete!/);
+  const missing = await runCli(["apply", "--auto-approve", "nowhere"], { cwd: r.dir });
+  equal(missing.code, 1);
+  match(missing.stderr, /CW2024/);
+});

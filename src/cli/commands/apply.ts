@@ -1,6 +1,6 @@
 /** `clockwork apply [DIR|PLANFILE] [--auto-approve] [--parallelism N] [--target ADDR]…` */
 import { resolve } from "node:path";
-import { checkPlanFileFresh, isPlanFile, type Plan, readPlanFile } from "../../plan/mod.ts";
+import { checkPlanFileFresh, type Plan, readPlanFile } from "../../plan/mod.ts";
 import type { State } from "../../state/mod.ts";
 import { parseParallelism, runPlan } from "../apply_pipeline.ts";
 import { readState } from "../pipeline.ts";
@@ -15,7 +15,9 @@ export const applyCommand: Command = {
   description:
     "Plans, asks for confirmation (on a terminal; elsewhere pass --auto-approve), compiles the\n" +
     "artifact bundle, validates it, runs its steps in the sandbox and records state after every\n" +
-    "step. Ctrl-C stops starting new steps; running ones finish and are recorded.",
+    "step. Ctrl-C stops starting new steps; running ones finish and are recorded.\n" +
+    "A file argument is a plan saved by `clockwork plan --out FILE`, applied without asking\n" +
+    "again; a directory argument is the configuration to plan and apply.",
   options: runOptions,
   positionals: { min: 0, max: 1, names: "[DIR|PLANFILE]" },
   output: "stream",
@@ -23,10 +25,17 @@ export const applyCommand: Command = {
     const parallelism = parseParallelism(ctx);
     if (parallelism === null) return 1;
     const given = ctx.positionals[0];
-    const planFile = given !== undefined && isPlanFile(resolve(ctx.cwd, given))
+    const planFile = given !== undefined && isRegularFile(resolve(ctx.cwd, given))
       ? resolve(ctx.cwd, given)
       : null;
     const dir = planFile ? ctx.cwd : resolve(ctx.cwd, given ?? ".");
+    // A configuration is always a directory, so a file is meant as a plan: one
+    // that is not a plan is reported as such, before any configuration or lock.
+    const saved = planFile ? readPlanFile(planFile) : null;
+    if (saved) {
+      ctx.reportDiagnostics(saved.diagnostics);
+      if (!saved.value) return 1;
+    }
     return await withLockedConfiguration(
       ctx,
       dir,
@@ -34,19 +43,16 @@ export const applyCommand: Command = {
       async (config, backend) => {
         let plan: Plan | undefined;
         let state: State | null;
-        if (planFile) {
-          const read = readPlanFile(planFile);
-          ctx.reportDiagnostics(read.diagnostics);
-          if (!read.value) return 1;
+        if (saved?.value) {
           const current = await readState(config);
           ctx.reportDiagnostics(current.diagnostics);
           if (current.diagnostics.some((d) => d.severity === "error")) return 1;
-          const stale = checkPlanFileFresh(read.value, config, current.value);
+          const stale = checkPlanFileFresh(saved.value, config, current.value);
           if (stale.length) {
             ctx.reportDiagnostics(stale);
             return 1;
           }
-          plan = read.value;
+          plan = saved.value;
           state = current.value;
         } else {
           const planned = await planOrReport(ctx, config, { targets: targetsOf(ctx) });
@@ -66,3 +72,11 @@ export const applyCommand: Command = {
     );
   },
 };
+
+function isRegularFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
