@@ -344,3 +344,29 @@ Deno.test("README's command table matches the command table (status column)", as
   }
   ok(stubs.size > 0);
 });
+
+Deno.test("an invalid setting in .env points at its line there, exit 1", async () => {
+  const r = await cli(["plan"], {
+    files: {
+      "main.cw": 'resource "file" "a" {\n  path    = "a.txt"\n  content = "x"\n}\n',
+      ".env": "CLOCKWORK_AI_PROVIDER=none\nCLOCKWORK_LOG_LEVEL=verbose\n",
+    },
+  });
+  equal(r.code, 1, r.stderr);
+  match(r.stderr, /error\[CW9011\]: Invalid log level "verbose"\n --> \.env:2:21\n/);
+  match(
+    r.stderr,
+    /\n2 \| CLOCKWORK_LOG_LEVEL=verbose\n *\| {21}\^{7} set by CLOCKWORK_LOG_LEVEL in \.env;/,
+  );
+});
+
+Deno.test("an invalid setting in the environment names the variable, for every command that reads settings", async () => {
+  const files = { "main.cw": 'resource "file" "a" {\n  path    = "a.txt"\n  content = "x"\n}\n' };
+  const env = { CLOCKWORK_LOG_LEVEL: "loud" };
+  for (const command of [["plan"], ["validate"], ["state", "list"]]) {
+    const r = await cli(command, { files, env });
+    equal(r.code, 1, `${command.join(" ")}: ${r.stderr}`);
+    match(r.stderr, /Invalid log level "loud"\n *set by CLOCKWORK_LOG_LEVEL in the environment;/);
+  }
+  equal((await cli(["version"], { files, env })).code, 0, "version reads no settings");
+});

@@ -22,7 +22,7 @@ import { PluginHost } from "../plugins/host/mod.ts";
 import { normalizePermissions, PluginError } from "../plugins/protocol/mod.ts";
 import { BUILTIN_PLUGINS, type EmbeddedPlugin } from "../../plugins/builtins.ts";
 import type { CommandContext } from "./commands/_types.ts";
-import { loadSettings, type Settings, type SettingsBlock } from "./settings.ts";
+import { readSettings, type Settings, settingsBlockOf } from "./settings.ts";
 
 /** `host:port` for Deno's net permission, the URL's default port made explicit. */
 export function netGrantOf(baseUrl: string): string | null {
@@ -194,34 +194,16 @@ export async function completeWithAi(
 
 export type { PinTable };
 
-/** Settings for a command with the configuration's `clockwork {}` block (when it loaded). */
-export async function settingsFor(
+/**
+ * Settings for a command with the configuration's `clockwork {}` block. Their
+ * diagnostics (a bad value, a broken `.env`) were reported when the
+ * configuration was loaded (loadConfiguration), so only the value is returned.
+ */
+export function settingsFor(
   ctx: CommandContext,
   configDir: string,
   config: Config | undefined,
-): Promise<{ value: Settings; diagnostics: Diagnostic[] }> {
-  const s = config?.settings;
-  const block: SettingsBlock = {
-    ...(s?.requiredVersion ? { required_version: s.requiredVersion } : {}),
-    ...(s?.ai
-      ? {
-        ai: {
-          ...(s.ai.provider ? { provider: s.ai.provider } : {}),
-          ...(s.ai.model ? { model: s.ai.model } : {}),
-          ...(s.ai.baseUrl ? { base_url: s.ai.baseUrl } : {}),
-        },
-      }
-      : {}),
-    ...(s?.state
-      ? {
-        state: {
-          ...(s.state.backend ? { backend: s.state.backend } : {}),
-          ...(s.state.path ? { path: s.state.path } : {}),
-        },
-      }
-      : {}),
-  };
-  const loaded = await loadSettings({ configDir, block, env: ctx.env, globals: ctx.globals });
-  if (loaded.dotenv) ctx.registerSource(loaded.dotenv);
-  return { value: loaded.value, diagnostics: loaded.diagnostics };
+): { value: Settings } {
+  const block = settingsBlockOf(config);
+  return { value: readSettings({ configDir, block, env: ctx.env, globals: ctx.globals }).value };
 }

@@ -10,6 +10,7 @@ import { type Diagnostic, type SourceFile } from "../hcl/mod.ts";
 import { makePlan as planDiff, type Plan } from "../plan/mod.ts";
 import type { Observation, State } from "../state/mod.ts";
 import type { CommandContext } from "./commands/_types.ts";
+import { readSettings, settingsBlockOf } from "./settings.ts";
 import { readStateOf, stateSettingsOf } from "./state_backend.ts";
 
 export interface LoadedConfiguration {
@@ -42,8 +43,19 @@ export function loadConfiguration(
     cwd: ctx.cwd,
     ...(aiValues ? { aiValues } : {}),
   });
-  if (!aiValues) ctx.registerSource(...result.sources);
-  return result;
+  if (aiValues) return result;
+  ctx.registerSource(...result.sources);
+  // Settings are checked with the configuration, so a bad value in its
+  // clockwork block or in .env stops every command that reads it.
+  const settings = readSettings({
+    configDir: dir,
+    block: settingsBlockOf(result.config),
+    env: ctx.env,
+    globals: ctx.globals,
+  });
+  if (settings.dotenv) ctx.registerSource(settings.dotenv);
+  if (settings.diagnostics.length === 0) return result;
+  return { ...result, diagnostics: [...result.diagnostics, ...settings.diagnostics] };
 }
 
 /** The values completion filled in, by address, as a reload takes them. */
@@ -111,7 +123,7 @@ async function withAiValues(
   }
   // Loaded only when needed: most configurations leave nothing to AI, and every module costs start-up time.
   const { completeWithAi, settingsFor } = await import("./ai.ts");
-  const settings = await settingsFor(ctx, config.rootDir, config);
+  const settings = settingsFor(ctx, config.rootDir, config);
   let completed = await completeWithAi(ctx, config, settings.value);
   const values = filledValues(completed.config, completed.filled);
   if (readsFilledValues(completed.config, values)) {
@@ -123,7 +135,7 @@ async function withAiValues(
       completed = { ...completed, config: again.config, filled: again.filled };
     }
   }
-  const diagnostics: Diagnostic[] = [...settings.diagnostics];
+  const diagnostics: Diagnostic[] = [];
   const unavailable = new Set(["CW8001", "CW8002", "CW8005"]);
   for (const d of completed.diagnostics) {
     if (d.address && unavailable.has(d.code)) {

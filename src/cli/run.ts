@@ -16,6 +16,8 @@ import {
   topLevelWords,
 } from "./commands/_table.ts";
 import { createContext } from "./context.ts";
+import { hasErrors } from "../hcl/mod.ts";
+import { resolveSettings } from "./settings.ts";
 import { renderCommandHelp, renderGroupHelp, renderTopHelp } from "./help.ts";
 import { realIo } from "./io.ts";
 import { painter } from "./views/paint.ts";
@@ -24,6 +26,8 @@ import { painter } from "./views/paint.ts";
  * Runs `clockwork ARGV…` and returns the exit code. `io`, `env` and `cwd`
  * default to the real process; tests pass their own. Only main.ts exits.
  */
+const SETTINGS_FREE = new Set(["version", "completion"]);
+
 export async function runCli(
   argv: readonly string[],
   io: Io = realIo(),
@@ -118,6 +122,16 @@ export async function runCli(
       values: commandValues(values, command),
       positionals,
     });
+    // A bad CLOCKWORK_* variable or flag value is an error for every command
+    // that has settings to read (not for version or completion scripts).
+    if (!SETTINGS_FREE.has(command.name)) {
+      const fromEnvironment = resolveSettings({ env, flags: globals }).diagnostics;
+      if (hasErrors(fromEnvironment)) {
+        ctx.reportDiagnostics(fromEnvironment);
+        ctx.finish();
+        return 1;
+      }
+    }
     // A promise a command forgot to await must not end the process with a stack trace.
     let stray: unknown;
     const onRejection = (event: PromiseRejectionEvent) => {

@@ -7,7 +7,8 @@
  * came from, so `ai status` can say why it talks to the server it does.
  */
 import { join } from "node:path";
-import { type Diagnostic, error, SourceFile, warning } from "../hcl/mod.ts";
+import type { Config } from "../config/mod.ts";
+import { type Diagnostic, error, type Range, SourceFile, warning } from "../hcl/mod.ts";
 import { isLogLevel, type LogLevel } from "./arguments/globals.ts";
 import type { GlobalOptions } from "./commands/_types.ts";
 
@@ -26,6 +27,31 @@ export interface SettingsBlock {
     readonly backend?: string;
     readonly path?: string;
     readonly [key: string]: unknown;
+  };
+}
+
+/** The `clockwork {}` block of a loaded configuration, as settings take it. */
+export function settingsBlockOf(config: Config | undefined): SettingsBlock {
+  const s = config?.settings;
+  return {
+    ...(s?.requiredVersion ? { required_version: s.requiredVersion } : {}),
+    ...(s?.ai
+      ? {
+        ai: {
+          ...(s.ai.provider ? { provider: s.ai.provider } : {}),
+          ...(s.ai.model ? { model: s.ai.model } : {}),
+          ...(s.ai.baseUrl ? { base_url: s.ai.baseUrl } : {}),
+        },
+      }
+      : {}),
+    ...(s?.state
+      ? {
+        state: {
+          ...(s.state.backend ? { backend: s.state.backend } : {}),
+          ...(s.state.path ? { path: s.state.path } : {}),
+        },
+      }
+      : {}),
   };
 }
 
@@ -77,6 +103,31 @@ export const SETTING_ENV_NAMES: Readonly<Record<string, SettingName>> = {
   CLOCKWORK_LOG_LEVEL: "logLevel",
 };
 
+/** The command-line flag of each setting that has one. */
+const SETTING_FLAGS: Readonly<Partial<Record<SettingName, string>>> = {
+  aiProvider: "--ai-provider",
+  model: "--model",
+  baseUrl: "--base-url",
+  logLevel: "--log-level",
+};
+
+const BLOCK_ATTRIBUTES: Readonly<Partial<Record<SettingName, string>>> = {
+  aiProvider: "ai.provider",
+  model: "ai.model",
+  baseUrl: "ai.base_url",
+  apiKey: "ai.api_key",
+  stateBackend: "state.backend",
+  statePath: "state.path",
+};
+
+/** Where a value was set, precisely enough for a user to find it. */
+interface Origin {
+  /** "CLOCKWORK_LOG_LEVEL in the environment", "--log-level", … */
+  readonly text: string;
+  /** The value in `.env`, for a caret. */
+  readonly range?: Range;
+}
+
 export type SettingFlags = Pick<
   Partial<GlobalOptions>,
   "aiProvider" | "model" | "baseUrl" | "logLevel" | "noAi"
@@ -106,53 +157,71 @@ export function resolveSettings(
     stateBackend: "default",
     statePath: "default",
   };
-  const set = (name: SettingName, value: string | undefined, source: SettingSource) => {
+  const origins: Partial<Record<SettingName, Origin>> = {};
+  const set = (
+    name: SettingName,
+    value: string | undefined,
+    source: SettingSource,
+    origin: Origin,
+  ) => {
     if (value === undefined) return;
     values[name] = value;
     sources[name] = source;
+    origins[name] = origin;
   };
 
   const block = input.block ?? {};
-  set("aiProvider", block.ai?.provider, "clockwork block");
-  set("model", block.ai?.model, "clockwork block");
-  set("baseUrl", block.ai?.base_url, "clockwork block");
-  set("apiKey", block.ai?.api_key, "clockwork block");
-  set("stateBackend", block.state?.backend, "clockwork block");
-  set("statePath", block.state?.path, "clockwork block");
+  const fromBlock = (name: SettingName) => ({
+    text: `${BLOCK_ATTRIBUTES[name]} in the clockwork block`,
+  });
+  set("aiProvider", block.ai?.provider, "clockwork block", fromBlock("aiProvider"));
+  set("model", block.ai?.model, "clockwork block", fromBlock("model"));
+  set("baseUrl", block.ai?.base_url, "clockwork block", fromBlock("baseUrl"));
+  set("apiKey", block.ai?.api_key, "clockwork block", fromBlock("apiKey"));
+  set("stateBackend", block.state?.backend, "clockwork block", fromBlock("stateBackend"));
+  set("statePath", block.state?.path, "clockwork block", fromBlock("statePath"));
 
   if (input.dotenvText !== undefined) {
-    const parsed = parseDotenv(input.dotenvText, input.dotenvFilename ?? ".env");
+    const filename = input.dotenvFilename ?? ".env";
+    const parsed = parseDotenv(input.dotenvText, filename);
     diagnostics.push(...parsed.diagnostics);
     for (const [key, name] of Object.entries(SETTING_ENV_NAMES)) {
-      set(name, parsed.value[key], ".env");
+      set(name, parsed.value[key], ".env", {
+        // The caret's location line gives the whole path.
+        text: `${key} in .env`,
+        ...(parsed.ranges[key] ? { range: parsed.ranges[key] } : {}),
+      });
     }
   }
   for (const [key, name] of Object.entries(SETTING_ENV_NAMES)) {
     const value = input.env?.[key];
-    if (value !== undefined && value !== "") set(name, value, "environment");
+    if (value !== undefined && value !== "") {
+      set(name, value, "environment", { text: `${key} in the environment` });
+    }
   }
   const flags = input.flags ?? {};
-  set("aiProvider", flags.aiProvider, "flag");
-  set("model", flags.model, "flag");
-  set("baseUrl", flags.baseUrl, "flag");
-  set("logLevel", flags.logLevel, "flag");
-  if (flags.noAi) set("aiProvider", "none", "flag");
+  const fromFlag = (name: SettingName) => ({ text: SETTING_FLAGS[name]! });
+  set("aiProvider", flags.aiProvider, "flag", fromFlag("aiProvider"));
+  set("model", flags.model, "flag", fromFlag("model"));
+  set("baseUrl", flags.baseUrl, "flag", fromFlag("baseUrl"));
+  set("logLevel", flags.logLevel, "flag", fromFlag("logLevel"));
+  if (flags.noAi) set("aiProvider", "none", "flag", { text: "--no-ai" });
 
+  const invalid = (code: string, summary: string, name: SettingName, expected: string) => {
+    const origin = origins[name];
+    diagnostics.push(error(code, summary, origin?.range, {
+      detail: `set by ${origin?.text ?? sources[name]}; expected ${expected}`,
+    }));
+  };
   let logLevel = values.logLevel ?? DEFAULTS.logLevel;
   if (!isLogLevel(logLevel)) {
-    diagnostics.push(
-      error("CW9011", `Invalid log level "${logLevel}"`, undefined, {
-        detail: `set by ${sources.logLevel}; expected debug, info, warn or error`,
-      }),
-    );
+    invalid("CW9011", `Invalid log level "${logLevel}"`, "logLevel", "debug, info, warn or error");
     logLevel = DEFAULTS.logLevel;
     sources.logLevel = "default";
   }
   const aiProvider = values.aiProvider ?? DEFAULTS.aiProvider;
   if (aiProvider === "") {
-    diagnostics.push(error("CW9012", "Empty AI provider", undefined, {
-      detail: `set by ${sources.aiProvider}; expected ollama, openai or none`,
-    }));
+    invalid("CW9012", "Empty AI provider", "aiProvider", "ollama, openai, none or an AI plugin");
   }
   const settings: Settings = {
     aiProvider,
@@ -180,8 +249,14 @@ export function resolveSettings(
 export function parseDotenv(
   text: string,
   filename = ".env",
-): { value: Record<string, string>; diagnostics: Diagnostic[] } {
+): {
+  value: Record<string, string>;
+  /** Where each key's value is written (the whole assignment when the value is empty). */
+  ranges: Record<string, Range>;
+  diagnostics: Diagnostic[];
+} {
   const value: Record<string, string> = {};
+  const ranges: Record<string, Range> = {};
   const diagnostics: Diagnostic[] = [];
   let offset = 0;
   for (const rawLine of text.split("\n")) {
@@ -213,8 +288,25 @@ export function parseDotenv(
       continue;
     }
     value[key] = parsed;
+    const assignmentStart = lineStart + rawLine.length - rawLine.trimStart().length;
+    const valueStart = assignmentStart + line.length - rest.length;
+    const written = writtenLength(rest, parsed);
+    ranges[key] = written > 0
+      ? { filename, start: valueStart, end: valueStart + written }
+      : { filename, start: assignmentStart, end: assignmentStart + line.length };
   }
-  return { value, diagnostics };
+  return { value, ranges, diagnostics };
+}
+
+/** How many characters of `raw` the value takes, quotes included (not a trailing comment). */
+function writtenLength(raw: string, value: string): number {
+  if (raw[0] === "'") return raw.indexOf("'", 1) + 1;
+  if (raw[0] !== '"') return value.length;
+  for (let i = 1; i < raw.length; i++) {
+    if (raw[i] === "\\") i++;
+    else if (raw[i] === '"') return i + 1;
+  }
+  return raw.length;
 }
 
 function dotenvValue(raw: string): string | undefined {
@@ -236,20 +328,27 @@ function dotenvValue(raw: string): string | undefined {
   return raw.replace(/\s+#.*$/, "").trim();
 }
 
-/**
- * Reads `.env` from the configuration directory (if present) and resolves the
- * settings for a command. `block` comes from the loaded configuration.
- */
-export async function loadSettings(options: {
+/** What `readSettings` and `loadSettings` take. */
+export interface LoadSettingsOptions {
   readonly configDir: string;
   readonly block?: SettingsBlock;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly globals: SettingFlags;
-}): Promise<{ value: Settings; diagnostics: Diagnostic[]; dotenv?: SourceFile }> {
+}
+
+/**
+ * Reads `.env` from the configuration directory (if present) and resolves the
+ * settings for a command. `block` comes from the loaded configuration.
+ * Synchronous, so the configuration loader (itself synchronous) can check
+ * them too; `loadSettings` is the same for async callers.
+ */
+export function readSettings(
+  options: LoadSettingsOptions,
+): { value: Settings; diagnostics: Diagnostic[]; dotenv?: SourceFile } {
   const dotenvPath = join(options.configDir, ".env");
   let dotenvText: string | undefined;
   try {
-    dotenvText = await Deno.readTextFile(dotenvPath);
+    dotenvText = Deno.readTextFileSync(dotenvPath);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) {
       return {
@@ -272,4 +371,10 @@ export async function loadSettings(options: {
   return dotenvText === undefined
     ? result
     : { ...result, dotenv: new SourceFile(dotenvPath, dotenvText) };
+}
+
+export function loadSettings(
+  options: LoadSettingsOptions,
+): Promise<{ value: Settings; diagnostics: Diagnostic[]; dotenv?: SourceFile }> {
+  return Promise.resolve(readSettings(options));
 }

@@ -261,6 +261,34 @@ Deno.test("settings: an invalid log level is an error and falls back to warn", (
   assertEquals(diagnostics.map((d) => d.code), ["CW9011"]);
 });
 
+Deno.test("settings: an invalid value names the variable, flag or block attribute that set it", () => {
+  const detail = (input: SettingsInput) => resolveSettings(input).diagnostics.map((d) => d.detail);
+  assertEquals(detail({ env: { CLOCKWORK_LOG_LEVEL: "loud" } }), [
+    "set by CLOCKWORK_LOG_LEVEL in the environment; expected debug, info, warn or error",
+  ]);
+  assertEquals(detail({ flags: { aiProvider: "" } }), [
+    "set by --ai-provider; expected ollama, openai, none or an AI plugin",
+  ]);
+  assertEquals(detail({ block: { ai: { provider: "" } } }), [
+    "set by ai.provider in the clockwork block; expected ollama, openai, none or an AI plugin",
+  ]);
+});
+
+Deno.test("settings: an invalid value in .env points at it there", () => {
+  const dotenvText =
+    "# settings\nCLOCKWORK_MODEL=gemma\n  CLOCKWORK_LOG_LEVEL=verbose  # too chatty\n";
+  const { diagnostics } = resolveSettings({ dotenvText, dotenvFilename: "/cfg/.env" });
+  assertEquals(diagnostics.map((d) => [d.code, d.detail]), [
+    ["CW9011", "set by CLOCKWORK_LOG_LEVEL in .env; expected debug, info, warn or error"],
+  ]);
+  const at = diagnostics[0].subject!;
+  assertEquals([at.filename, dotenvText.slice(at.start, at.end)], ["/cfg/.env", "verbose"]);
+
+  const empty = resolveSettings({ dotenvText: "CLOCKWORK_AI_PROVIDER=\n" }).diagnostics;
+  assertEquals(empty.map((d) => d.code), ["CW9012"]);
+  assertEquals(empty[0].subject, { filename: ".env", start: 0, end: 22 });
+});
+
 Deno.test("settings: extra state attributes and required_version pass through", () => {
   const { value } = resolveSettings({
     block: { required_version: ">= 0.1", state: { backend: "postgres", dsn: "postgres://x" } },
@@ -283,7 +311,7 @@ Deno.test("dotenv: comments, quotes, export prefix, escapes, malformed lines", (
     "BROKEN='open",
     "CRLF=x\r",
   ].join("\n");
-  const { value, diagnostics } = parseDotenv(text, "/cfg/.env");
+  const { value, ranges, diagnostics } = parseDotenv(text, "/cfg/.env");
   assertEquals(value, {
     CLOCKWORK_MODEL: "llama3",
     PLAIN: "value with spaces",
@@ -300,6 +328,19 @@ Deno.test("dotenv: comments, quotes, export prefix, escapes, malformed lines", (
   // The range points at the malformed line itself.
   const bad = diagnostics[0].subject!;
   assertEquals(text.slice(bad.start, bad.end), "not a pair");
+  // Each value's range is the value as written, quotes included and a comment left out.
+  const written = Object.fromEntries(
+    Object.entries(ranges).map(([key, r]) => [key, text.slice(r.start, r.end)]),
+  );
+  assertEquals(written, {
+    CLOCKWORK_MODEL: "llama3",
+    PLAIN: "value with spaces",
+    SINGLE: "'a # not a comment $HOME'",
+    DOUBLE: '"line1\\nline2 \\"q\\""',
+    EMPTY: "EMPTY=",
+    HASH: "abc#def",
+    CRLF: "x",
+  });
 });
 
 Deno.test("settings: only CLOCKWORK_* keys of .env matter", () => {

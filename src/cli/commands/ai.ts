@@ -22,9 +22,10 @@ export const aiStatusCommand: Command = {
   async run(ctx) {
     const dir = configDir(ctx);
     const loaded = loadConfiguration(ctx, dir);
-    const settings = await settingsFor(ctx, dir, loaded.config);
-    ctx.reportDiagnostics(settings.diagnostics);
-    const s = settings.value;
+    // A broken configuration or setting (its clockwork block, .env) decides nothing here.
+    ctx.reportDiagnostics(loaded.diagnostics);
+    if (hasErrors(loaded.diagnostics)) return 1;
+    const s = settingsFor(ctx, dir, loaded.config).value;
     const disabled = aiDisabledReason(ctx, s);
     let answers = false;
     let models: string[] = [];
@@ -94,8 +95,7 @@ export const aiRefreshCommand: Command = {
     const loaded = loadConfiguration(ctx, dir);
     ctx.reportDiagnostics(loaded.diagnostics);
     if (!loaded.config || hasErrors(loaded.diagnostics)) return 1;
-    const settings = await settingsFor(ctx, dir, loaded.config);
-    ctx.reportDiagnostics(settings.diagnostics);
+    const settings = settingsFor(ctx, dir, loaded.config);
     const disabled = aiDisabledReason(ctx, settings.value);
     if (disabled) {
       ctx.io.stderr(`clockwork ai refresh: ${disabled}; nothing to ask\n`);

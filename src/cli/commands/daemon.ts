@@ -216,7 +216,7 @@ class RunbookWriter {
   constructor(readonly ctx: CommandContext, readonly dir: string) {}
 
   async propose(config: Config, difference: UnfixedDifference): Promise<RunbookProposal | null> {
-    const settings = await settingsFor(this.ctx, this.dir, config);
+    const settings = settingsFor(this.ctx, this.dir, config);
     const disabled = aiDisabledReason(this.ctx, settings.value);
     if (disabled) throw new Error(disabled);
     const loaded = readPins(this.dir);
