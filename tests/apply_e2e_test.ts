@@ -382,3 +382,33 @@ resource "command" "broken" {
   assert.equal(shown[0], "28", "the last lines, not the first");
   assert.doesNotMatch(result.stdout + result.stderr, /hunter2/);
 });
+
+Deno.test("prevent_destroy removed from the configuration: apply records it, then destroy goes ahead", async () => {
+  const protectedFile = (flag: boolean) => `
+resource "file" "keep" {
+  path    = "\${path.module}/keep.txt"
+  content = "precious"
+  lifecycle {
+    prevent_destroy = ${flag}
+  }
+}
+`;
+  const dir = await project({ "main.cw": protectedFile(true) });
+  assert.equal((await cli(dir, ["apply", "--auto-approve"])).code, 0);
+  await Deno.writeTextFile(join(dir, "main.cw"), protectedFile(false));
+  const early = await cli(dir, ["destroy", "--auto-approve"]);
+  assert.equal(early.code, 1, "the state still records the flag");
+  assert.match(early.stderr, /Run `clockwork apply` to record the change/);
+  const apply = await cli(dir, ["apply", "--auto-approve"]);
+  assert.equal(apply.code, 0, apply.stderr);
+  assert.equal(loadState(dir).value!.resources[0]!.preventDestroy, false);
+  const destroy = await cli(dir, ["destroy", "--auto-approve"]);
+  assert.equal(destroy.code, 0, destroy.stderr);
+  assert.throws(() => Deno.statSync(join(dir, "keep.txt")));
+  // And the other way: setting it records it without a step.
+  await Deno.writeTextFile(join(dir, "main.cw"), protectedFile(false));
+  assert.equal((await cli(dir, ["apply", "--auto-approve"])).code, 0);
+  await Deno.writeTextFile(join(dir, "main.cw"), protectedFile(true));
+  assert.equal((await cli(dir, ["apply", "--auto-approve"])).code, 0);
+  assert.equal((await cli(dir, ["destroy", "--auto-approve"])).code, 1);
+});

@@ -162,6 +162,29 @@ function knownOutputs(plan: Plan): State["outputs"] {
   return out;
 }
 
+/**
+ * The state with prevent_destroy as the configuration now says for the
+ * resources the plan leaves alone: removing the flag (or adding it) changes
+ * no attribute, so no step records it, yet a later destroy goes by the state.
+ */
+function withCurrentLifecycle(state: State, plan: Plan): State {
+  if (plan.destroy) return state;
+  const current = new Map<string, boolean>();
+  for (const c of plan.changes) {
+    if (c.action === "no-op" && c.prior && c.resource) {
+      current.set(c.address, c.resource.lifecycle.preventDestroy);
+    }
+  }
+  let changed = false;
+  const resources = state.resources.map((r) => {
+    const flag = current.get(r.address);
+    if (flag === undefined || flag === (r.preventDestroy ?? false)) return r;
+    changed = true;
+    return { ...r, preventDestroy: flag };
+  });
+  return changed ? { ...state, resources } : state;
+}
+
 function preventDestroyDiagnostics(plan: Plan): Diagnostic[] {
   const out: Diagnostic[] = [];
   const deleting = new Set(plan.steps.filter((s) => s.action === "delete").map((s) => s.address));
@@ -223,14 +246,15 @@ export async function runPlan(
   if (plan.steps.length === 0) {
     const digest = plan.destroy ? base.configDigest : plan.configDigest;
     const outputsChanged = JSON.stringify(outputs) !== JSON.stringify(base.outputs);
-    // Nothing to run. Record new outputs or config digest only when they moved.
+    const current = withCurrentLifecycle(base, plan);
+    // Nothing to run. Record new outputs, config digest or lifecycle flags only when they moved.
     // (A first apply of a configuration with outputs but no resources creates the state.)
     if (
-      outputsChanged ||
+      outputsChanged || current !== base ||
       (state !== null && plan.targets.length === 0 && digest !== base.configDigest)
     ) {
       const written = await backend.compact({
-        ...base,
+        ...current,
         serial: base.serial + 1,
         outputs,
         configDigest: digest,
@@ -362,7 +386,7 @@ export async function runPlan(
 
   const success = result.failed.length === 0 && !result.interrupted &&
     !hasErrors(result.diagnostics);
-  const after = applyJournal(base, recorder.entries);
+  const after = withCurrentLifecycle(applyJournal(base, recorder.entries), plan);
   const compacted = await backend.compact({
     ...after,
     serial: base.serial + 1,

@@ -378,7 +378,7 @@ export function makePlan(
       ? `${address} is no longer in the configuration, but the state records lifecycle.prevent_destroy for it, and the plan would destroy it. ${wayOut}`
       : source.lifecycle.preventDestroy
       ? `${address} has lifecycle.prevent_destroy set, but the plan would destroy it. Remove prevent_destroy first, or leave it out of the plan with --target.`
-      : `${address} no longer sets lifecycle.prevent_destroy, but the state still records it from the last apply that changed ${address}, and a destroy goes by the state. ${wayOut}`;
+      : `${address} no longer sets lifecycle.prevent_destroy, but the state still records it, and a destroy goes by the state. Run \`clockwork apply\` to record the change, then destroy again.`;
     diagnostics.push(error("CW3001", "Instance cannot be destroyed", source?.range, {
       detail,
       address,
