@@ -251,11 +251,14 @@ Deno.test("apply FILE: a file that is not a plan is said to be one, not taken fo
     await Deno.writeTextFile(join(r.dir, name), content);
     const apply = await runCli(["apply", "--auto-approve", name], { cwd: r.dir });
     equal(apply.code, 1, `${name}: ${apply.stderr}`);
-    // The exact wording is readPlanFile's; what matters here is that the file is read as a plan.
-    match(apply.stderr, /error\[CW3005\]: .*plan file/);
+    match(apply.stderr, /error\[CW3005\]: \S+ is not a Clockwork plan file/);
     ok(apply.stderr.includes(name), apply.stderr);
     ok(!apply.stderr.includes("Configuration directory"), apply.stderr);
   }
+  await Deno.writeTextFile(join(r.dir, "versionless.plan"), '{"kind":"clockwork-plan"}');
+  const versionless = await runCli(["apply", "--auto-approve", "versionless.plan"], { cwd: r.dir });
+  match(versionless.stderr, /is not a complete Clockwork plan file/);
+  ok(!versionless.stderr.includes("undefined"), versionless.stderr);
   // Nothing was applied by the refused files; the real plan file still applies.
   await Deno.stat(join(r.dir, "site")).then(
     () => ok(false, "a refused plan file created site/"),

@@ -45,17 +45,34 @@ export function readPlanFile(path: string): { value: Plan | null; diagnostics: D
     value: null,
     diagnostics: [error("CW3005", summary, undefined, { detail })],
   });
-  let doc: unknown;
+  let text: string;
   try {
-    doc = JSON.parse(Deno.readTextFileSync(path));
+    text = Deno.readTextFileSync(path);
   } catch (e) {
     return fail(`Cannot read plan file ${path}`, e instanceof Error ? e.message : String(e));
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    return fail(
+      `${path} is not a Clockwork plan file`,
+      `it is not JSON (${
+        e instanceof Error ? e.message : e
+      }); write one with \`clockwork plan --out FILE\``,
+    );
   }
   const record = doc as Record<string, unknown> | null;
   if (!record || typeof record !== "object" || record.kind !== PLAN_FILE_KIND) {
     return fail(
       `${path} is not a Clockwork plan file`,
       "write one with `clockwork plan --out FILE`",
+    );
+  }
+  if (record.format_version === undefined) {
+    return fail(
+      `${path} is not a complete Clockwork plan file`,
+      "it has no format_version; write it again with `clockwork plan --out FILE`",
     );
   }
   if (record.format_version !== "1") {
