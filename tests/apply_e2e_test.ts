@@ -412,3 +412,37 @@ resource "file" "keep" {
   assert.equal((await cli(dir, ["apply", "--auto-approve"])).code, 0);
   assert.equal((await cli(dir, ["destroy", "--auto-approve"])).code, 1);
 });
+
+Deno.test("apply PLANFILE: applies with the variable values the plan was made with", async () => {
+  const dir = await project({
+    "main.cw": `
+variable "colour" {
+  type = string
+}
+variable "size" {
+  type = number
+}
+resource "file" "f" {
+  path    = "\${path.module}/f.txt"
+  content = "\${var.colour} \${var.size}"
+}
+`,
+    "small.cwvars": "size = 3\n",
+  });
+  const plan = await cli(dir, ["plan", "--var", "colour=blue", "--out", "saved.plan"], {
+    CW_VAR_size: "7",
+  });
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.equal(JSON.parse(Deno.readTextFileSync(join(dir, "saved.plan"))).variables.size, 7);
+  // Neither --var nor CW_VAR_size here, and small.cwvars says 3: the plan's values win.
+  const apply = await cli(dir, ["apply", "saved.plan"]);
+  assert.equal(apply.code, 0, apply.stderr);
+  assert.equal(Deno.readTextFileSync(join(dir, "f.txt")), "blue 7");
+  const again = await cli(dir, ["plan", "--var", "colour=blue", "--out", "next.plan"], {
+    CW_VAR_size: "7",
+  });
+  assert.equal(again.code, 0, again.stderr);
+  const refused = await cli(dir, ["apply", "--var", "colour=red", "next.plan"]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /CW3008/);
+});

@@ -33,15 +33,16 @@ export function configDir(ctx: CommandContext, given?: string): string {
 export function loadConfiguration(
   ctx: CommandContext,
   dir: string,
-  aiValues?: LoadOptions["aiValues"],
+  options: Pick<LoadOptions, "aiValues" | "planned"> = {},
 ): LoadedConfiguration {
+  const aiValues = options.aiValues;
   const result = loadConfig({
     dir,
     vars: ctx.globals.vars,
     varFiles: ctx.globals.varFiles,
     env: ctx.env,
     cwd: ctx.cwd,
-    ...(aiValues ? { aiValues } : {}),
+    ...options,
   });
   if (aiValues) return result;
   ctx.registerSource(...result.sources);
@@ -129,7 +130,7 @@ async function withAiValues(
   if (readsFilledValues(completed.config, values)) {
     // Evaluated again with the answers in place, so what refers to them sees
     // them rather than unknown; the answers are pinned now, so no model is asked.
-    const reloaded = loadConfiguration(ctx, config.rootDir, values);
+    const reloaded = loadConfiguration(ctx, config.rootDir, { aiValues: values });
     if (reloaded.config && !reloaded.diagnostics.some((d) => d.severity === "error")) {
       const again = await completeWithAi(ctx, reloaded.config, settings.value, { offline: true });
       completed = { ...completed, config: again.config, filled: again.filled };

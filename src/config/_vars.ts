@@ -33,6 +33,11 @@ export interface VariableInputs {
   readonly varFiles?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
+  /**
+   * The values a saved plan was made with (`apply PLANFILE`): they replace
+   * every other source, so the plan applies as it was reviewed.
+   */
+  readonly planned?: Readonly<Record<string, unknown>>;
 }
 
 export interface DeclaredVariable {
@@ -134,6 +139,12 @@ export function collectVariableValues(
   sources: SourceFile[],
 ): Map<string, RawVariableValue> {
   const values = new Map<string, RawVariableValue>();
+  if (inputs.planned) {
+    for (const [name, value] of Object.entries(inputs.planned)) {
+      if (declared.has(name)) values.set(name, { value: fromJson(value), source: "the plan file" });
+    }
+    return values;
+  }
   const names = [...declared.keys()];
   const set = (
     name: string,

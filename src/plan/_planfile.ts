@@ -12,20 +12,32 @@ import { planDocument } from "./render.ts";
 
 export const PLAN_FILE_KIND = "clockwork-plan";
 
-export function planFileDocument(plan: Plan): Record<string, unknown> {
+/**
+ * `variables`: the root variable values the plan was made with, so `apply
+ * FILE` evaluates the configuration with exactly these (as Terraform keeps
+ * them in its plan files) and needs no `--var` again.
+ */
+export function planFileDocument(
+  plan: Plan,
+  variables: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
   return {
     ...planDocument(plan),
     kind: PLAN_FILE_KIND,
     config_digest: plan.configDigest,
     state_lineage: plan.stateLineage,
     state_serial: plan.stateSerial,
+    variables,
     plan,
   };
 }
 
 /** Text of a plan file, ready to write. */
-export function serializePlanFile(plan: Plan): string {
-  return JSON.stringify(planFileDocument(plan)) + "\n";
+export function serializePlanFile(
+  plan: Plan,
+  variables: Readonly<Record<string, unknown>> = {},
+): string {
+  return JSON.stringify(planFileDocument(plan, variables)) + "\n";
 }
 
 /** True when the file looks like a plan file (apply accepts DIR or PLANFILE). */
@@ -40,9 +52,17 @@ export function isPlanFile(path: string): boolean {
   }
 }
 
-export function readPlanFile(path: string): { value: Plan | null; diagnostics: Diagnostic[] } {
+export interface ReadPlanFile {
+  readonly value: Plan | null;
+  /** The root variable values it was made with (null in plan files written before they were kept). */
+  readonly variables: Readonly<Record<string, unknown>> | null;
+  readonly diagnostics: Diagnostic[];
+}
+
+export function readPlanFile(path: string): ReadPlanFile {
   const fail = (summary: string, detail: string) => ({
     value: null,
+    variables: null,
     diagnostics: [error("CW3005", summary, undefined, { detail })],
   });
   let text: string;
@@ -87,7 +107,14 @@ export function readPlanFile(path: string): { value: Plan | null; diagnostics: D
     const where = issue.path?.map((p) => String(p.key)).join(".") ?? "plan";
     return fail(`Plan file ${path} is damaged`, `${where}: ${issue.message}`);
   }
-  return { value: parsed.output as Plan, diagnostics: [] };
+  const variables = record.variables;
+  return {
+    value: parsed.output as Plan,
+    variables: variables && typeof variables === "object" && !Array.isArray(variables)
+      ? variables as Record<string, unknown>
+      : null,
+    diagnostics: [],
+  };
 }
 
 /** Why a saved plan may no longer be applied: the configuration or the state changed since. */

@@ -38,10 +38,11 @@ export async function withLockedConfiguration(
   dir: string,
   command: string,
   run: (config: Config, backend: StateStore) => Promise<number>,
+  load: Parameters<typeof loadConfiguration>[2] = {},
 ): Promise<number> {
   // The default state plugin boots on its own thread while the configuration loads.
   await prewarmStateStore(dir);
-  const loaded = loadConfiguration(ctx, dir);
+  const loaded = loadConfiguration(ctx, dir, load);
   ctx.reportDiagnostics(loaded.diagnostics);
   const config = loaded.config;
   if (!config || loaded.diagnostics.some((d) => d.severity === "error")) return 1;

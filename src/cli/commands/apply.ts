@@ -35,6 +35,16 @@ export const applyCommand: Command = {
     if (saved) {
       ctx.reportDiagnostics(saved.diagnostics);
       if (!saved.value) return 1;
+      if (saved.variables && (ctx.globals.vars.length > 0 || ctx.globals.varFiles.length > 0)) {
+        ctx.reportDiagnostics([{
+          severity: "error",
+          code: "CW3008",
+          summary: "Variables cannot be set when applying a saved plan",
+          detail:
+            "the plan applies with the values it was made with; make a new plan with `clockwork plan --var … --out FILE` to change them",
+        }]);
+        return 1;
+      }
     }
     return await withLockedConfiguration(
       ctx,
@@ -69,6 +79,9 @@ export const applyCommand: Command = {
           config,
         });
       },
+      // A saved plan is checked against the configuration evaluated with the
+      // variable values it was made with, not with this command's.
+      saved?.variables ? { planned: saved.variables } : {},
     );
   },
 };

@@ -52,7 +52,10 @@ export const planCommand: Command = {
       const path = resolve(ctx.cwd, out);
       try {
         // A plan file holds every value in clear (apply needs them): private, like state.
-        Deno.writeTextFileSync(path, serializePlanFile(plan), { mode: 0o600 });
+        const variables = Object.fromEntries(
+          Object.entries(config.variables).map(([name, v]) => [name, v.value]),
+        );
+        Deno.writeTextFileSync(path, serializePlanFile(plan, variables), { mode: 0o600 });
         Deno.chmodSync(path, 0o600);
       } catch (e) {
         ctx.io.stderr(
