@@ -84,3 +84,43 @@ Deno.test("a hand-edited state is refused by every command, with recovery advice
   const mode = Deno.statSync(path).mode! & 0o777;
   assert.equal(mode, 0o600);
 });
+
+Deno.test("state rm takes a resource (every instance) or a module instance, as --target does", async () => {
+  const dir = await project({
+    "main.cw": `
+resource "file" "n" {
+  count   = 2
+  path    = "\${path.module}/n\${count.index}.txt"
+  content = "n"
+}
+module "site" {
+  for_each = toset(["blue", "green"])
+  source   = "./site"
+  name     = each.key
+}
+`,
+    "site/main.cw": `
+variable "name" {
+  type = string
+}
+resource "file" "page" {
+  path    = "\${path.root}/\${var.name}.html"
+  content = var.name
+}
+`,
+  });
+  assert.equal((await cli(dir, ["apply", "--auto-approve"])).code, 0);
+  const counted = await cli(dir, ["--json", "state", "rm", "file.n"]);
+  assert.equal(counted.code, 0, counted.stderr);
+  assert.deepEqual(JSON.parse(counted.stdout).removed, ["file.n[0]", "file.n[1]"]);
+  const blue = await cli(dir, ["state", "rm", 'module.site["blue"]']);
+  assert.equal(blue.code, 0, blue.stderr);
+  assert.match(blue.stdout, /Removed module\.site\["blue"\]\.file\.page from state/);
+  assert.deepEqual(loadState(dir).value!.resources.map((r) => r.address), [
+    'module.site["green"].file.page',
+  ]);
+  assert.equal(Deno.readTextFileSync(join(dir, "blue.html")), "blue", "nothing was destroyed");
+  const none = await cli(dir, ["state", "rm", "file.zzz"]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /CW5020/);
+});

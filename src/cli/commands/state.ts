@@ -4,6 +4,7 @@
  */
 import { resolve } from "node:path";
 import { loadConfig } from "../../config/mod.ts";
+import { matchesTarget } from "../../plan/mod.ts";
 import { hostName, serializeState, type State, type StateResource } from "../../state/mod.ts";
 import type { StateStore } from "../../state/mod.ts";
 import { type StateSettings, stateSettingsOf, withStateStore } from "../state_backend.ts";
@@ -157,6 +158,9 @@ export const stateRmCommand: Command = {
   name: "state rm",
   summary: "forget a resource without destroying it",
   usage: "clockwork state rm ADDR",
+  description:
+    'ADDR is an instance (file.a[0]), a resource (every instance) or a module (module.m, module.m["k"]: ' +
+    "everything in it), as with --target.",
   options: {},
   positionals: { min: 1, max: 1, names: "ADDR" },
   run(ctx) {
@@ -175,16 +179,21 @@ export const stateRmCommand: Command = {
         const state = await readStateFor(ctx, store);
         if (typeof state === "number") return state;
         const address = ctx.positionals[0];
-        if (!findResource(ctx, state, address)) return 1;
+        // As Terraform's state rm: a resource means all its instances, a module everything in it.
+        const removed = state.resources.filter((r) => matchesTarget(r.address, address));
+        if (removed.length === 0 && !findResource(ctx, state, address)) return 1;
+        const gone = new Set(removed.map((r) => r.address));
         const written = await store.compact({
           ...state,
           serial: state.serial + 1,
-          resources: state.resources.filter((r) => r.address !== address),
+          resources: state.resources.filter((r) => !gone.has(r.address)),
         });
         ctx.reportDiagnostics(written);
         if (written.length) return 1;
-        if (ctx.globals.json) jsonOut(ctx.io, { removed: [address] });
-        else ctx.io.stdout(`Removed ${address} from state (nothing was destroyed)\n`);
+        if (ctx.globals.json) jsonOut(ctx.io, { removed: [...gone] });
+        else {
+          for (const a of gone) ctx.io.stdout(`Removed ${a} from state (nothing was destroyed)\n`);
+        }
         return 0;
       } finally {
         await store.unlock();
