@@ -70,11 +70,41 @@ function isWordChar(c: string): boolean {
 }
 
 /** Go's strings.Title: upper-cases the first letter of every word. */
+/**
+ * Case mapping one character to one, as Go's unicode.ToUpper/ToLower (and so
+ * Terraform) do: JavaScript's full mapping turns "ß" into "SS" and "İ" into
+ * "i̇", where Terraform keeps "ß" and gives "i".
+ */
+function upperLikeGo(s: string): string {
+  const mapped = s.toUpperCase();
+  // Only an expansion changes the length: then map character by character.
+  if (mapped.length === s.length) return mapped;
+  let out = "";
+  for (const c of s) out += upperChar(c);
+  return out;
+}
+
+function upperChar(c: string): string {
+  const u = c.toUpperCase();
+  return u.length === c.length ? u : c;
+}
+
+function lowerLikeGo(s: string): string {
+  const mapped = s.toLowerCase();
+  if (mapped.length === s.length) return mapped;
+  let out = "";
+  for (const c of s) {
+    const l = c.toLowerCase();
+    out += l.length === c.length ? l : String.fromCodePoint(l.codePointAt(0)!);
+  }
+  return out;
+}
+
 function title(s: string): string {
   let out = "";
   let prev = " ";
   for (const c of s) {
-    out += isWordChar(prev) ? c : c.toUpperCase();
+    out += isWordChar(prev) ? c : upperChar(c);
     prev = c;
   }
   return out;
@@ -249,8 +279,8 @@ const fns: Record<string, HclFunction> = {
     const s = str(a, 1, "str");
     return sep === "" ? [...s] : s.split(sep);
   }),
-  lower: define("lower", { params: ["str"] }, (a) => str(a, 0, "str").toLowerCase()),
-  upper: define("upper", { params: ["str"] }, (a) => str(a, 0, "str").toUpperCase()),
+  lower: define("lower", { params: ["str"] }, (a) => lowerLikeGo(str(a, 0, "str"))),
+  upper: define("upper", { params: ["str"] }, (a) => upperLikeGo(str(a, 0, "str"))),
   title: define("title", { params: ["str"] }, (a) => title(str(a, 0, "str"))),
   format: define(
     "format",

@@ -39,6 +39,10 @@ const ok: [string, Value][] = [
   [`split(",", "")`, [""]],
   [`lower("ÀBC")`, "àbc"],
   [`upper("abc")`, "ABC"],
+  // One character to one, as Go (and Terraform) map case: no "SS" for "ß".
+  [`upper("straße")`, "STRAßE"],
+  [`lower("İSTANBUL")`, "istanbul"],
+  [`title("ßa straße")`, "ßa Straße"],
   [`title("hello wide-world")`, "Hello Wide-World"],
   [`format("%s=%d", "n", 5)`, "n=5"],
   [`format("%5.1f|%-5s|%05d|%+d", 3.14159, "ab", 42, 7)`, "  3.1|ab   |00042|+7"],
