@@ -128,6 +128,27 @@ Deno.test("an unknown flag or a missing value: one line, exit 1", async () => {
   match(oneLine(noSub.stderr), /missing subcommand; expected one of add, list, remove, verify/);
 });
 
+Deno.test("with --json a usage error is also a diagnostic on stdout", async () => {
+  for (
+    const args of [["--json", "plan", "--bogus"], ["plan", "--json", "--out"], ["--json", "pln"]]
+  ) {
+    const r = await cli(args);
+    equal(r.code, 1, args.join(" "));
+    const lines = r.stdout.trim().split("\n");
+    equal(lines.length, 1, r.stdout);
+    const d = JSON.parse(lines[0]!);
+    deepEqual([d.format_version, d.type, d.severity, d.code], [
+      "1",
+      "diagnostic",
+      "error",
+      "CW9001",
+    ]);
+    ok(!d.summary.startsWith("clockwork"), d.summary);
+    ok(r.stderr.includes(d.summary), "the same words on stderr");
+  }
+  equal((await cli(["plan", "--bogus"])).stdout, "", "without --json stdout stays empty");
+});
+
 Deno.test("every command of the table is built: none is left a stub", async () => {
   const { stubs } = await import("../src/cli/commands/_stubs.ts");
   const { commandTable } = await import("../src/cli/commands/_table.ts");

@@ -36,8 +36,21 @@ export async function runCli(
 ): Promise<number> {
   const noColor = (env.NO_COLOR ?? "") !== "" || argv.includes("--no-color");
   if (noColor && io.color) io = { ...io, color: false };
+  // With --json a script reads stdout only, so a usage error is a diagnostic there too.
+  const json = argv.includes("--json");
   const fail = (message: string) => {
     io.stderr(`${message}\n`);
+    if (json) {
+      io.stdout(
+        JSON.stringify({
+          format_version: "1",
+          type: "diagnostic",
+          severity: "error",
+          code: "CW9001",
+          summary: message.replace(/^clockwork(?: [a-z-]+)*: /, ""),
+        }) + "\n",
+      );
+    }
     return 1;
   };
   let debug = env.CLOCKWORK_LOG_LEVEL === "debug";
