@@ -12,19 +12,9 @@ import { hostName, loadState } from "../src/state/mod.ts";
 import { type CliResult, makeTempDir, runCli, writeFiles } from "./support/cli.ts";
 import { systemTest, TEST_IMAGE } from "./support/system.ts";
 import { RUN_FLAGS } from "../scripts/run_flags.ts";
+import { TWO_FILES } from "./support/configs.ts";
 
 type Event = Record<string, unknown> & { format_version: string; type: string };
-
-const TWO_FILES = `
-resource "file" "a" {
-  path    = "\${path.module}/a.txt"
-  content = "alpha\\n"
-}
-resource "file" "b" {
-  path    = "\${path.module}/b.txt"
-  content = "beta\\n"
-}
-`;
 
 const OWN_EVENTS = new Set([
   "cycle_start",

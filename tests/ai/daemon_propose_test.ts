@@ -9,17 +9,7 @@ import * as v from "valibot";
 import { DaemonEventSchema } from "../../src/daemon/mod.ts";
 import { type CliResult, makeTempDir, runCli, writeFiles } from "../support/cli.ts";
 import { withFakeModelServer } from "./fake_model_server.ts";
-
-const TWO_FILES = `
-resource "file" "a" {
-  path    = "\${path.module}/a.txt"
-  content = "alpha\\n"
-}
-resource "file" "b" {
-  path    = "\${path.module}/b.txt"
-  content = "beta\\n"
-}
-`;
+import { TWO_FILES } from "../support/configs.ts";
 
 const RUNBOOK = {
   summary: "file.b left the configuration but is still on disk",
