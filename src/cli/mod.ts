@@ -7,8 +7,8 @@ export { runCli } from "./run.ts";
 export { bufferIo, realIo } from "./io.ts";
 export { createContext, diagnosticSummary } from "./context.ts";
 export {
-  loadSettings,
   parseDotenv,
+  readSettings,
   resolveSettings,
   type Settings,
   type SettingsBlock,

@@ -328,7 +328,7 @@ function dotenvValue(raw: string): string | undefined {
   return raw.replace(/\s+#.*$/, "").trim();
 }
 
-/** What `readSettings` and `loadSettings` take. */
+/** What `readSettings` takes. */
 export interface LoadSettingsOptions {
   readonly configDir: string;
   readonly block?: SettingsBlock;
@@ -339,8 +339,7 @@ export interface LoadSettingsOptions {
 /**
  * Reads `.env` from the configuration directory (if present) and resolves the
  * settings for a command. `block` comes from the loaded configuration.
- * Synchronous, so the configuration loader (itself synchronous) can check
- * them too; `loadSettings` is the same for async callers.
+ * Synchronous, so the configuration loader (itself synchronous) checks them.
  */
 export function readSettings(
   options: LoadSettingsOptions,
@@ -373,8 +372,3 @@ export function readSettings(
     : { ...result, dotenv: new SourceFile(dotenvPath, dotenvText) };
 }
 
-export function loadSettings(
-  options: LoadSettingsOptions,
-): Promise<{ value: Settings; diagnostics: Diagnostic[]; dotenv?: SourceFile }> {
-  return Promise.resolve(readSettings(options));
-}
