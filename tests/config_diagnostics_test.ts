@@ -664,3 +664,36 @@ Deno.test("file_content takes pattern or sha256, not both", async () => {
     /"pattern" and "sha256" cannot both be set on assert "file_content"/,
   );
 });
+
+Deno.test("a resource instance key must match how the resource is repeated", async () => {
+  const files = (output: string) => ({
+    "main.cw":
+      'resource "file" "a" {\n  path    = "/tmp/a"\n  content = "x"\n}\nresource "file" "n" {\n  count   = 2\n  path    = "/tmp/n${count.index}"\n  content = "x"\n}\n' +
+      `output "o" {\n  value = ${output}\n}\n`,
+  });
+  await expectOne(
+    files("file.a[0].path"),
+    "CW2007",
+    /Unexpected resource instance key/,
+    "11:11",
+    /neither count nor for_each.*file\.a\.ATTRIBUTE/,
+  );
+  await expectOne(
+    files("file.n.path"),
+    "CW2007",
+    /Missing resource instance key/,
+    "11:11",
+    /file\.n\[0\]\.path or file\.n\[\*\]\.path/,
+  );
+  for (
+    const fine of [
+      "file.n[1].path",
+      "file.n[*].path",
+      "[for f in file.n : f.path]",
+      "length(file.n)",
+    ]
+  ) {
+    const { diagnostics } = await load(files(fine));
+    equal(diagnostics.filter((d) => d.severity === "error").length, 0, fine);
+  }
+});

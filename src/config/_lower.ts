@@ -1629,6 +1629,24 @@ class Lowering {
           }
           const node = scope.resourcesByType.get(ref.root)?.get(name);
           if (node) {
+            const second = ref.path[1];
+            if (!node.repeat && second !== undefined && isIndexStep(ref, 1)) {
+              return this.undeclared(
+                ref,
+                "Unexpected resource instance key",
+                `${ref.root}.${name} has neither count nor for_each, so it has one instance: refer to it as ${ref.root}.${name}.ATTRIBUTE`,
+              );
+            }
+            if (node.repeat && typeof second === "string" && !isIndexStep(ref, 1)) {
+              const example = node.repeat === "for_each"
+                ? `${ref.root}.${name}["KEY"].${second}`
+                : `${ref.root}.${name}[0].${second} or ${ref.root}.${name}[*].${second}`;
+              return this.undeclared(
+                ref,
+                "Missing resource instance key",
+                `${ref.root}.${name} has ${node.repeat} set, so its attributes belong to its instances: use ${example}`,
+              );
+            }
             const attr = ref.path[node.repeat ? 2 : 1];
             const args = typeShape(ref.root, RESOURCE_TYPES[ref.root]).names;
             if (typeof attr === "string" && !args.includes(attr)) {
