@@ -189,6 +189,12 @@ Deno.test("fmt --check lists unformatted files and exits 1; fmt rewrites them", 
   match(formatted, /^ {2}path {4}= "a"$/m);
   const clean = await runCli(["fmt", "--check"], { cwd: r.dir });
   equal(clean.code, 0);
+  // A missing path is named as the user wrote it, not walked up from here.
+  const missing = await runCli(["fmt", "/nonexistent-cw-dir"], { cwd: r.dir });
+  equal(missing.code, 1);
+  match(missing.stderr, /CW9103\]: No such file or directory: \/nonexistent-cw-dir\n/);
+  const near = await runCli(["fmt", "nothere.cw"], { cwd: r.dir });
+  match(near.stderr, /No such file or directory: nothere\.cw\n/);
 });
 
 const PROTECTED = `

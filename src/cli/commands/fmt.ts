@@ -3,13 +3,19 @@ import { error, format, hasErrors, SourceFile } from "../../hcl/mod.ts";
 import { jsonOut } from "../views/json.ts";
 import type { Command, CommandContext } from "./_types.ts";
 
+/** Relative to where the user is when that is shorter and stays inside it, else as given. */
+function shownPath(cwd: string, target: string): string {
+  const rel = relative(cwd, target) || ".";
+  return rel.startsWith("..") ? target : rel;
+}
+
 function filesToFormat(ctx: CommandContext, target: string): string[] | undefined {
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(target);
   } catch {
     ctx.reportDiagnostics([
-      error("CW9103", `No such file or directory: ${relative(ctx.cwd, target) || "."}`),
+      error("CW9103", `No such file or directory: ${shownPath(ctx.cwd, target)}`),
     ]);
     return undefined;
   }
