@@ -371,4 +371,3 @@ export function readSettings(
     ? result
     : { ...result, dotenv: new SourceFile(dotenvPath, dotenvText) };
 }
-
