@@ -446,3 +446,37 @@ resource "file" "f" {
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /CW3008/);
 });
+
+Deno.test("apply: the old object of a create_before_destroy replace whose delete failed is deleted by the next apply", async () => {
+  const dir = await project({
+    "main.cw": `
+variable "name" {
+  default = "a"
+}
+resource "command" "marker" {
+  run     = "echo \${var.name} > marker-\${var.name}"
+  destroy = "test -f allow && rm marker-\${var.name}"
+  cwd     = path.module
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+`,
+  });
+  assert.equal((await cli(dir, ["apply", "--auto-approve"])).code, 0);
+  const failed = await cli(dir, ["apply", "--auto-approve", "--var", "name=b"]);
+  assert.equal(failed.code, 1, "the old marker's destroy fails");
+  assert.deepEqual(loadState(dir).value!.resources.map((r) => r.address), [
+    "command.marker",
+    "command.marker#deposed",
+  ]);
+  const plan = await cli(dir, ["plan", "--var", "name=b"]);
+  assert.match(plan.stdout, /command\.marker#deposed will be destroyed/);
+  assert.match(plan.stdout, /old object of a create_before_destroy replace/);
+  Deno.writeTextFileSync(join(dir, "allow"), "");
+  const retried = await cli(dir, ["apply", "--auto-approve", "--var", "name=b"]);
+  assert.equal(retried.code, 0, retried.stderr);
+  assert.deepEqual(loadState(dir).value!.resources.map((r) => r.address), ["command.marker"]);
+  assert.throws(() => Deno.statSync(join(dir, "marker-a")));
+  assert.equal(Deno.readTextFileSync(join(dir, "marker-b")), "b\n");
+});

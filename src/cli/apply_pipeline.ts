@@ -14,7 +14,7 @@ import {
   writeBundle,
 } from "../forge/mod.ts";
 import { containsUnknown, type Diagnostic, type Value } from "../hcl/mod.ts";
-import { type Change, type Plan, planDocument, renderPlan } from "../plan/mod.ts";
+import { type Change, deposedAddress, type Plan, planDocument, renderPlan } from "../plan/mod.ts";
 import {
   applyJournal,
   digestAttributes,
@@ -361,12 +361,21 @@ export async function runPlan(
         running--;
         finished++;
         const change = changes.get(r.step.address)!;
+        // With create_before_destroy the new instance was recorded under the
+        // same address first; removing the old one must not drop it.
+        const replacedAfterCreate = change.action === "replace" &&
+          change.resource?.lifecycle.createBeforeDestroy === true;
+        if (
+          r.status === "failed" && r.step.action === "delete" && replacedAfterCreate && change.prior
+        ) {
+          // The old object is still there: recorded apart, the next plan deletes it again.
+          await recorder.record({
+            t: "put",
+            resource: { ...change.prior, address: deposedAddress(change.address) },
+          });
+        }
         if (r.status === "ok") {
           if (r.step.action === "delete") {
-            // With create_before_destroy the new instance was recorded under
-            // the same address first; removing the old one must not drop it.
-            const replacedAfterCreate = change.action === "replace" &&
-              change.resource?.lifecycle.createBeforeDestroy === true;
             if (!replacedAfterCreate) await recorder.record({ t: "rm", address: r.step.address });
           } else {
             const observed = r.observed ?? await observeAfter(change, options.rootDir);

@@ -102,6 +102,15 @@ export function checkTargetAddress(target: string): Diagnostic | undefined {
   });
 }
 
+/**
+ * Where the state keeps the old object of a create_before_destroy replace
+ * whose delete failed (Terraform's "deposed" object): not in the
+ * configuration, so the next plan deletes it again.
+ */
+export function deposedAddress(address: string): string {
+  return `${address}#deposed`;
+}
+
 const PLAIN_SHELL_WORD = /^[A-Za-z0-9_.,:=@%+\/-]+$/;
 
 /**
@@ -433,7 +442,13 @@ export function makePlan(
       address: prior.address,
       type: prior.type,
       action: "delete",
-      reasons: [destroy ? "destroy requested" : "no longer in the configuration"],
+      reasons: [
+        prior.address.endsWith("#deposed")
+          ? "the old object of a create_before_destroy replace, whose delete failed"
+          : destroy
+          ? "destroy requested"
+          : "no longer in the configuration",
+      ],
       before: redact(prior.attributes, prior.sensitiveAttributes),
       after: null,
       attributeChanges: [],

@@ -6,6 +6,7 @@ export * from "./types.ts";
 export {
   baseAddress,
   checkTargetAddress,
+  deposedAddress,
   makePlan,
   matchesTarget,
   type PlanOptions,
