@@ -158,6 +158,10 @@ systemTest("exec: inside bwrap a step cannot write outside its grant", ["bwrap"]
   const forbiddenDir = join(root, "forbidden");
   Deno.mkdirSync(allowedDir);
   Deno.mkdirSync(forbiddenDir);
+  // What an earlier, unconfined run may have left must not decide this one.
+  try {
+    Deno.removeSync("/tmp/undeclared-tmp.txt");
+  } catch { /* not there */ }
   const result = await compileAndRun(root, [
     testResource("command", "try", {
       run: [

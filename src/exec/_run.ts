@@ -124,6 +124,23 @@ export async function runBundle(bundle: Bundle, options: RunOptions): Promise<Ru
     ? await bwrapWorks()
     : null;
   const sandbox = probe?.ok === true;
+  if (!sandbox && needsProcess && wantSandbox === "bwrap") {
+    // Asked for by name, the sandbox is a requirement: nothing runs without it.
+    return {
+      results: [],
+      failed: [],
+      interrupted: false,
+      spawnCount: 0,
+      diagnostics: [{
+        severity: "error",
+        code: "CW5103",
+        summary: probe === null
+          ? "The sandbox is required, but bubblewrap (bwrap) is not available"
+          : `The sandbox is required, but bubblewrap cannot create one here (${probe.reason})`,
+        detail: "no step was started",
+      }],
+    };
+  }
   if (!sandbox && needsProcess && wantSandbox !== "none") {
     diagnostics.push({
       severity: "warning",
