@@ -2,6 +2,7 @@
  * The requests we send. They are a pure function of the resource, so the same
  * resource asks the same question and finds the same pin.
  */
+import { isAbsolute, relative } from "node:path";
 import type { ResourceInstance } from "../config/mod.ts";
 import type { AiField, AnswerKind } from "./_answers.ts";
 
@@ -47,12 +48,28 @@ const CONTEXT_KEYS: Record<AiField, readonly string[]> = {
   script: ["creates", "lang"],
 };
 
+/** Arguments that hold paths, which the IR keeps absolute. */
+const PATH_KEYS: ReadonlySet<string> = new Set(["path", "creates"]);
+
+/**
+ * A path inside the module's directory as it is relative to it, so the
+ * request, and the pin keyed by it, stay the same in another checkout of the
+ * configuration; a path outside it (`/etc/motd`) as it is.
+ */
+function portablePath(path: string, moduleDir: string): string {
+  const inside = relative(moduleDir, path);
+  return inside === "" || inside.startsWith("..") || isAbsolute(inside) ? path : `./${inside}`;
+}
+
 export function buildRequest(resource: ResourceInstance, field: AiField): AiRequest {
   const context: Record<string, unknown> = {};
   for (const key of CONTEXT_KEYS[field]) {
     if (resource.sensitiveAttributes.includes(key)) continue;
     const value = resource.attributes[key];
-    if (value !== undefined && value !== null) context[key] = value;
+    if (value === undefined || value === null) continue;
+    context[key] = PATH_KEYS.has(key) && typeof value === "string" && resource.moduleDir
+      ? portablePath(value, resource.moduleDir)
+      : value;
   }
   return {
     address: resource.address,

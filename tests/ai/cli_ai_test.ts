@@ -178,3 +178,28 @@ Deno.test("what refers to an AI-filled value sees the answer, asked once; withou
   assert.match(unpinned.stdout, /\+ motd = \(known after apply\)/);
   assert.match(unpinned.stderr, /CW8007/, "file.copy is left out with file.motd");
 });
+
+Deno.test("pins move with the configuration: another checkout plans offline from them", async () => {
+  await withFakeModelServer(async (server) => {
+    server.script({ kind: "answer", content: GOOD });
+    const plan = await runCli(["plan", "--base-url", server.url], { files: { "main.cw": CONFIG } });
+    assert.equal(plan.code, 0, plan.stderr);
+    const pin = Object.values((await readLock(plan.dir)).ai)[0] as any;
+    assert.equal(
+      pin.request.context.path,
+      "./out/motd.txt",
+      "paths inside the configuration are relative",
+    );
+    // Another clone, somewhere else, with no model at all.
+    const elsewhere = await runCli(["plan", "--no-ai"], {
+      files: {
+        "main.cw": CONFIG,
+        "clockwork.lock": await Deno.readTextFile(join(plan.dir, "clockwork.lock")),
+      },
+    });
+    assert.notEqual(elsewhere.dir, plan.dir);
+    assert.equal(elsewhere.code, 0, elsewhere.stderr);
+    assert.doesNotMatch(elsewhere.stderr, /CW8001/);
+    assert.match(elsewhere.stdout, /Have a nice day!/);
+  });
+});
