@@ -15,8 +15,24 @@ import type { AiProvider } from "./provider.ts";
 
 /** The forge's security scan, handed in by the caller (src/ai may not import src/forge). */
 export type ScriptCheck = (
-  script: { lang: string; content: string; address: string },
+  script: {
+    lang: string;
+    content: string;
+    address: string;
+    /** Absolute paths the resource declares it writes (its `creates` and `writes`). */
+    writes?: readonly string[];
+  },
 ) => readonly string[];
+
+/** What a task declares it writes, as the forge grants it to the task's own script. */
+function declaredWrites(resource: ResourceInstance): string[] {
+  const { creates, writes } = resource.attributes;
+  const out = typeof creates === "string" && creates !== "" ? [creates] : [];
+  if (Array.isArray(writes)) {
+    for (const w of writes) if (typeof w === "string" && w !== "") out.push(w);
+  }
+  return out;
+}
 
 export interface CompletionOptions {
   /** Null when AI is off (`--no-ai`, provider `none`). */
@@ -164,8 +180,12 @@ function checkAnswer(
     if (typeof lang === "string" && answer.lang !== lang) {
       return { ok: false, problem: `lang must be "${lang}", as the resource declares` };
     }
-    const problems =
-      checkScript?.({ lang: answer.lang, content: answer.script, address: resource.address }) ?? [];
+    const problems = checkScript?.({
+      lang: answer.lang,
+      content: answer.script,
+      address: resource.address,
+      writes: declaredWrites(resource),
+    }) ?? [];
     if (problems.length > 0) {
       return { ok: false, problem: `the script failed the security scan: ${problems.join("; ")}` };
     }

@@ -113,7 +113,7 @@ export async function openAiSession(
 
 /** The forge's security scan, as the check every AI-written script must pass before it is pinned. */
 export function forgeScriptCheck(buildDir: string): ScriptCheck {
-  return ({ lang, content, address }) =>
+  return ({ lang, content, address, writes = [] }) =>
     scanArtifact(
       {
         path: "ai-answer",
@@ -124,7 +124,7 @@ export function forgeScriptCheck(buildDir: string): ScriptCheck {
         origin: "ai",
         sha256: "",
       },
-      { writes: [], buildDir, address },
+      { writes: [...writes], buildDir, address },
     ).map((d) => d.summary);
 }
 

@@ -295,3 +295,27 @@ Deno.test("refresh asks again for a pinned address and replaces its pin", async 
     assert.equal(Object.values(second.pins)[0].answer.content, "Second opinion\n");
   });
 });
+
+Deno.test("an AI task script may write what the task declares (creates, writes), nothing else", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cw-ai-" });
+  const target = join(dir, "out", "hello.txt");
+  await Deno.writeTextFile(
+    join(dir, "main.cw"),
+    `resource "task" "hello" {\n  description = "write hello"\n  creates     = "${target}"\n}\n`,
+  );
+  const loaded = loadConfig({ dir, vars: [], varFiles: [], env: {}, cwd: dir });
+  assert.deepEqual(loaded.diagnostics, []);
+  const script = (path: string) =>
+    JSON.stringify({ lang: "bash", script: `echo hello > ${path}\n` });
+  await withFakeModelServer(async (server) => {
+    server.script({ kind: "answer", content: script(target) });
+    const allowed = await completeConfig(loaded.config!, options(server));
+    assert.deepEqual(allowed.diagnostics, []);
+    assert.equal(allowed.config.resources[0]!.attributes.script, `echo hello > ${target}\n`);
+
+    server.script({ kind: "answer", content: script("/etc/cw-elsewhere.txt") });
+    const refused = await completeConfig(loaded.config!, options(server));
+    assert.equal(refused.diagnostics[0]?.code, "CW8003");
+    assert.match(refused.diagnostics[0]!.detail ?? "", /cw-elsewhere\.txt/);
+  });
+});
