@@ -296,6 +296,18 @@ Deno.test("daemon --once: a held state lock skips the cycle without failing", as
   assert.throws(() => Deno.statSync(lock), "the daemon left its lock behind");
 });
 
+Deno.test("daemon --once: a lock left by a dead process is an error (exit 1), not a clean cycle", async () => {
+  const dir = await applied();
+  // A pid that is not running on this host: what a killed apply leaves.
+  const dead = { pid: 2 ** 22 + 17, host: hostName(), command: "clockwork apply", started: "then" };
+  Deno.writeTextFileSync(join(dir, ".clockwork/state.lock"), JSON.stringify(dead));
+  const result = await runCli(["--json", "daemon", "--once"], { cwd: dir });
+  assert.equal(result.code, 1, explain(result));
+  const all = events(result.stdout);
+  assert.match(String(ofType(all, "skipped")[0]!.message), /no longer running.*force-unlock/);
+  assert.equal(all.at(-1)!.status, "error");
+});
+
 Deno.test("daemon --once: repaired resources' assertions run after the fix", async () => {
   const dir = await applied(`
 resource "file" "page" {

@@ -180,8 +180,14 @@ class Daemon {
       if (holder !== null) {
         this.#skip({
           reason: "locked",
-          message: `the state is locked by ${holder}; skipping this cycle`,
+          message: `the state is locked by ${holder.description}; skipping this cycle`,
         });
+        // A live holder finishes and the next cycle goes on; a dead one's lock
+        // never frees, so that is an error a person must see (force-unlock).
+        if (holder.stale) {
+          end("error");
+          return EXIT.error;
+        }
         end("skipped");
         return EXIT.clean;
       }

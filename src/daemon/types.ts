@@ -76,6 +76,12 @@ export interface ApplyOutcome {
   readonly failed: boolean;
 }
 
+/** Who holds the state lock: in words, and whether that process is gone (the lock then never frees). */
+export interface LockHolder {
+  readonly description: string;
+  readonly stale: boolean;
+}
+
 /** A difference the daemon leaves alone, as told to `propose` (the AI's own description of one). */
 export type { UnfixedDifference };
 
@@ -99,7 +105,7 @@ export interface DaemonPipeline {
   /** Plans against recorded state with a refresh (observation of what is live). */
   plan(config: Config): Promise<PlanOutcome>;
   /** Who holds the state lock, in words, or null when it is free. */
-  lockHolder(config: Config): string | null;
+  lockHolder(config: Config): LockHolder | null;
   /** Takes the lock, runs the plan (compile, execute, record state), releases the lock. */
   apply(config: Config, plan: Plan, state: State | null): Promise<ApplyOutcome>;
   /** Runs the assertions of these resources against what is live now. */

@@ -16,6 +16,7 @@ import {
   type AutoFixPolicy,
   type DaemonEvent,
   type DaemonPipeline,
+  type LockHolder,
   parseDuration,
   type RunbookProposal,
   runDaemon,
@@ -98,7 +99,7 @@ function parseFlags(ctx: CommandContext): Flags | null {
  * synchronously, so only the file backend's lock file can be looked at here;
  * with another backend a held lock shows when the repair takes it (busy).
  */
-function lockHolder(config: Config): string | null {
+function lockHolder(config: Config): LockHolder | null {
   const settings = stateSettingsOf(config);
   if (statePluginName(settings.backend) !== "state-file") return null;
   const lockPath = typeof settings.options?.lock_path === "string"
@@ -108,8 +109,11 @@ function lockHolder(config: Config): string | null {
   if (!info) return null;
   const who = `pid ${info.pid} on ${info.host} (${info.command}, since ${info.started})`;
   return lockHolderDead(info)
-    ? `${who}, which is no longer running (run clockwork force-unlock)`
-    : who;
+    ? {
+      description: `${who}, which is no longer running (run clockwork force-unlock)`,
+      stale: true,
+    }
+    : { description: who, stale: false };
 }
 
 /**
@@ -196,7 +200,8 @@ async function applyPlan(
     },
   );
   if (!entered) {
-    const holder = lockHolder(config) ?? beforeLock.map((d) => d.summary).join("; ");
+    const holder = lockHolder(config)?.description ??
+      beforeLock.map((d) => d.summary).join("; ");
     return { busy: `the state is locked by ${holder}`, results: [], failed: false };
   }
   if (moved) {
