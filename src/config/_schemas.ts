@@ -188,7 +188,15 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
       ),
       volumes: arg(LIST_OF_STRINGS, v.array(nonEmpty), "bind mounts HOST:CONTAINER[:ro]"),
       env: arg(MAP_OF_STRINGS, v.record(v.string(), v.string()), "environment variables"),
-      command: arg(LIST_OF_STRINGS, v.array(v.string()), "command and arguments"),
+      // A string is split on whitespace by the runtime (no shell); a list is taken as it is.
+      command: arg(
+        ANY,
+        v.union(
+          [nonEmpty, v.array(v.string())],
+          'must be a command: a string such as "sleep 60" or a list such as ["sleep", "60"]',
+        ),
+        "command and arguments",
+      ),
       restart: arg(
         STRING,
         v.picklist(["no", "always", "on-failure", "unless-stopped"]),
@@ -196,7 +204,10 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
       ),
       healthcheck: arg(
         ANY,
-        v.record(v.string(), v.unknown()),
+        v.union(
+          [nonEmpty, v.record(v.string(), v.unknown())],
+          'must be a command string or an object such as { test = "…", interval = "5s" }',
+        ),
         "health check: test, interval, timeout, retries",
       ),
       runtime: arg(STRING, v.picklist(["docker", "podman"]), "container runtime"),

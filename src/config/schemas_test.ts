@@ -223,3 +223,24 @@ Deno.test("assertion arguments outside what the docs allow are diagnostics at th
     assert.deepEqual(result.config?.checks[0]?.asserts, [], bad);
   }
 });
+
+Deno.test("container command and healthcheck take a string or the structured form, as documented", async () => {
+  const container = (body: string) => `resource "container" "c" {\n  image = "busybox"\n${body}}\n`;
+  for (
+    const body of [
+      '  command = "sleep 60"\n',
+      '  command = ["sh", "-c", "sleep 60"]\n',
+      '  healthcheck = "true"\n',
+      '  healthcheck = { test = ["CMD", "true"], interval = "5s" }\n',
+    ]
+  ) {
+    const { errors, result } = await load(container(body));
+    assert.deepEqual(errors, [], body);
+    const attributes = result.config!.resources[0]!.attributes;
+    assert.ok(attributes.command !== undefined || attributes.healthcheck !== undefined, body);
+  }
+  for (const body of ['  command = ""\n', "  command = 5\n", "  healthcheck = true\n"]) {
+    const { errors } = await load(container(body));
+    assert.deepEqual(errors.map((d) => d.code), ["CW2006"], body);
+  }
+});
