@@ -117,6 +117,25 @@ systemTest(
       assert.match(results[9]!.actual, /^[\d.]+%$/);
       assert.ok(parseFloat(results[9]!.actual) > 5);
       assert.equal(results[13]!.actual, "not running");
+      assert.ok(!("final" in results[4]!), "what retrying knows stays out of the results");
+
+      // With apply's retry window, a container with no healthcheck fails at
+      // once (waiting cannot give it one), while a missing one is retried.
+      const started = performance.now();
+      const [noCheck] = await runAssertions([make("container_healthy", busy)], {
+        probe,
+        retryFailedForMs: 4_000,
+        retryIntervalMs: 200,
+      });
+      assert.equal(noCheck!.actual, "no healthcheck");
+      assert.ok(performance.now() - started < 2_000, `${performance.now() - started} ms`);
+      const retriedFrom = performance.now();
+      await runAssertions([make("container_running", stopped)], {
+        probe,
+        retryFailedForMs: 1_500,
+        retryIntervalMs: 200,
+      });
+      assert.ok(performance.now() - retriedFrom >= 1_000, "a missing container is waited for");
     } finally {
       await Promise.all(
         [healthy, busy, sick, stopped].map((a) => destroyContainer(a, { runtime: "podman" })),

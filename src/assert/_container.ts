@@ -74,10 +74,13 @@ export async function checkContainerHealthy(
     ? status.status
     : status.health ?? "no healthcheck";
   const passed = status.running && status.health === "healthy";
+  const noHealthcheck = status.exists && status.running && status.health === null;
   return {
     passed,
     expected: "healthy",
     actual,
+    // A running container without a healthcheck will not grow one by waiting.
+    final: noHealthcheck,
     message: passed
       ? `${what} is healthy`
       : status.exists && status.running && status.health === null

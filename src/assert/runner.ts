@@ -140,6 +140,15 @@ export async function runAssertion(
   probe?: ContainerProbe,
   host?: RemoteHost,
 ): Promise<AssertionResult> {
+  return (await judge(assertion, probe, host)).result;
+}
+
+/** One assertion's result, and whether a failure is final (retrying cannot change it). */
+async function judge(
+  assertion: Assertion,
+  probe?: ContainerProbe,
+  host?: RemoteHost,
+): Promise<{ result: AssertionResult; final: boolean }> {
   const started = performance.now();
   let verdict: Verdict;
   try {
@@ -160,13 +169,18 @@ export async function runAssertion(
       expected: expectationOf(assertion),
       actual: error instanceof ArgumentError ? "invalid arguments" : "error",
       message: error instanceof ArgumentError ? `invalid assertion: ${text}` : text,
+      final: error instanceof ArgumentError,
     };
   }
+  const { final = false, ...seen } = verdict;
   return {
-    address: assertion.owner,
-    kind: assertion.kind,
-    ...verdict,
-    duration_ms: Math.round(performance.now() - started),
+    result: {
+      address: assertion.owner,
+      kind: assertion.kind,
+      ...seen,
+      duration_ms: Math.round(performance.now() - started),
+    },
+    final,
   };
 }
 
@@ -187,8 +201,8 @@ export async function runAssertions(
   const settle = async (index: number): Promise<AssertionResult> => {
     const started = performance.now();
     for (;;) {
-      const result = await runAssertion(assertions[index]!, options.probe, hostOf(index));
-      if (result.passed || performance.now() + pause > deadline) {
+      const { result, final } = await judge(assertions[index]!, options.probe, hostOf(index));
+      if (result.passed || final || performance.now() + pause > deadline) {
         return { ...result, duration_ms: Math.round(performance.now() - started) };
       }
       await new Promise((resolve) => setTimeout(resolve, pause));

@@ -145,4 +145,6 @@ export interface Verdict {
   expected: string;
   actual: string;
   message: string;
+  /** A failure that waiting cannot change (no healthcheck, invalid arguments): not retried. */
+  final?: boolean;
 }
