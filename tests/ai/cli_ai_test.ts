@@ -101,6 +101,17 @@ Deno.test("ai status says whether the provider answers and lists its models", as
     assert.equal(doc.model_available, true);
     assert.equal(doc.sources.base_url, "flag");
 
+    // openai without /v1: the fake server answers 404 there, and the hint says where to look.
+    const noV1 = await runCli(
+      ["ai", "status", "--json", "--ai-provider", "openai", "--base-url", server.url],
+      { cwd: up.dir },
+    );
+    assert.equal(noV1.code, 1);
+    assert.match(
+      JSON.parse(noV1.stdout).problem,
+      /usually serve under \/v1: try http:\/\/127\.0\.0\.1:\d+\/v1\)/,
+    );
+
     const url = server.url;
     await server.close();
     const down = await runCli(["ai", "status", "--base-url", url], { cwd: up.dir });

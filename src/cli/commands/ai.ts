@@ -38,6 +38,12 @@ export const aiStatusCommand: Command = {
         problem = null;
       } catch (e) {
         problem = e instanceof Error ? e.message : String(e);
+        // The commonest slip after switching from ollama: the OpenAI API lives under /v1.
+        if (s.aiProvider === "openai" && /\b404\b/.test(problem) && !/\/v1\/?$/.test(s.baseUrl)) {
+          problem += ` (OpenAI-compatible servers usually serve under /v1: try ${
+            s.baseUrl.replace(/\/$/, "")
+          }/v1)`;
+        }
       } finally {
         await session.value.close();
       }
