@@ -188,15 +188,7 @@ resource "file" "each" {
   assert.match(human.stderr, /\(to apply it: clockwork apply --target 'file\.each\["b"\]'\)/);
 
   // Run exactly the proposed text through bash, with `clockwork` standing for this CLI.
-  const cli = [
-    Deno.execPath(),
-    "run",
-    "--quiet",
-    ...RUN_FLAGS,
-    "--config",
-    join(repoRoot, "deno.json"),
-    join(repoRoot, "main.ts"),
-  ].map((word) => `'${word}'`).join(" ");
+  const cli = [Deno.execPath(), ...CLI_ARGS].map((word) => `'${word}'`).join(" ");
   const env = Deno.env.toObject();
   for (const name of Object.keys(env)) if (name.startsWith("CLOCKWORK_")) delete env[name];
   for (const [address, command] of Object.entries(proposed)) {
@@ -401,20 +393,21 @@ class EventReader {
 }
 
 const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+/** `deno run` of this CLI as the program runs (its flags, this repository's import map). */
+const CLI_ARGS = [
+  "run",
+  "--quiet",
+  ...RUN_FLAGS,
+  "--config",
+  join(repoRoot, "deno.json"),
+  join(repoRoot, "main.ts"),
+];
 
 function spawnDaemon(dir: string, args: string[]): Deno.ChildProcess {
   const env = Deno.env.toObject();
   for (const name of Object.keys(env)) if (name.startsWith("CLOCKWORK_")) delete env[name];
   return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      ...RUN_FLAGS,
-      "--config",
-      join(repoRoot, "deno.json"),
-      join(repoRoot, "main.ts"),
-      ...args,
-    ],
+    args: [...CLI_ARGS, ...args],
     cwd: dir,
     clearEnv: true,
     env: { ...env, NO_COLOR: "1" },
