@@ -102,13 +102,15 @@ export function checkTargetAddress(target: string): Diagnostic | undefined {
   });
 }
 
+const DEPOSED = "#deposed";
+
 /**
  * Where the state keeps the old object of a create_before_destroy replace
  * whose delete failed (Terraform's "deposed" object): not in the
  * configuration, so the next plan deletes it again.
  */
 export function deposedAddress(address: string): string {
-  return `${address}#deposed`;
+  return `${address}${DEPOSED}`;
 }
 
 const PLAIN_SHELL_WORD = /^[A-Za-z0-9_.,:=@%+\/-]+$/;
@@ -443,7 +445,7 @@ export function makePlan(
       type: prior.type,
       action: "delete",
       reasons: [
-        prior.address.endsWith("#deposed")
+        prior.address.endsWith(DEPOSED)
           ? "the old object of a create_before_destroy replace, whose delete failed"
           : destroy
           ? "destroy requested"
