@@ -244,6 +244,44 @@ Deno.test("invalid count values are diagnosed", async () => {
   );
 });
 
+Deno.test("no follow-on errors: a count or for_each unknown because of an earlier error is not reported again", async () => {
+  const file = (repeat: string) =>
+    `resource "file" "x" {\n  ${repeat}\n  path = "/tmp/a"\n  content = ""\n}\n`;
+  const cases: [string, Record<string, string>, string][] = [
+    ["missing root variable", {
+      "main.cw": 'variable "n" { type = number }\n' + file("count = var.n"),
+    }, "CW2015"],
+    ["through a local", {
+      "main.cw": 'variable "n" { type = number }\nlocals { m = var.n + 1 }\n' +
+        file("count = local.m"),
+    }, "CW2015"],
+    ["a local that fails to evaluate", {
+      "main.cw": 'locals { keys = toset(1 + "a") }\n' + file("for_each = local.keys"),
+    }, "CW1103"],
+    ["missing module argument", {
+      "main.cw": 'module "m" {\n  source = "./m"\n}\n',
+      "m/main.cw": 'variable "n" { type = number }\n' + file("count = var.n"),
+    }, "CW2015"],
+    ["repeated module call", {
+      "main.cw":
+        'variable "n" { type = number }\nmodule "m" {\n  source = "./m"\n  count = var.n\n}\n',
+      "m/main.cw": "",
+    }, "CW2015"],
+  ];
+  for (const [name, files, code] of cases) {
+    const { diagnostics, dir } = await load(files);
+    await Deno.remove(dir, { recursive: true });
+    const errors = diagnostics.filter((d) => d.severity === "error");
+    equal(errors.map((d) => d.code).join(" "), code, `${name}: ${errors.map((d) => d.summary)}`);
+  }
+  // An unknown that does not come from an error is still reported.
+  const { diagnostics, dir } = await load({
+    "main.cw": 'resource "file" "a" {\n  path = "/tmp/a"\n  description = "a poem"\n}\n' +
+      file("count = length(file.a.content)"),
+  });
+  await Deno.remove(dir, { recursive: true });
+  equal(diagnostics.map((d) => d.code).join(" "), "CW2009");
+});
 Deno.test("a dependency cycle names every member in order", async () => {
   const d = await expectOne(
     {

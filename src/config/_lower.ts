@@ -120,6 +120,12 @@ interface Node {
   readonly evaluate: (() => void) | null;
   /** What evaluating a resource node needs, in one object instead of a closure per resource. */
   resource: ResourceDecl | null;
+  /**
+   * Evaluating this node, or something it depends on, reported an error. Its
+   * unknown values then come from that error, not from apply, and a count or
+   * for_each that is unknown for that reason is not reported again.
+   */
+  failed?: boolean;
 }
 
 interface ResourceDecl {
@@ -524,6 +530,7 @@ class Lowering {
         parent.ctx,
         caller,
         undefined,
+        call.expansion,
       );
       if (expansion === "failed" || expansion === null) {
         modules[call.name] = UNKNOWN;
@@ -1735,14 +1742,28 @@ class Lowering {
       const node = queue[i];
       done++;
       this.collectResourceDeps(node);
+      const errorsBefore = this.diags.length;
       if (node.resource !== null) this.evaluateResource(node.resource);
       else node.evaluate!();
+      if (node.deps.some((d) => d.failed) || this.errorSince(errorsBefore)) node.failed = true;
       const dependents = node.dependents;
       for (let j = 0; j < dependents.length; j++) {
         if (--dependents[j].waiting === 0) queue.push(dependents[j]);
       }
     }
     if (done < this.nodes.length) this.reportCycles(this.nodes.filter((n) => n.waiting > 0));
+  }
+
+  errorSince(count: number): boolean {
+    for (let i = count; i < this.diags.length; i++) {
+      if (this.diags[i].severity === "error") return true;
+    }
+    return false;
+  }
+
+  /** Whether an unknown count or for_each of `owner` comes from an error already reported. */
+  unknownFromError(expr: Expression, owner: Node | undefined): boolean {
+    return this.badExprs.has(expr) || owner?.deps.some((d) => d.failed) === true;
   }
 
   collectResourceDeps(node: Node): void {
@@ -1900,6 +1921,8 @@ class Lowering {
       if (decl.default === undefined) {
         // A module call's missing argument was reported when it was linked.
         if (!call) this.missingVariable(decl.name, undefined, decl.block.labels[0].range);
+        // Reported either way, so what depends on it is not reported again.
+        scope.variables.get(decl.name)!.failed = true;
         value = UNKNOWN;
       } else value = decl.default;
     } else {
@@ -1956,6 +1979,7 @@ class Lowering {
     variables: ValueObject,
     scope: ModuleScope,
     address: string | undefined,
+    owner: Node | undefined,
   ): { key: string | number; each?: Value }[] | null | "failed" {
     if (forEachAttr) {
       const raw = this.evalExpr(forEachAttr.expr, variables, scope);
@@ -1966,7 +1990,7 @@ class Lowering {
         return "failed" as const;
       };
       if (isUnknown(raw)) {
-        return this.badExprs.has(forEachAttr.expr)
+        return this.unknownFromError(forEachAttr.expr, owner)
           ? "failed"
           : fail("the value is not known until apply");
       }
@@ -2007,7 +2031,7 @@ class Lowering {
         return "failed" as const;
       };
       if (isUnknown(raw)) {
-        return this.badExprs.has(countAttr.expr)
+        return this.unknownFromError(countAttr.expr, owner)
           ? "failed"
           : fail("the value is not known until apply");
       }
@@ -2054,7 +2078,7 @@ class Lowering {
     const ctx = module.ctx;
     const holder = ctx[type] as ValueObject;
     const instances = node.instances!;
-    const expansion = this.expand(decl.countAttr, decl.forEachAttr, ctx, scope, base);
+    const expansion = this.expand(decl.countAttr, decl.forEachAttr, ctx, scope, base, node);
     if (expansion === "failed") {
       holder[name] = UNKNOWN;
       return;
