@@ -735,3 +735,34 @@ Deno.test("a resource instance key must match how the resource is repeated", asy
     equal(diagnostics.filter((d) => d.severity === "error").length, 0, fine);
   }
 });
+
+Deno.test("names that addresses and --target could not spell are refused, as Terraform does", async () => {
+  const cases: [string, string][] = [
+    ['resource "file" "1bad" {\n  path = "/tmp/a"\n  content = ""\n}\n', "1:17"],
+    ['resource "file" "a b" {\n  path = "/tmp/a"\n  content = ""\n}\n', "1:17"],
+    ['resource "file" "a.b" {\n  path = "/tmp/a"\n  content = ""\n}\n', "1:17"],
+    ['resource "file" "" {\n  path = "/tmp/a"\n  content = ""\n}\n', "1:17"],
+    ['variable "my var" {}\n', "1:10"],
+    ['output "o-ut put" {\n  value = 1\n}\n', "1:8"],
+    ['module "m.x" {\n  source = "./m"\n}\n', "1:8"],
+    ['check "c/d" {\n}\n', "1:7"],
+    ['host "h h" {\n}\n', "1:6"],
+  ];
+  for (const [text, position] of cases) {
+    await expectOne({ "main.cw": text, "m/main.cw": "" }, "CW2033", /Invalid \w+ name/, position);
+  }
+  await expectOne(
+    { "main.cw": 'variable "count" {\n  default = 1\n}\n' },
+    "CW2033",
+    /Invalid variable name/,
+    "1:10",
+    /reserved/,
+  );
+  // Dashes, underscores and letters beyond ASCII are names.
+  const { diagnostics, dir } = await load({
+    "main.cw":
+      'variable "_x-1" {\n  default = 1\n}\nresource "file" "café-2" {\n  path = "/tmp/a"\n  content = ""\n}\n',
+  });
+  await Deno.remove(dir, { recursive: true });
+  equal(diagnostics.length, 0, diagnostics.map((d) => d.summary).join("\n"));
+});

@@ -128,6 +128,31 @@ interface Node {
   failed?: boolean;
 }
 
+/** Which label of a block is a name that becomes part of addresses. */
+const NAME_LABEL: Record<string, number> = {
+  variable: 0,
+  host: 0,
+  resource: 1,
+  output: 0,
+  module: 0,
+  check: 0,
+};
+
+/** HCL's identifier, as Terraform requires of names. */
+const VALID_NAME = /^[\p{ID_Start}_][\p{ID_Continue}-]*$/u;
+
+/** Meta-arguments of module blocks, which a module call could not pass as inputs. */
+const RESERVED_VARIABLE_NAMES = new Set([
+  "count",
+  "depends_on",
+  "for_each",
+  "lifecycle",
+  "locals",
+  "providers",
+  "source",
+  "version",
+]);
+
 interface ResourceDecl {
   readonly node: Node;
   readonly scope: ModuleScope;
@@ -558,7 +583,10 @@ class Lowering {
   }
 
   checkLabels(block: Block, count: number, names: string): boolean {
-    if (block.labels.length === count) return true;
+    if (block.labels.length === count) {
+      const index = NAME_LABEL[block.type];
+      return index === undefined || this.checkName(block, block.labels[index]);
+    }
     this.diags.push(
       error("CW2003", `Wrong number of labels on ${block.type} block`, labelsRange(block), {
         detail: count === 0
@@ -569,6 +597,25 @@ class Lowering {
       }),
     );
     return false;
+  }
+
+  /** A name that becomes part of an address must be one a reference or `--target` can spell. */
+  checkName(block: Block, label: BlockLabel): boolean {
+    const what = block.type === "host" ? "host" : block.type;
+    if (!VALID_NAME.test(label.value)) {
+      this.diags.push(error("CW2033", `Invalid ${what} name`, label.range, {
+        detail: `"${label.value}" is not a name: a name starts with a letter or underscore and ` +
+          "holds only letters, digits, underscores and dashes",
+      }));
+      return false;
+    }
+    if (block.type === "variable" && RESERVED_VARIABLE_NAMES.has(label.value)) {
+      this.diags.push(error("CW2033", "Invalid variable name", label.range, {
+        detail: `"${label.value}" is reserved: it is a meta-argument of module blocks`,
+      }));
+      return false;
+    }
+    return true;
   }
 
   declare(
