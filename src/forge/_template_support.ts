@@ -11,7 +11,12 @@ export function sha256Hex(text: string): string {
 
 /** `scripts/<address made file-safe>.<action><suffix>`; unsafe addresses get a hash to stay unique. */
 export function artifactPath(address: string, action: string, suffix: string): string {
-  const safe = address.replace(/[^A-Za-z0-9_.-]/g, "_");
+  let safe = address.replace(/[^A-Za-z0-9_.-]/g, "_");
+  // Deno takes any `*.d.*.ts` file for a type declaration and runs nothing:
+  // `task.d` must not become `task.d.create.ts`.
+  if (suffix.endsWith(".ts") && `.${safe}.`.includes(".d.")) {
+    safe = `.${safe}.`.replaceAll(".d.", ".d_.").slice(1, -1);
+  }
   const unique = safe === address ? safe : `${safe}-${sha256Hex(address).slice(0, 8)}`;
   return `scripts/${unique}.${action}${suffix}`;
 }
