@@ -766,3 +766,30 @@ Deno.test("names that addresses and --target could not spell are refused, as Ter
   await Deno.remove(dir, { recursive: true });
   equal(diagnostics.length, 0, diagnostics.map((d) => d.summary).join("\n"));
 });
+
+Deno.test("an argument set to null is not set: exclusive and required arguments go by value", async () => {
+  const chooser = 'variable "src" {\n  type    = string\n  default = null\n}\n' +
+    'resource "file" "d" {\n  path    = "/tmp/d"\n  content = var.src == null ? "inline" : null\n  source  = var.src\n}\n';
+  for (const vars of [[], ["src=main.cw"]]) {
+    const { diagnostics, dir } = await load({ "main.cw": chooser }, vars);
+    await Deno.remove(dir, { recursive: true });
+    equal(diagnostics.length, 0, diagnostics.map((d) => `${d.code} ${d.detail}`).join("; "));
+  }
+  await expectOne(
+    {
+      "main.cw":
+        'resource "file" "f" {\n  count   = 2\n  path    = "/tmp/f"\n  content = "x"\n  source  = "main.cw"\n}\n',
+    },
+    "CW2029",
+    /Conflicting arguments/,
+    "5:3",
+    /"content" and "source" cannot both be set/,
+  );
+  await expectOne(
+    { "main.cw": 'resource "file" "e" {\n  path    = "/tmp/e"\n  content = null\n}\n' },
+    "CW2005",
+    /Missing required argument/,
+    "1:1",
+    /null does not count as set/,
+  );
+});

@@ -173,3 +173,20 @@ Deno.test("the config digest changes with variable values and file contents", as
   equal(a, again);
   ok(a !== b && a !== c);
 });
+
+Deno.test("null for a variable with nullable = false takes the default, as in Terraform", async () => {
+  const main =
+    'variable "name" {\n  type     = string\n  default  = "dflt"\n  nullable = false\n}\n' +
+    'variable "bare" {\n  type     = string\n  nullable = false\n}\n';
+  const { variables, diagnostics } = await resolveVariables({
+    main,
+    cwvars: { "a.cwvars": 'name = null\nbare = "b"\n' },
+  });
+  equal(diagnostics.length, 0, diagnostics.map((d) => `${d.summary}: ${d.detail}`).join("; "));
+  equal(variables.name.value, "dflt");
+  // Without a default there is nothing to fall back on.
+  const without = await resolveVariables({ main, cwvars: { "a.cwvars": "bare = null\n" } });
+  const d = without.diagnostics.find((d) => d.code === "CW2014");
+  ok(d, without.diagnostics.map((d) => d.summary).join("; "));
+  match(d.detail ?? "", /not nullable/);
+});

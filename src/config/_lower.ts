@@ -340,6 +340,8 @@ class Lowering {
   readonly nodes: Node[] = [];
   /** Expressions with a reference that could not be resolved; evaluating them would only repeat the error. */
   readonly badExprs = new WeakSet<Expression>();
+  /** Resource blocks whose set arguments were already reported (checkSetArguments). */
+  readonly argumentsChecked = new WeakSet<ResourceDecl>();
   /** Whether badExprs holds anything: usually not, and then evaluating need not look. */
   anyBadExprs = false;
   /** Whether some module block has count or for_each: only then are dependencies split by module instance. */
@@ -1349,21 +1351,8 @@ class Lowering {
         address: base,
       }));
     }
-    const exclusive = spec.exclusive;
-    for (let i = 0; i < exclusive.length; i++) {
-      const group = exclusive[i];
-      const both = present & shape.exclusiveMasks[i];
-      // More than one bit set.
-      if ((both & (both - 1)) !== 0) {
-        const present = group.filter((g) => attrs.has(g));
-        this.diags.push(error("CW2029", "Conflicting arguments", attrs.get(present[1])!.nameRange, {
-          detail: `${
-            present.map((p) => `"${p}"`).join(" and ")
-          } cannot both be set on a ${type} resource`,
-          address: base,
-        }));
-      }
-    }
+    // Which of exclusive arguments are set is known from their values (null
+    // is not set), so that is checked per instance: checkSetArguments.
     const lifecycleBlocks = blocks.length ? blocks.filter((b) => b.type === "lifecycle") : blocks;
     const assertBlocks = blocks.length ? blocks.filter((b) => b.type === "assert") : blocks;
     if (lifecycleBlocks.length > 1) {
@@ -1982,6 +1971,8 @@ class Lowering {
         }));
         value = UNKNOWN;
       } else value = c.value;
+      // As in Terraform: a non-nullable variable given null takes its default.
+      if (value === null && !decl.nullable && decl.default !== undefined) value = decl.default;
       if (value === null && !decl.nullable) {
         this.diags.push(error("CW2014", `Invalid value for variable "${decl.name}"`, subject, {
           detail: "the variable is not nullable, but the value is null",
@@ -2173,6 +2164,8 @@ class Lowering {
     let description: string | null = null;
     let host: string | null = null;
     let timeoutMs = DEFAULT_TIMEOUT_MS;
+    /** Arguments written in the block whose value is null: not set, as in Terraform. */
+    let nulls: string[] | null = null;
 
     const list = attrs.list;
     for (let i = 0; i < list.length; i++) {
@@ -2219,7 +2212,10 @@ class Lowering {
         value = plain.value;
         isSensitiveValue = plain.sensitive;
       }
-      if (value === null) continue;
+      if (value === null) {
+        (nulls ??= []).push(attr.name);
+        continue;
+      }
       const problem = checkArgument(argSpec, value);
       if (problem) {
         this.diags.push(
@@ -2241,6 +2237,9 @@ class Lowering {
       if (isSensitiveValue) sensitive.push(attr.name);
       attributes[attr.name] = value;
       visible[attr.name] = isSensitiveValue ? new Sensitive(value as Value) : value as Value;
+    }
+    if (spec.exclusive.length > 0 || nulls !== null) {
+      this.checkSetArguments(decl, attributes, visible, description, nulls);
     }
     const defaults = shape.defaults;
     for (let i = 0; i < defaults.length; i++) {
@@ -2335,6 +2334,51 @@ class Lowering {
       return null;
     }
     return hostName;
+  }
+
+  /**
+   * Exclusive and required-one-of arguments by value: an argument set to null
+   * is not set (`content = var.src == null ? "x" : null` beside `source`).
+   * Reported once per resource block, not once per instance.
+   */
+  checkSetArguments(
+    decl: ResourceDecl,
+    attributes: Record<string, unknown>,
+    visible: ValueObject,
+    description: string | null,
+    nulls: readonly string[] | null,
+  ): void {
+    if (this.argumentsChecked.has(decl)) return;
+    const address = decl.node.id;
+    const isSet = (name: string) =>
+      name === "description"
+        ? description !== null
+        : attributes[name] !== undefined || visible[name] === UNKNOWN;
+    const { spec, attrs, type } = decl;
+    for (const group of spec.exclusive) {
+      const set = group.filter(isSet);
+      if (set.length < 2) continue;
+      this.argumentsChecked.add(decl);
+      this.diags.push(error("CW2029", "Conflicting arguments", attrs.get(set[1])!.nameRange, {
+        detail: `${
+          set.map((p) => `"${p}"`).join(" and ")
+        } cannot both be set on a ${type} resource`,
+        address,
+      }));
+    }
+    if (nulls === null) return;
+    for (const group of spec.requiredOneOf) {
+      // A group missing from the block altogether was reported with the block.
+      if (group.some(isSet) || !group.some((g) => attrs.has(g))) continue;
+      if (!group.every((g) => !attrs.has(g) || nulls.includes(g))) continue;
+      this.argumentsChecked.add(decl);
+      this.diags.push(error("CW2005", "Missing required argument", labelsRange(decl.block), {
+        detail: `a ${type} resource needs ${
+          group.length === 1 ? `"${group[0]}"` : `one of ${group.map((g) => `"${g}"`).join(", ")}`
+        }, and null does not count as set`,
+        address,
+      }));
+    }
   }
 
   readSourceFile(path: string, attr: Attribute, address: string): string | null {
@@ -2639,9 +2683,8 @@ interface TypeShape {
   readonly where: string;
   /** A bit per allowed argument, so one pass over a body finds which are present. */
   readonly bits: Map<string, number>;
-  /** Bits of each requiredOneOf and exclusive group. */
+  /** Bits of each requiredOneOf group. */
   readonly requiredMasks: number[];
-  readonly exclusiveMasks: number[];
 }
 
 const shapes = new Map<string, TypeShape>();
@@ -2660,7 +2703,6 @@ function typeShape(type: string, spec: ResourceTypeSpec): TypeShape {
       where: `a resource of type "${type}"`,
       bits: new Map(),
       requiredMasks: [],
-      exclusiveMasks: [],
     };
     // One bit per allowed argument in a 32-bit mask; the schema table is ours, so a
     // violation is a programming error, caught by every test that loads this type.
@@ -2675,7 +2717,8 @@ function typeShape(type: string, spec: ResourceTypeSpec): TypeShape {
         return m | bit;
       }, 0);
     for (const group of spec.requiredOneOf) shape.requiredMasks.push(mask(group));
-    for (const group of spec.exclusive) shape.exclusiveMasks.push(mask(group));
+    // Exclusive groups are checked by value (checkSetArguments); this checks their names.
+    for (const group of spec.exclusive) mask(group);
     shapes.set(type, shape);
   }
   return shape;
