@@ -134,6 +134,49 @@ resource "command" "count" {
   }
 });
 
+systemTest(
+  "remote host over ssh: a directory holding others' files is left, and the step line says so",
+  ["sshd"],
+  async () => {
+    const sshd = await startSshd();
+    const remote = await Deno.makeTempDir({ prefix: "cw-remote-" });
+    const kept = join(remote, "dd");
+    const dir = await project({
+      "main.cw": hostBlock(sshd) + `
+resource "directory" "dd" {
+  host = host.web1
+  path = "${kept}"
+}
+`,
+    });
+    const note = `left ${kept} in place: it holds files Clockwork did not create`;
+    try {
+      const created = await cli(dir, ["apply", "--auto-approve"]);
+      assert.equal(created.code, 0, created.stderr + created.stdout + sshd.log());
+      await Deno.writeTextFile(join(kept, "theirs.txt"), "not Clockwork's\n");
+
+      const events = await cli(dir, ["--json", "destroy", "--auto-approve"]);
+      assert.equal(events.code, 0, events.stderr + events.stdout);
+      const end = lines(events.stdout).find((e) => e.type === "step_end");
+      assert.equal(end?.status, "ok", events.stdout);
+      assert.equal(end?.message, note);
+      assert.equal(await Deno.readTextFile(join(kept, "theirs.txt")), "not Clockwork's\n");
+
+      assert.equal((await cli(dir, ["apply", "--auto-approve"])).code, 0);
+      const text = await cli(dir, ["destroy", "--auto-approve"]);
+      assert.equal(text.code, 0, text.stderr + text.stdout);
+      const line = text.stdout.split("\n").find((l) => l.startsWith("directory.dd: destroyed ("));
+      assert.ok(line?.endsWith(`); ${note}`), text.stdout);
+      const state = JSON.parse(await Deno.readTextFile(join(dir, ".clockwork/state.json")));
+      assert.deepEqual(state.resources, []);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await Deno.remove(remote, { recursive: true });
+      await sshd.stop();
+    }
+  },
+);
+
 systemTest("remote host over ssh: hostile values arrive verbatim, nothing is injected", [
   "sshd",
 ], async () => {

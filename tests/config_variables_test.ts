@@ -190,3 +190,23 @@ Deno.test("null for a variable with nullable = false takes the default, as in Te
   ok(d, without.diagnostics.map((d) => d.summary).join("; "));
   match(d.detail ?? "", /not nullable/);
 });
+
+Deno.test("a variables file that does not parse is the one error, not also every missing value", async () => {
+  const { diagnostics } = await resolveVariables({
+    main: 'variable "port" {\n  type = number\n}\n',
+    cwvars: { "a.cwvars": "port = = 8080\n" },
+  });
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  equal(errors.length, 1, errors.map((d) => `${d.code} ${d.summary}`).join("; "));
+  ok(errors[0]!.code !== "CW2015");
+});
+
+Deno.test("a --var that does not parse is one error, not also what its unknown value feeds", async () => {
+  const { diagnostics } = await resolveVariables({
+    main:
+      'variable "names" {\n  type = list(string)\n}\nresource "file" "f" {\n  count   = length(var.names)\n  path    = "/tmp/f${count.index}"\n  content = join(",", var.names)\n}\n',
+    vars: ["names=[a"],
+  });
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  equal(errors.length, 1, errors.map((d) => `${d.code} ${d.summary}`).join("; "));
+});

@@ -9,6 +9,7 @@ import {
   REMOTE_MKDIR_SCRIPT,
   REMOTE_REMOVE_SCRIPT,
   REMOTE_WRITE_FILE_SCRIPT,
+  remoteStepNotes,
   SCRIPT_ENV,
   SCRIPT_LOADERS,
   validateBundle,
@@ -59,6 +60,28 @@ Deno.test("remote directory and deletes use their fixed scripts", () => {
   // Never recursive: the script removes the directory only when it is empty.
   assert.deepEqual(rmDir.argv.slice(4), ["/srv/www", ""]);
   assert.deepEqual(rmFile.argv.slice(4), ["/srv/www/a", ""]);
+});
+
+Deno.test("remote notes: what the remove script left alone, never a user's printed line", async () => {
+  const remote = await Deno.makeTempDir({ prefix: "cw-notes-" });
+  try {
+    await Deno.mkdir(`${remote}/kept`);
+    await Deno.writeTextFile(`${remote}/kept/theirs`, "x");
+    const dir = testResource("directory", "d", { path: `${remote}/kept` }, onWeb1);
+    const [rmDir] = compile([dir], "delete").value.steps;
+    // The remove script as a runner runs it: `sh -c SCRIPT $0 ARGS…`.
+    const ran = await new Deno.Command(rmDir.argv[0], { args: rmDir.argv.slice(1) }).output();
+    assert.equal(ran.code, 0);
+    const stdout = new TextDecoder().decode(ran.stdout);
+    assert.deepEqual(remoteStepNotes(rmDir, stdout), [
+      `left ${remote}/kept in place: it holds files Clockwork did not create`,
+    ]);
+    const [command] = compile([testResource("command", "c", { run: "echo x" }, onWeb1)]).value
+      .steps;
+    assert.deepEqual(remoteStepNotes(command, "clockwork: left / in place\n"), []);
+  } finally {
+    await Deno.remove(remote, { recursive: true });
+  }
 });
 
 Deno.test("remote command and task: scripts travel inline, the artifact path stays as $0", () => {

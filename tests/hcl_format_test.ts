@@ -1,12 +1,15 @@
 /**
  * Formatter golden tests (`tests/golden/hcl-format/*.cw` → `.golden`;
- * UPDATE_GOLDEN=1 rewrites the goldens) and idempotence over every HCL file
- * of the test corpus that parses.
+ * UPDATE_GOLDEN=1 rewrites the goldens), idempotence over every HCL file of
+ * the test corpus that parses, and agreement with `terraform fmt` over that
+ * corpus: tests/fixtures/hcl/terraform_fmt.json holds what Terraform made of
+ * each input (UPDATE_TERRAFORM_FMT=1 reruns Terraform, which must be on PATH).
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { format } from "../src/hcl/format.ts";
 import { lex } from "../src/hcl/lexer.ts";
 import { parse } from "../src/hcl/parser.ts";
+import { corpus as differentialCorpus } from "../scripts/gen-hcl-reference.ts";
 
 const root = new URL("./", import.meta.url).pathname;
 const goldenDir = `${root}golden/hcl-format`;
@@ -65,11 +68,14 @@ Deno.test(`fmt is idempotent and keeps the meaning over ${corpus.length} corpus 
     assertEquals(once.diagnostics, [], file);
     const twice = format(once.text, file);
     assertEquals(twice.text, once.text, `not idempotent: ${file}`);
-    assert(
-      once.text === "" || (once.text.endsWith("\n") && !once.text.endsWith("\n\n")),
-      `final newline: ${file}`,
+    // As terraform fmt: the end of the file and its line endings stay as they are.
+    assertEquals(
+      /\s*$/.exec(once.text)![0].replace(/[ \t]+(?=\r?\n)/g, ""),
+      /\s*$/.exec(source)![0].replace(/[ \t]+(?=\r?\n)/g, ""),
+      `end of file: ${file}`,
     );
-    assert(!/[ \t]+\n/.test(stripHeredocs(once.text)), `trailing whitespace: ${file}`);
+    assertEquals(lineEndings(once.text), lineEndings(source), `line endings: ${file}`);
+    assertEquals(trailingSpaces(once.text, file), [], `trailing whitespace: ${file}`);
     assertEquals(tokensOf(once.text, file), tokensOf(source, file), `tokens changed: ${file}`);
     checked++;
   }
@@ -106,17 +112,17 @@ function perturb(source: string, file: string, seed: number): string {
   };
   const tokens = lex(source, file).tokens;
   let out = source.slice(0, tokens[0]?.start ?? 0);
-  let inHeredoc = false;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
-    if (t.type === "OHeredoc") inHeredoc = true;
-    if (t.type === "CHeredoc") inHeredoc = false;
     out += source.slice(t.start, t.end);
     const next = tokens[i + 1];
     if (!next) break;
     const gap = source.slice(t.end, next.start);
-    const adjustable = !inHeredoc && /^[ \t]+$/.test(gap) && t.type !== "Comment" &&
-      next.type !== "Comment";
+    // Literal text is all inside tokens, so this also re-spaces the insides
+    // of template sequences. Spaces after a heredoc's closing marker belong to
+    // it, and those at the end of the file are kept, as terraform fmt does.
+    const adjustable = /^[ \t]+$/.test(gap) && t.type !== "Comment" &&
+      next.type !== "Comment" && t.type !== "CHeredoc" && next.type !== "EOF";
     if (!adjustable) out += gap;
     else if (TIGHT.has(t.type) || TIGHT.has(next.type)) {
       out += random() < 0.4 ? "" : " \t  ".slice(0, 1 + Math.floor(random() * 4));
@@ -149,8 +155,26 @@ Deno.test("fmt returns unparseable input unchanged with diagnostics", () => {
   assert(r.diagnostics.length > 0);
 });
 
-function stripHeredocs(text: string): string {
-  return text.replace(/<<-?(\w+)\n[\s\S]*?\n\s*\1\n/g, "HEREDOC\n");
+/** The kinds of line ending a text uses. */
+function lineEndings(text: string): string[] {
+  return [...new Set(text.match(/\r?\n/g))].sort();
+}
+
+/**
+ * Lines that end in spaces outside comments, heredoc text and the spaces
+ * after a heredoc's closing marker (all of which terraform fmt keeps).
+ */
+function trailingSpaces(text: string, file: string): string[] {
+  const tokens = lex(text, file).tokens;
+  const found: string[] = [];
+  for (let i = 1; i < tokens.length; i++) {
+    const t = tokens[i];
+    const before = tokens[i - 1];
+    if (t.type !== "Newline" || before.type === "CHeredoc") continue;
+    const gap = text.slice(before.end, t.start);
+    if (gap !== "" && gap !== "\r") found.push(text.slice(before.start, t.start));
+  }
+  return found;
 }
 
 /**
@@ -180,3 +204,111 @@ function tokensOf(text: string, file: string): string {
     }
   });
 }
+
+// ---- agreement with terraform fmt -------------------------------------------
+
+const terraformFixture = `${root}fixtures/hcl/terraform_fmt.json`;
+
+interface TerraformResults {
+  terraform: string;
+  /** By input name: `null` when terraform fmt rejects the input, `true` when it leaves it unchanged, else its output. */
+  results: Record<string, string | true | null>;
+}
+
+/** Where our output differs from terraform fmt's on purpose, by input name (and its CRLF twin), and why. */
+const DIFFERENT_ON_PURPOSE = new Map<string, string>();
+for (
+  const [name, why] of [
+    [
+      "differential/149.hcl",
+      'terraform unwraps nested lone interpolations (`"${"${x}"}"`) one level per run, so formatting its output changes it again; we unwrap all levels at once, to stay idempotent',
+    ],
+    ["differential/312.hcl", "as 149.hcl"],
+    ["golden/hcl-format/label_comments.cw", "terraform deletes comments between block labels"],
+    [
+      "golden/hcl-format/label_escape_kept.cw",
+      "terraform deletes a block label holding `$${` or `%%{`",
+    ],
+    [
+      "golden/hcl-format/unwrap_comments_parenthesised.cw",
+      "terraform unwraps a lone interpolation whose lines are broken by comments without parentheses, output that does not parse",
+    ],
+  ]
+) {
+  DIFFERENT_ON_PURPOSE.set(name, why);
+  DIFFERENT_ON_PURPOSE.set(`crlf/${name}`, why);
+}
+
+/** Inputs compared with terraform fmt: the differential corpus, the goldens, and CRLF twins of the hand-written ones. */
+function terraformCorpus(): Map<string, string> {
+  const inputs = new Map<string, string>();
+  for (const [name, text] of differentialCorpus()) inputs.set(`differential/${name}`, text);
+  for (const file of [...goldenInputs, ...filesUnder(`${root}golden/hcl`, [".cw"])]) {
+    inputs.set(file.slice(root.length), Deno.readTextFileSync(file));
+  }
+  for (const [name, text] of [...inputs]) {
+    if (/\.(hcl|cw)$/.test(name)) inputs.set(`crlf/${name}`, text.replace(/\r?\n/g, "\r\n"));
+  }
+  return inputs;
+}
+
+/** Runs terraform fmt over the corpus and rewrites the fixture. */
+async function updateTerraformResults(inputs: Map<string, string>): Promise<void> {
+  const version = await new Deno.Command("terraform", { args: ["version"], stdout: "piped" })
+    .output();
+  const dir = await Deno.makeTempDir();
+  const results: Record<string, string | true | null> = {};
+  const names = [...inputs.keys()];
+  let next = 0;
+  const worker = async (slot: number) => {
+    const sub = `${dir}/${slot}`;
+    await Deno.mkdir(sub);
+    for (let i = next++; i < names.length; i = next++) {
+      const text = inputs.get(names[i])!;
+      await Deno.writeTextFile(`${sub}/x.tf`, text);
+      const run = await new Deno.Command("terraform", {
+        args: ["fmt", "-no-color", "x.tf"],
+        cwd: sub,
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      const out = await Deno.readTextFile(`${sub}/x.tf`);
+      results[names[i]] = run.code !== 0 ? null : out === text ? true : out;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, (_, slot) => worker(slot)));
+  await Deno.remove(dir, { recursive: true });
+  const sorted = Object.fromEntries(Object.keys(results).sort().map((k) => [k, results[k]]));
+  const fixture: TerraformResults = {
+    terraform: new TextDecoder().decode(version.stdout).split("\n")[0],
+    results: sorted,
+  };
+  await Deno.writeTextFile(terraformFixture, JSON.stringify(fixture, null, 1) + "\n");
+}
+
+Deno.test("fmt gives what terraform fmt gives over the corpus", async () => {
+  const inputs = terraformCorpus();
+  if (Deno.env.get("UPDATE_TERRAFORM_FMT") === "1") await updateTerraformResults(inputs);
+  const fixture: TerraformResults = JSON.parse(Deno.readTextFileSync(terraformFixture));
+  const failures: string[] = [];
+  let compared = 0;
+  for (const [name, text] of inputs) {
+    const expected = fixture.results[name];
+    assert(expected !== undefined, `no terraform result for ${name}; UPDATE_TERRAFORM_FMT=1`);
+    if (expected === null) continue;
+    const want = expected === true ? text : expected;
+    const got = format(text, name);
+    if (DIFFERENT_ON_PURPOSE.has(name)) {
+      assert(got.text !== want, `${name} now agrees with terraform fmt: drop it from the list`);
+      continue;
+    }
+    compared++;
+    if (got.diagnostics.length > 0) {
+      failures.push(`${name}: terraform accepts it, we report ${got.diagnostics[0].summary}`);
+    } else if (got.text !== want) {
+      failures.push(`${name}:\n--- ours\n${got.text}\n--- terraform\n${want}`);
+    }
+  }
+  assertEquals(failures, []);
+  assert(compared >= 550, `only ${compared} inputs compared`);
+});

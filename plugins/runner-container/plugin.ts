@@ -137,10 +137,9 @@ async function observeOne(resource: ObservedResource, programs: Programs): Promi
     return { exists: false, attributes: { error: error.message } };
   }
   let found = await runtime.inspect({ name: containerName(resource.address, resource.attributes) });
-  // A container of that name that belongs to another address is not ours.
-  if (found.exists && found.address !== null && found.address !== resource.address) {
-    found = MISSING;
-  }
+  // Only the address label makes a container ours: a same-named one without
+  // it (or with another address's) is someone else's, and ours is missing.
+  if (found.exists && found.address !== resource.address) found = MISSING;
   if (!found.exists) found = await runtime.inspect({ address: resource.address });
   if (!found.exists) return { exists: false, attributes: {} };
   return { exists: true, attributes: observedOf(found) };

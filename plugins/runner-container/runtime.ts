@@ -236,6 +236,14 @@ export interface RuntimeResult {
   stderr: string;
 }
 
+/** A container of this address moved out of the way while its successor starts. */
+interface SetAside {
+  /** Its name before it was set aside. */
+  readonly name: string;
+  currentName: string;
+  readonly wasRunning: boolean;
+}
+
 /** A container by its Clockwork address (found through its label) or by name. */
 export type ContainerRef = { readonly address: string } | { readonly name: string };
 
@@ -503,7 +511,14 @@ export class ContainerRuntime {
     }
   }
 
-  /** Pulls the image when missing, removes any stale container of this name or address, runs it. */
+  /**
+   * Pulls the image when missing and runs the container. Containers this
+   * address already has (the one a replace supersedes, one left stopped) are
+   * stopped and set aside until the new one runs, then removed; when the new
+   * one fails they are put back as they were, and the failed container is
+   * removed after its output is in the log, so a failed create leaves
+   * nothing behind that state does not record.
+   */
   async create(spec: ContainerSpec): Promise<ContainerInspection> {
     await this.ensureImage(spec.image);
     const holder = await this.inspectByName(spec.name);
@@ -515,26 +530,113 @@ export class ContainerRuntime {
         }; remove it or choose another name`,
       );
     }
-    const stale = new Set([spec.name, ...await this.namesFor(spec.address)]);
-    for (const name of stale) await this.remove(name);
+    const previous: SetAside[] = [];
+    let started: ContainerInspection;
+    try {
+      await this.setAside(spec, previous);
+      started = await this.start(spec);
+    } catch (error) {
+      const unrestored = await this.putBack(previous);
+      if (unrestored.length === 0 || !(error instanceof Error)) throw error;
+      throw new ContainerError(`${error.message}; ${unrestored.join("; ")}`);
+    }
+    for (const old of previous) {
+      // The new container runs and must be recorded: a stopped leftover is removed by the next create.
+      await this.remove(old.currentName).catch((error: Error) =>
+        this.log(`clockwork: could not remove the previous container: ${error.message}\n`)
+      );
+    }
+    return started;
+  }
+
+  /** Stops the containers `spec.address` has and moves the one holding `spec.name` out of its way. */
+  private async setAside(spec: ContainerSpec, previous: SetAside[]): Promise<void> {
+    for (const name of new Set([spec.name, ...await this.namesFor(spec.address)])) {
+      const found = await this.inspectByName(name);
+      if (!found.exists || found.address !== spec.address) continue;
+      const old: SetAside = { name, currentName: name, wasRunning: found.running };
+      previous.push(old);
+      if (found.running) {
+        await this.mustSucceed(["stop", "--time", "3", name], `stop container "${name}"`);
+      }
+      if (name === spec.name) {
+        const aside = `${name}-previous-${(found.id ?? crypto.randomUUID()).slice(0, 12)}`;
+        await this.mustSucceed(["rename", name, aside], `rename container "${name}"`);
+        old.currentName = aside;
+      }
+    }
+  }
+
+  /** Restores set-aside containers: their names, and running again when they were. Returns what failed. */
+  private async putBack(previous: readonly SetAside[]): Promise<string[]> {
+    const problems: string[] = [];
+    for (const old of previous) {
+      try {
+        if (old.currentName !== old.name) {
+          await this.mustSucceed(
+            ["rename", old.currentName, old.name],
+            `rename it back to "${old.name}"`,
+          );
+          old.currentName = old.name;
+        }
+        if (old.wasRunning) await this.mustSucceed(["start", old.name], "start it again");
+      } catch (error) {
+        problems.push(
+          `the previous container is kept as "${old.currentName}" but could not be restored: ${
+            (error as Error).message
+          }`,
+        );
+      }
+    }
+    return problems;
+  }
+
+  private async mustSucceed(args: readonly string[], what: string): Promise<void> {
+    const result = await this.exec(args, 60_000);
+    if (result.code !== 0) {
+      throw new ContainerError(`could not ${what}: ${lastLine(result.stderr)}`);
+    }
+  }
+
+  /** Runs the new container; when it does not keep running, removes it and throws why. */
+  private async start(spec: ContainerSpec): Promise<ContainerInspection> {
     const result = await this.exec(await runArguments(this.name, spec), 300_000);
     if (result.code !== 0) {
+      const reason = lastLine(result.stderr);
+      // A run can create the container and then fail to start it (a port in use).
+      const leftover = await this.discardNew(spec);
       throw new ContainerError(
-        `${this.name} could not start container "${spec.name}": ${lastLine(result.stderr)}`,
+        `${this.name} could not start container "${spec.name}": ${reason}${leftover}`,
       );
     }
     // A moment for a command that fails at once to exit, so the error shows here.
     await new Promise((resolve) => setTimeout(resolve, 200));
     const started = await this.inspectByName(spec.name);
     if (!started.running) {
-      const tail = await this.exec(["logs", "--tail", "20", spec.name], 30_000, true);
+      // Into the step log before the container goes, so why it died stays visible.
+      const tail = await this.exec(["logs", "--tail", "20", spec.name], 30_000);
+      const leftover = await this.discardNew(spec);
       throw new ContainerError(
         `container "${spec.name}" exited right after starting (${started.status}): ${
           lastLine(tail.stdout + tail.stderr) || "no output"
-        }`,
+        }${leftover}`,
       );
     }
     return started;
+  }
+
+  /**
+   * Removes what the failed run left under `spec.name` (the old ones are set
+   * aside by then). Returns "" or, when that fails, what to add to the error.
+   */
+  private async discardNew(spec: ContainerSpec): Promise<string> {
+    try {
+      const left = await this.inspectByName(spec.name);
+      if (left.exists && left.address === spec.address) await this.remove(spec.name);
+      return "";
+    } catch (error) {
+      return `; the failed container is left behind: ${(error as Error).message}`;
+    }
   }
 
   /** Removes every container labelled with `address`. */

@@ -120,6 +120,8 @@ function readHolder(path: string): LockInfo | null {
 
 /** The journal stays open between appends: one write and one fdatasync per call. */
 let journal: { path: string; file: Deno.FsFile } | null = null;
+/** A journal whose last append failed part-way and could not be cut back. */
+let unterminated: string | null = null;
 
 function closeJournal(): void {
   journal?.file.close();
@@ -157,9 +159,31 @@ definePlugin({
 
     append({ records }, context) {
       if (records.length === 0) return { count: 0 };
-      const file = openJournal(journalPath(context));
-      writeAll(file, encoder.encode(records.join("\n") + "\n"));
-      file.syncDataSync();
+      const path = journalPath(context);
+      if (unterminated === path) {
+        throw new RequestError(
+          "failed",
+          `${path} ends in a partly written record that could not be removed; nothing more is appended after it`,
+        );
+      }
+      const file = openJournal(path);
+      const end = file.statSync().size;
+      try {
+        writeAll(file, encoder.encode(records.join("\n") + "\n"));
+        file.syncDataSync();
+      } catch (e) {
+        // A write cut short (a full disk) leaves part of a record. At the end
+        // of the file it reads as one torn write; a later append after it
+        // would make it a damaged record in the middle, which refuses the
+        // whole journal. So it goes, or nothing is appended after it.
+        try {
+          file.truncateSync(end);
+          file.syncDataSync();
+        } catch {
+          unterminated = path;
+        }
+        throw e;
+      }
       return { count: records.length };
     },
 
@@ -176,6 +200,7 @@ definePlugin({
     async compact({ content }, context) {
       const bytes = await replaceDocument(statePath(context), content);
       closeJournal();
+      unterminated = null;
       try {
         Deno.removeSync(journalPath(context));
       } catch (e) {

@@ -1,6 +1,7 @@
 /** Reading assertion arguments: required/optional values with clear messages. */
 import { isAbsolute, resolve } from "node:path";
 import type { Assertion } from "../config/mod.ts";
+import { compileRe2, type Re2, Re2SyntaxError } from "../hcl/mod.ts";
 
 /** A user mistake in an assert block; the runner turns it into a failed result. */
 export class ArgumentError extends Error {}
@@ -79,14 +80,19 @@ export class Args {
     throw new ArgumentError(`argument "${name}" must be a duration such as "5s" or "500ms"`);
   }
 
-  /** A regular expression given as a string. */
-  regex(name: string): RegExp {
+  /**
+   * A regular expression in RE2 syntax, as Terraform's regex() takes, with
+   * `^` and `$` matching at line starts and ends. `source` is the pattern as
+   * written, for messages.
+   */
+  regex(name: string): Re2 {
     const source = this.string(name);
     try {
-      return new RegExp(source, "m");
+      return compileRe2(source, { multiLine: true });
     } catch (error) {
+      if (!(error instanceof Re2SyntaxError)) throw error;
       throw new ArgumentError(
-        `argument "${name}" is not a valid regular expression: ${(error as Error).message}`,
+        `argument "${name}" is not a valid regular expression: ${error.code} in ${error.expr}`,
       );
     }
   }

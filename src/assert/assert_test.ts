@@ -596,3 +596,27 @@ Deno.test("configured file_permissions: every documented way to write a mode", a
     ]);
   });
 });
+
+Deno.test("file_content patterns are RE2, as in Terraform's regex(), with ^ and $ at line ends", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cw-assert-" });
+  try {
+    const path = join(dir, "version.txt");
+    await Deno.writeTextFile(path, "nginx\nversion 127\n");
+    const content = (pattern: string) => check("file_content", { path, pattern });
+    passes(await content("version [[:digit:]]+"));
+    passes(await content("\\Qversion\\E \\pN+"));
+    passes(await content("(?i)^VERSION \\d+$"));
+    fails(await content("\\Aversion"), /no match/);
+    const shown = await content("^release [[:digit:]]+");
+    assert.equal(shown.expected, "matches /^release [[:digit:]]+/");
+    assert.match(shown.message, /does not match \/\^release \[\[:digit:\]\]\+\//);
+    const lookahead = await content("version(?= )");
+    fails(lookahead, /invalid arguments/);
+    assert.match(
+      lookahead.message,
+      /"pattern" is not a valid regular expression: invalid or unsupported Perl syntax in \(\?=/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

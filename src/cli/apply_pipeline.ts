@@ -21,13 +21,18 @@ import {
   emptyState,
   hostName,
   type JournalEntry,
+  maskable,
+  maskSecrets,
+  sensitiveAttributeTexts,
   type State,
   type StateResource,
   type StateStore,
+  textLeaves,
 } from "../state/mod.ts";
 import { type StateSettings, withStateStore } from "./state_backend.ts";
 import type { CommandContext } from "./commands/_types.ts";
 import {
+  ASSERTION_FAILED_EXIT,
   renderAssertionResults,
   runApplyAssertions as runResourceAssertions,
 } from "./commands/assert.ts";
@@ -66,6 +71,85 @@ export function parseParallelism(ctx: CommandContext): number | null {
 }
 
 /**
+ * SIGINT (Ctrl-C) and SIGTERM (systemd, a CI cancel, `timeout`) while apply
+ * or destroy holds the state lock: both mean "stop", as in Terraform. Left to
+ * their default they would kill the process at once, leaving the lock and an
+ * uncompacted journal behind for the next run to trip over. The first one
+ * stops the run at the next safe point: before any step starts, or, while
+ * steps run, no new step starts and the running ones finish and are recorded
+ * (CW5104). A second one stops the running steps too; before any step ran it
+ * releases the lock and ends the process the way the signal would have.
+ */
+class RunSignals {
+  /** Aborted by the first signal. */
+  readonly stop = new AbortController();
+  /** Aborted by the second. */
+  readonly kill = new AbortController();
+  /**
+   * What a second signal does: before steps run it ends the process; while
+   * they run it stops them; after, state is being recorded and it waits.
+   */
+  phase: "before" | "steps" | "after" = "before";
+  readonly #listeners: [Deno.Signal, () => void][] = [];
+
+  constructor(
+    private readonly ctx: CommandContext,
+    signals: readonly Deno.Signal[],
+    private readonly release: () => Promise<unknown> = () => Promise.resolve(),
+  ) {
+    for (const signal of signals) {
+      const listener = () => this.#received(signal);
+      try {
+        Deno.addSignalListener(signal, listener);
+        this.#listeners.push([signal, listener]);
+      } catch { /* signals unsupported here */ }
+    }
+  }
+
+  #received(signal: Deno.Signal): void {
+    const what = signal === "SIGINT" ? "Interrupt" : signal;
+    const again = signal === "SIGINT" ? "interrupt" : signal;
+    if (!this.stop.signal.aborted) {
+      const then = {
+        before: "stopping before any step starts…",
+        steps: "no new steps will start; waiting for running steps to finish " +
+          "(interrupt again to stop them)…",
+        after: "recording the finished steps first…",
+      }[this.phase];
+      this.ctx.io.stderr(`\n${what} received: ${then}\n`);
+      this.stop.abort();
+    } else if (!this.kill.signal.aborted) {
+      this.kill.abort();
+      if (this.phase === "steps") {
+        this.ctx.io.stderr(`\nSecond ${again}: stopping the running steps…\n`);
+        return;
+      }
+      if (this.phase === "after") {
+        this.ctx.io.stderr(`\nSecond ${again}: recording the finished steps first…\n`);
+        return;
+      }
+      this.ctx.io.stderr(`\nSecond ${again}: quitting now\n`);
+      this.dispose();
+      // No step has run: nothing is left half recorded. With its listener gone
+      // the signal ends the process as it would have without Clockwork's.
+      void this.release().finally(() => Deno.kill(Deno.pid, signal));
+    }
+  }
+
+  dispose(): void {
+    for (const [signal, listener] of this.#listeners.splice(0)) {
+      Deno.removeSignalListener(signal, listener);
+    }
+  }
+}
+
+/** The signals of the apply or destroy that holds the lock now, if one does. */
+let currentSignals: RunSignals | null = null;
+
+/** Commands whose runs stop on SIGINT and SIGTERM (the daemon handles both itself: it finishes its cycle). */
+const STOPPABLE = new Set(["apply", "destroy"]);
+
+/**
  * Holds the state lock (through the configured state plugin) while `run`
  * works. A journal left by a killed run is compacted first, so every run
  * starts from one clean document. `settings` is the configuration's
@@ -82,6 +166,24 @@ export async function withStateLock(
     ? settings
     : { backend: null, path: settings };
   return await withStateStore(rootDir, state, async (store) => {
+    // Listening before the lock is taken: a signal in between must not leave it behind.
+    const signals = STOPPABLE.has(command)
+      ? new RunSignals(ctx, ["SIGINT", "SIGTERM"], () => store.unlock())
+      : null;
+    const previous = currentSignals;
+    if (signals) currentSignals = signals;
+    try {
+      return await lockedRun(store);
+    } finally {
+      signals?.dispose();
+      currentSignals = previous;
+    }
+  }, (diagnostics) => {
+    ctx.reportDiagnostics(diagnostics);
+    return 1;
+  });
+
+  async function lockedRun(store: StateStore): Promise<number> {
     const locked = await store.lock({
       pid: Deno.pid,
       host: hostName(),
@@ -92,28 +194,35 @@ export async function withStateLock(
       ctx.reportDiagnostics(locked);
       return 1;
     }
+    let code = 1;
     try {
       const recovered = await store.recover();
       ctx.reportDiagnostics(recovered);
-      if (hasErrors(recovered)) return 1;
-      return await run(store);
+      if (!hasErrors(recovered)) code = await run(store);
     } finally {
-      await store.unlock();
+      // A lock left behind blocks the next run: saying so is part of this run's result.
+      const released = await store.unlock();
+      ctx.reportDiagnostics(released);
+      if (hasErrors(released) && code === 0) code = 1;
     }
-  }, (diagnostics) => {
-    ctx.reportDiagnostics(diagnostics);
-    return 1;
-  });
+    return code;
+  }
 }
 
-/** What state records for a resource after its create/update step. */
+/**
+ * What state records for a resource after its create/update step.
+ * `assertionsPending`: its assertions have not run since it changed (they
+ * run at the end of this apply, or, should it stop first, at the next one).
+ */
 export function stateResourceOf(
   change: Change,
   observed: Record<string, unknown> | null,
+  assertionsPending = false,
 ): StateResource | null {
   const r = change.resource;
   if (!r) return null;
   return {
+    ...(assertionsPending ? { assertionsPending: true } : {}),
     address: r.address,
     type: r.type,
     module: r.module,
@@ -230,6 +339,43 @@ export async function runPlan(
   options: RunPlanOptions,
 ): Promise<number> {
   const events = ctx.globals.json ? eventWriter(ctx.io) : null;
+  // Outside apply and destroy (the daemon) only Ctrl-C stops the steps, as before.
+  const ownSignals = currentSignals === null ? new RunSignals(ctx, ["SIGINT"]) : null;
+  try {
+    return await runPlanUnder(
+      ctx,
+      backend,
+      plan,
+      state,
+      options,
+      events,
+      (currentSignals ?? ownSignals)!,
+    );
+  } finally {
+    ownSignals?.dispose();
+  }
+}
+
+const INTERRUPTED_BEFORE_STEPS: Diagnostic = {
+  severity: "error",
+  code: "CW5104",
+  summary: "Interrupted before any step started",
+  detail: "nothing was changed; run the command again to apply the plan",
+};
+
+async function runPlanUnder(
+  ctx: CommandContext,
+  backend: StateStore,
+  plan: Plan,
+  state: State | null,
+  options: RunPlanOptions,
+  events: EventWriter | null,
+  signals: RunSignals,
+): Promise<number> {
+  if (signals.stop.signal.aborted) {
+    ctx.reportDiagnostics([INTERRUPTED_BEFORE_STEPS]);
+    return 1;
+  }
   const { format_version: _ignored, ...planBody } = planDocument(plan);
   if (events) events.emit("plan", planBody);
   else ctx.io.stdout(renderPlan(plan, { color: ctx.io.color, priorOutputs: state?.outputs }));
@@ -246,8 +392,10 @@ export async function runPlan(
   if (plan.steps.length === 0) {
     const digest = plan.destroy ? base.configDigest : plan.configDigest;
     const outputsChanged = JSON.stringify(outputs) !== JSON.stringify(base.outputs);
-    const current = withCurrentLifecycle(base, plan);
-    // Nothing to run. Record new outputs, config digest or lifecycle flags only when they moved.
+    // Nothing to run, but the check blocks, and assertions a stopped apply still owes, do.
+    const assertions = await runApplyAssertions(ctx, options, plan, events);
+    const current = withAssertionsRun(withCurrentLifecycle(base, plan), assertions);
+    // Record new outputs, config digest, lifecycle flags or assertions run only when they moved.
     // (A first apply of a configuration with outputs but no resources creates the state.)
     if (
       outputsChanged || current !== base ||
@@ -264,18 +412,42 @@ export async function runPlan(
         return 1;
       }
     }
-    summarize(ctx, events, options.command, plan, [], false);
+    summarize(ctx, events, options.command, plan, [], null);
+    if (assertions !== null && assertions.failed > 0) return ASSERTION_FAILED_EXIT;
     if (!events && options.command === "apply" && outputsChanged) printOutputs(ctx, outputs);
     return 0;
   }
 
-  const approved = await approve(ctx.io, {
-    command: options.command,
-    autoApprove: options.autoApprove,
-    question: options.command === "destroy"
-      ? "Do you really want to destroy these resources?"
-      : "Do you want to perform these actions?",
+  if (events && !options.autoApprove && !ctx.io.interactive) {
+    // The event stream is what a program reads: the refusal is one of its events.
+    ctx.reportDiagnostics([{
+      severity: "error",
+      code: "CW9204",
+      summary:
+        `clockwork ${options.command} refuses to continue without confirmation: stdin is not a terminal`,
+      detail: "pass --auto-approve to proceed",
+    }]);
+    return 1;
+  }
+  // A signal during the question answers it: no.
+  const interrupted = new Promise<"interrupted">((resolve) => {
+    if (signals.stop.signal.aborted) resolve("interrupted");
+    signals.stop.signal.addEventListener("abort", () => resolve("interrupted"), { once: true });
   });
+  const approved = await Promise.race([
+    approve(ctx.io, {
+      command: options.command,
+      autoApprove: options.autoApprove,
+      question: options.command === "destroy"
+        ? "Do you really want to destroy these resources?"
+        : "Do you want to perform these actions?",
+    }),
+    interrupted,
+  ]);
+  if (approved === "interrupted" || signals.stop.signal.aborted) {
+    ctx.reportDiagnostics([INTERRUPTED_BEFORE_STEPS]);
+    return 1;
+  }
   if (!approved) return 1;
 
   const buildDir = buildDirOf(options.rootDir);
@@ -294,29 +466,12 @@ export async function runPlan(
 
   backend.beginJournal(base);
   const recorder = new Recorder(backend);
+  const owesAssertions = addressesWithAssertions(options);
   const changes = new Map(plan.changes.map((c) => [c.address, c]));
   const runId = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z") + "-" +
     crypto.randomUUID().slice(0, 8);
   const logDir = join(options.rootDir, ".clockwork", "logs", runId);
-  const controller = new AbortController();
-  const killer = new AbortController();
-  const onInterrupt = () => {
-    if (!controller.signal.aborted) {
-      ctx.io.stderr(
-        "\nInterrupt received: no new steps will start; waiting for running steps to finish " +
-          "(interrupt again to stop them)…\n",
-      );
-      controller.abort();
-    } else if (!killer.signal.aborted) {
-      ctx.io.stderr("\nSecond interrupt: stopping the running steps…\n");
-      killer.abort();
-    }
-  };
-  let listening = false;
-  try {
-    Deno.addSignalListener("SIGINT", onInterrupt);
-    listening = true;
-  } catch { /* signals unsupported here */ }
+  signals.phase = "steps";
   const display = !events && ctx.io.progress ? progress(ctx.io) : null;
   const total = compiled.value.steps.length;
   let finished = 0;
@@ -324,16 +479,40 @@ export async function runPlan(
   const started = performance.now();
   let result;
   const secrets = sensitiveValues(options.config, plan);
-  const mask = (text: string) =>
-    secrets.reduce(
-      (out, secret) => secret === "" ? out : out.replaceAll(secret, "(sensitive)"),
-      text,
-    );
+  const mask = (text: string) => maskSecrets(text, secrets);
+  /** Steps that finished but whose journal append failed. */
+  const unrecorded = new Set<string>();
+  /** Records a finished step durably; rejects when it could not be. */
+  const recordStep = async (r: StepResult): Promise<void> => {
+    const change = changes.get(r.step.address)!;
+    // With create_before_destroy the new instance was recorded under the
+    // same address first; removing the old one must not drop it.
+    const replacedAfterCreate = change.action === "replace" &&
+      change.resource?.lifecycle.createBeforeDestroy === true;
+    if (
+      r.status === "failed" && r.step.action === "delete" && replacedAfterCreate && change.prior
+    ) {
+      // The old object is still there: recorded apart, the next plan deletes it again.
+      await recorder.record({
+        t: "put",
+        resource: { ...change.prior, address: deposedAddress(change.address) },
+      });
+    }
+    if (r.status === "ok") {
+      if (r.step.action === "delete") {
+        if (!replacedAfterCreate) await recorder.record({ t: "rm", address: r.step.address });
+      } else {
+        const observed = r.observed ?? await observeAfter(change, options.rootDir);
+        const resource = stateResourceOf(change, observed, owesAssertions.has(change.address));
+        if (resource) await recorder.record({ t: "put", resource });
+      }
+    }
+  };
   using remote = new RemoteRunners(
     options.rootDir,
     options.config?.hosts ?? [],
     secrets,
-    killer.signal,
+    signals.kill.signal,
   );
   // Started on the first sandboxed subprocess step only.
   using local = new LocalRunner(options.rootDir);
@@ -347,8 +526,8 @@ export async function runPlan(
       spawnLocal: local.spawn,
       runContainer: containers.runStep,
       parallelism: options.parallelism,
-      signal: controller.signal,
-      killSignal: killer.signal,
+      signal: signals.stop.signal,
+      killSignal: signals.kill.signal,
       redact: secrets,
       onStepStart(step) {
         running++;
@@ -360,42 +539,33 @@ export async function runPlan(
       async onStepDone(r) {
         running--;
         finished++;
-        const change = changes.get(r.step.address)!;
-        // With create_before_destroy the new instance was recorded under the
-        // same address first; removing the old one must not drop it.
-        const replacedAfterCreate = change.action === "replace" &&
-          change.resource?.lifecycle.createBeforeDestroy === true;
-        if (
-          r.status === "failed" && r.step.action === "delete" && replacedAfterCreate && change.prior
-        ) {
-          // The old object is still there: recorded apart, the next plan deletes it again.
-          await recorder.record({
-            t: "put",
-            resource: { ...change.prior, address: deposedAddress(change.address) },
-          });
+        try {
+          await recordStep(r);
+        } catch (e) {
+          unrecorded.add(r.step.id);
+          throw e; // the executor starts nothing more (CW5105)
+        } finally {
+          reportStep(ctx, events, r, mask, !unrecorded.has(r.step.id));
+          display?.update(`${options.command}: ${finished}/${total} done, ${running} running`);
         }
-        if (r.status === "ok") {
-          if (r.step.action === "delete") {
-            if (!replacedAfterCreate) await recorder.record({ t: "rm", address: r.step.address });
-          } else {
-            const observed = r.observed ?? await observeAfter(change, options.rootDir);
-            const resource = stateResourceOf(change, observed);
-            if (resource) await recorder.record({ t: "put", resource });
-          }
-        }
-        reportStep(ctx, events, r, mask);
-        display?.update(`${options.command}: ${finished}/${total} done, ${running} running`);
       },
     });
   } finally {
-    if (listening) Deno.removeSignalListener("SIGINT", onInterrupt);
+    signals.phase = "after";
     display?.done();
   }
   ctx.reportDiagnostics(result.diagnostics);
 
   const success = result.failed.length === 0 && !result.interrupted &&
     !hasErrors(result.diagnostics);
-  const after = withCurrentLifecycle(applyJournal(base, recorder.entries), plan);
+  // Every finished step is durable in the journal by now: that is the state the
+  // assertions run after. Run before compaction, so that the one write records
+  // them as done; a run that stops first leaves them pending for the next apply.
+  const assertions = success ? await runApplyAssertions(ctx, options, plan, events) : null;
+  const after = withAssertionsRun(
+    withCurrentLifecycle(applyJournal(base, recorder.entries), plan),
+    assertions,
+  );
   const compacted = await backend.compact({
     ...after,
     serial: base.serial + 1,
@@ -427,56 +597,98 @@ export async function runPlan(
   for (const r of result.results) if (r.status === "skipped") reportStep(ctx, events, r, mask);
   // Steps that finished stay in the journal when compaction fails; the next run folds them in.
   const applied = success && !hasErrors(compacted);
-  // Assertions before the summary, so that the summary is the last event of the stream.
-  const assertions = applied ? await runApplyAssertions(ctx, options, plan, events) : null;
-  summarize(ctx, events, options.command, plan, result.results, true, performance.now() - started);
+  summarize(ctx, events, options.command, plan, result.results, {
+    durationMs: performance.now() - started,
+    applied,
+    // A step whose append failed is still in the compacted document when that write succeeds.
+    unrecorded: hasErrors(compacted) ? unrecorded : new Set(),
+  });
   if (!applied) return 1;
-  if (assertions !== null && assertions.failed > 0) return 3;
+  if (assertions !== null && assertions.failed > 0) return ASSERTION_FAILED_EXIT;
   if (!events && options.command === "apply") printOutputs(ctx, outputs);
   return 0;
 }
 
+/** What an apply's assertion phase did: which resources' assertions it ran, and how many failed. */
+interface AssertionsRun {
+  readonly addresses: ReadonlySet<string>;
+  readonly failed: number;
+}
+
 /**
- * Runs the assertions of what this apply created, updated or replaced, plus
- * every `check` block, emitting `assert_result` events with `--json`.
- * Returns `{failed}` (failed > 0 → exit 3), or null when nothing ran.
+ * The resources whose assertions an apply owes once their step is recorded:
+ * those with `assert` blocks. Only apply runs assertions, and only with the
+ * configuration that declares them (the daemon runs its own).
+ */
+function addressesWithAssertions(options: RunPlanOptions): ReadonlySet<string> {
+  if (options.command !== "apply" || options.config === null) return new Set();
+  return new Set(
+    options.config.resources.filter((r) => r.asserts.length > 0).map((r) => r.address),
+  );
+}
+
+/**
+ * Runs the assertions this apply owes, plus every `check` block, emitting
+ * `assert_result` events with `--json` and the table otherwise. Owed: those
+ * of what it created, updated or replaced, and those of resources in the
+ * plan that state still marks `assertionsPending` (changed by an apply that
+ * stopped before its assertions ran). Null when this run has none to run
+ * (destroy, or no configuration).
  */
 async function runApplyAssertions(
   ctx: CommandContext,
   options: RunPlanOptions,
   plan: Plan,
   events: EventWriter | null,
-): Promise<{ failed: number } | null> {
+): Promise<AssertionsRun | null> {
   if (options.command !== "apply" || options.config === null) return null;
-  const applied = plan.changes
-    .filter((c) => c.action !== "no-op" && c.action !== "delete")
-    .map((c) => c.address);
-  const run = await runResourceAssertions(options.config, applied, {
+  const owed = new Set(
+    plan.changes
+      .filter((c) =>
+        c.action === "create" || c.action === "update" || c.action === "replace" ||
+        (c.action === "no-op" && c.prior?.assertionsPending === true)
+      )
+      .map((c) => c.address),
+  );
+  const run = await runResourceAssertions(options.config, [...owed], {
     ...(events ? { onResult: (r) => events.emit("assert_result", { ...r }) } : {}),
   });
-  if (run.results.length === 0) return null;
-  if (!events) ctx.io.stdout(renderAssertionResults(ctx.io, run.results));
-  return { failed: run.summary.failed };
+  if (!events && run.results.length > 0) {
+    ctx.io.stdout(renderAssertionResults(ctx.io, run.results));
+  }
+  return { addresses: owed, failed: run.summary.failed };
 }
 
-/** Every sensitive string we know of: sensitive variables and sensitive resource attributes. */
+/** The state with the pending mark cleared from every resource whose assertions just ran. */
+function withAssertionsRun(state: State, run: AssertionsRun | null): State {
+  if (run === null) return state;
+  let changed = false;
+  const resources = state.resources.map((r) => {
+    if (r.assertionsPending !== true || !run.addresses.has(r.address)) return r;
+    changed = true;
+    const { assertionsPending: _done, ...rest } = r;
+    return rest;
+  });
+  return changed ? { ...state, resources } : state;
+}
+
+/**
+ * The texts masked in this run's messages and logs: sensitive variables'
+ * values and the values of resource attributes that are sensitive
+ * themselves (src/state/_secrets.ts says which, and how short is too short).
+ */
 function sensitiveValues(config: Config | null, plan: Plan): string[] {
-  const out = new Set<string>();
-  const collect = (value: unknown) => {
-    if (typeof value === "string") out.add(value);
-    else if (typeof value === "number") out.add(String(value));
-    else if (Array.isArray(value)) value.forEach(collect);
-    else if (value && typeof value === "object") Object.values(value).forEach(collect);
-  };
+  const known: string[] = [];
   for (const variable of Object.values(config?.variables ?? {})) {
-    if (variable.sensitive) collect(variable.value);
+    if (variable.sensitive) known.push(...textLeaves(variable.value));
   }
+  const all = [...known];
   for (const change of plan.changes) {
     for (const r of [change.resource, change.prior]) {
-      for (const name of r?.sensitiveAttributes ?? []) collect(r!.attributes[name]);
+      if (r) all.push(...sensitiveAttributeTexts(r, known));
     }
   }
-  return [...out];
+  return maskable(all);
 }
 
 async function observeAfter(
@@ -517,11 +729,13 @@ function logTail(path: string, count: number): string[] {
   }
 }
 
+/** `recorded`: false when the step finished but state could not record it (CW5105). */
 function reportStep(
   ctx: CommandContext,
   events: EventWriter | null,
   r: StepResult,
   mask: (text: string) => string,
+  recorded = true,
 ): void {
   const message = r.message === null ? null : mask(r.message);
   if (events) {
@@ -530,6 +744,7 @@ function reportStep(
       step: r.step.id,
       ...(message ? { message } : {}),
       ...(r.logPath ? { log: r.logPath } : {}),
+      ...(recorded ? {} : { recorded: false }),
     });
     return;
   }
@@ -537,8 +752,8 @@ function reportStep(
     // A message on success says what was deliberately left alone (e.g. a directory it did not create).
     ctx.io.stdout(
       `${r.step.address}: ${VERB[r.step.action]} (${formatMs(r.durationMs)})${
-        r.message ? `; ${r.message}` : ""
-      }\n`,
+        r.message ? `; ${message}` : ""
+      }${recorded ? "" : ", but NOT recorded in state"}\n`,
     );
   } else if (r.status === "failed") {
     ctx.io.stdout(
@@ -554,16 +769,27 @@ function reportStep(
   }
 }
 
+/** How a run that executed steps ended, beyond its step results. */
+interface RunOutcome {
+  readonly durationMs: number;
+  /** False when the run exits non-zero although no step failed (state not written, …). */
+  readonly applied: boolean;
+  /** Steps that finished but are in no state record: they run again next time. */
+  readonly unrecorded: ReadonlySet<string>;
+}
+
 function summarize(
   ctx: CommandContext,
   events: EventWriter | null,
   command: "apply" | "destroy",
   plan: Plan,
   results: readonly StepResult[],
-  ran: boolean,
-  durationMs = 0,
+  outcome: RunOutcome | null,
 ): void {
-  const ok = new Set(results.filter((r) => r.status === "ok").map((r) => r.step.id));
+  const unrecorded = outcome?.unrecorded ?? new Set<string>();
+  const ok = new Set(
+    results.filter((r) => r.status === "ok" && !unrecorded.has(r.step.id)).map((r) => r.step.id),
+  );
   const stepsOf = new Map<string, string[]>();
   for (const s of plan.steps) {
     if (!stepsOf.has(s.address)) stepsOf.set(s.address, []);
@@ -580,18 +806,31 @@ function summarize(
   }
   const failed = results.filter((r) => r.status === "failed").length;
   const skipped = results.filter((r) => r.status === "skipped").length;
+  const durationMs = outcome?.durationMs ?? 0;
   if (events) {
-    events.emit("summary", { ...counts, failed, skipped, duration_ms: Math.round(durationMs) });
+    events.emit("summary", {
+      ...counts,
+      failed,
+      skipped,
+      ...(unrecorded.size > 0 ? { not_recorded: unrecorded.size } : {}),
+      duration_ms: Math.round(durationMs),
+    });
     return;
   }
-  if (!ran) return; // the rendered plan already said "No changes."
-  const head = failed > 0 || skipped > 0
-    ? `${command === "destroy" ? "Destroy" : "Apply"} failed`
-    : `${command === "destroy" ? "Destroy" : "Apply"} complete`;
+  if (outcome === null) return; // the rendered plan already said "No changes."
+  const noun = command === "destroy" ? "Destroy" : "Apply";
+  const head = failed > 0 || skipped > 0 || !outcome.applied
+    ? `${noun} failed`
+    : `${noun} complete`;
   const parts = command === "destroy"
     ? `${counts.deleted} destroyed`
     : `${counts.created} created, ${counts.updated} updated, ${counts.replaced} replaced, ${counts.deleted} destroyed`;
-  const extra = (failed ? `, ${failed} failed` : "") + (skipped ? `, ${skipped} not started` : "");
+  const extra = (failed ? `, ${failed} failed` : "") + (skipped ? `, ${skipped} not started` : "") +
+    (unrecorded.size
+      ? `, ${unrecorded.size} ${
+        unrecorded.size === 1 ? "step" : "steps"
+      } done but not recorded in state (they run again next time)`
+      : "");
   ctx.io.stdout(`\n${head}! Resources: ${parts}${extra} (${formatMs(durationMs)}).\n`);
 }
 

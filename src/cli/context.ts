@@ -20,7 +20,7 @@ import {
   type SourceFile,
 } from "../hcl/mod.ts";
 import type { Command, CommandContext, GlobalOptions, Io } from "./commands/_types.ts";
-import { painter } from "./views/paint.ts";
+import { stderrPainter } from "./views/paint.ts";
 import { FORMAT_VERSION, jsonOut } from "./views/json.ts";
 
 const LEVEL_RANK = { debug: 0, info: 1, warn: 2, error: 3 } as const;
@@ -53,6 +53,7 @@ export function createContext(options: {
     readLine: (prompt) => options.io.readLine(prompt),
     interactive: options.io.interactive,
     color: options.io.color,
+    stderrColor: options.io.stderrColor ?? options.io.color,
     progress: options.io.progress ?? false,
   };
   const sources = new Map<string, SourceFile>();
@@ -61,7 +62,8 @@ export function createContext(options: {
     const shown = relative(cwd, resolve(cwd, name));
     return shown === "" ? name : shown;
   };
-  const paint = painter(io);
+  // Everything this context paints (diagnostics, log lines, the summary) goes to stderr.
+  const paint = stderrPainter(io);
   const streaming = command.output === "stream";
   let collected: JsonDiagnostic[] = [];
   let errors = 0;

@@ -3,7 +3,22 @@ import type { Io } from "./commands/_types.ts";
 
 const encoder = new TextEncoder();
 
-function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+/**
+ * Output could not be written (a full disk, a revoked terminal): a problem of
+ * where the output goes, not a bug, so the dispatcher reports it in one line.
+ */
+export class OutputWriteError extends Error {
+  constructor(readonly stream: "stdout" | "stderr", cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "OutputWriteError";
+  }
+}
+
+function writeAll(
+  stream: { writeSync(p: Uint8Array): number },
+  name: "stdout" | "stderr",
+  text: string,
+): void {
   let bytes = encoder.encode(text);
   try {
     while (bytes.length > 0) {
@@ -12,7 +27,8 @@ function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): v
     }
   } catch (error) {
     // `clockwork … | head` closes the pipe early; the reader has what it wanted.
-    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    if (error instanceof Deno.errors.BrokenPipe) return;
+    throw new OutputWriteError(name, error);
   }
 }
 
@@ -45,17 +61,18 @@ class LineReader {
   }
 }
 
-/** Io over the process's stdin/stdout/stderr; colour when stdout is a terminal. */
+/** Io over the process's stdin/stdout/stderr; each stream in colour when it is a terminal. */
 export function realIo(): Io {
   const lines = new LineReader();
   return {
-    stdout: (text) => writeAll(Deno.stdout, text),
-    stderr: (text) => writeAll(Deno.stderr, text),
+    stdout: (text) => writeAll(Deno.stdout, "stdout", text),
+    stderr: (text) => writeAll(Deno.stderr, "stderr", text),
     interactive: Deno.stdin.isTerminal(),
     color: Deno.stdout.isTerminal(),
+    stderrColor: Deno.stderr.isTerminal(),
     progress: Deno.stderr.isTerminal(),
     readLine(prompt) {
-      writeAll(Deno.stderr, prompt);
+      writeAll(Deno.stderr, "stderr", prompt);
       return lines.readLine();
     },
   };
@@ -63,7 +80,7 @@ export function realIo(): Io {
 
 /** An Io that records everything, for in-process tests. */
 export function bufferIo(
-  options: { stdin?: string; interactive?: boolean; color?: boolean } = {},
+  options: { stdin?: string; interactive?: boolean; color?: boolean; stderrColor?: boolean } = {},
 ): Io & { readonly out: string; readonly err: string } {
   let out = "";
   let err = "";
@@ -73,6 +90,7 @@ export function bufferIo(
     stderr: (text) => void (err += text),
     interactive: options.interactive ?? false,
     color: options.color ?? false,
+    stderrColor: options.stderrColor ?? options.color ?? false,
     progress: false,
     readLine(prompt) {
       err += prompt;

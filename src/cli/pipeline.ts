@@ -3,15 +3,16 @@
  * configuration directory → Config (with the command's variable inputs), and
  * Config + recorded + observed state → Plan.
  */
-import { resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { FilledValue } from "../ai/mod.ts";
 import { type Config, loadConfig, type LoadOptions } from "../config/mod.ts";
 import { type Diagnostic, type SourceFile } from "../hcl/mod.ts";
-import { makePlan as planDiff, type Plan } from "../plan/mod.ts";
+import { isPlanFile, makePlan as planDiff, type Plan } from "../plan/mod.ts";
 import type { Observation, State } from "../state/mod.ts";
 import type { CommandContext } from "./commands/_types.ts";
 import { readSettings, settingsBlockOf } from "./settings.ts";
-import { readStateOf, stateSettingsOf } from "./state_backend.ts";
+import { readStateOf, stateSettingsOf, withStateStore } from "./state_backend.ts";
 
 export interface LoadedConfiguration {
   /** Absent when the directory could not be read at all. */
@@ -35,6 +36,8 @@ export function loadConfiguration(
   dir: string,
   options: Pick<LoadOptions, "aiValues" | "planned"> = {},
 ): LoadedConfiguration {
+  const notDirectory = fileGivenAsDirectory(ctx, dir);
+  if (notDirectory) return { config: undefined, diagnostics: [notDirectory], sources: [] };
   const aiValues = options.aiValues;
   const result = loadConfig({
     dir,
@@ -57,6 +60,137 @@ export function loadConfiguration(
   if (settings.dotenv) ctx.registerSource(settings.dotenv);
   if (settings.diagnostics.length === 0) return result;
   return { ...result, diagnostics: [...result.diagnostics, ...settings.diagnostics] };
+}
+
+/** `path` as the user would write it from the working directory. */
+export function shownPath(ctx: CommandContext, path: string): string {
+  const rel = relative(ctx.cwd, path);
+  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+/**
+ * CW2024 when DIR is a file: a `.cw` file (its directory was meant) or a saved
+ * plan (meant for `apply`). Reported here, before the loader would call the
+ * file a missing directory and the settings reader would look for `FILE/.env`.
+ */
+function fileGivenAsDirectory(ctx: CommandContext, dir: string): Diagnostic | undefined {
+  let isFile: boolean;
+  try {
+    isFile = !Deno.statSync(dir).isDirectory;
+  } catch {
+    return undefined; // missing or unreadable: the loader says so
+  }
+  if (!isFile) return undefined;
+  const shown = shownPath(ctx, dir);
+  if (isPlanFile(dir)) {
+    return {
+      severity: "error",
+      code: "CW2024",
+      summary: `${shown} is a saved plan, not a configuration directory`,
+      detail:
+        `apply it with \`clockwork apply ${shown}\`; this command takes the directory that holds the *.cw files`,
+    };
+  }
+  return {
+    severity: "error",
+    code: "CW2024",
+    summary: `${shown} is a file, not a configuration directory`,
+    detail:
+      `a configuration is all the *.cw files of a directory: give the directory that holds ${shown} (${
+        shownPath(ctx, dirname(dir))
+      }) instead`,
+  };
+}
+
+/** Whether `dir` is a readable directory without a single *.cw file. */
+export function hasNoConfigurationFiles(dir: string): boolean {
+  try {
+    for (const entry of Deno.readDirSync(dir)) {
+      if ((entry.isFile || entry.isSymlink) && entry.name.endsWith(".cw")) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The configuration of a directory whose *.cw files are gone: nothing
+ * declared and default settings, so the state is found where it is by default
+ * and `destroy` plans to remove everything it records (as Terraform's destroy
+ * does with an empty configuration).
+ */
+export function emptyConfiguration(dir: string): Config {
+  return {
+    format_version: "1",
+    rootDir: resolve(dir),
+    files: [],
+    digest: createHash("sha256").digest("hex"),
+    settings: { requiredVersion: null, ai: null, state: null },
+    variables: {},
+    resources: [],
+    hosts: [],
+    outputs: [],
+    checks: [],
+  };
+}
+
+/** What the state at the default location records, and where that is. */
+export async function defaultStateOf(
+  dir: string,
+): Promise<{ state: State | null; location: string; diagnostics: Diagnostic[] }> {
+  return await withStateStore(
+    dir,
+    stateSettingsOf(null),
+    async (store) => {
+      const read = await store.read();
+      return { state: read.value, location: store.location.state, diagnostics: read.diagnostics };
+    },
+    (diagnostics) => ({ state: null, location: "", diagnostics }),
+  );
+}
+
+/**
+ * A configuration that failed to load because `dir` has no *.cw files, while
+ * the state still records resources: a note on the CW2024 error that
+ * `clockwork destroy` removes them (plan and apply need the configuration).
+ * `planFile`: the saved plan this command was given, which applies only in the
+ * directory it was made from (a plan file does not record that directory).
+ */
+export async function explainMissingConfiguration(
+  ctx: CommandContext,
+  dir: string,
+  diagnostics: readonly Diagnostic[],
+  planFile?: string,
+): Promise<Diagnostic[]> {
+  if (!hasNoConfigurationFiles(dir)) return [...diagnostics];
+  const notes: string[] = [];
+  if (planFile !== undefined) {
+    const path = resolve(ctx.cwd, planFile);
+    // Plans are usually saved beside the configuration they were made from.
+    const beside = hasNoConfigurationFiles(dirname(path)) ? "DIR" : dirname(path);
+    notes.push(
+      `a saved plan does not record its configuration directory and applies in the one it was made from: \`clockwork -C ${beside} apply ${path}\``,
+    );
+  } else {
+    const recorded = await defaultStateOf(dir);
+    const count = recorded.state?.resources.length ?? 0;
+    if (count > 0) {
+      notes.push(
+        `the state (${shownPath(ctx, recorded.location)}) still records ${count} resource${
+          count === 1 ? "" : "s"
+        }; to tear ${
+          count === 1 ? "it" : "them"
+        } down without a configuration, run \`clockwork destroy\``,
+      );
+    }
+  }
+  if (notes.length === 0) return [...diagnostics];
+  return diagnostics.map((d) =>
+    d.code === "CW2024" && d.severity === "error"
+      ? { ...d, notes: [...(d.notes ?? []), ...notes] }
+      : d
+  );
 }
 
 /** The values completion filled in, by address, as a reload takes them. */

@@ -19,8 +19,9 @@ import { createContext } from "./context.ts";
 import { hasErrors } from "../hcl/mod.ts";
 import { resolveSettings } from "./settings.ts";
 import { renderCommandHelp, renderGroupHelp, renderTopHelp } from "./help.ts";
-import { realIo } from "./io.ts";
+import { OutputWriteError, realIo } from "./io.ts";
 import { painter } from "./views/paint.ts";
+import { usageError } from "./views/usage.ts";
 
 /**
  * Runs `clockwork ARGV…` and returns the exit code. `io`, `env` and `cwd`
@@ -35,24 +36,10 @@ export async function runCli(
   cwd: string = Deno.cwd(),
 ): Promise<number> {
   const noColor = (env.NO_COLOR ?? "") !== "" || argv.includes("--no-color");
-  if (noColor && io.color) io = { ...io, color: false };
+  if (noColor) io = { ...io, color: false, stderrColor: false };
   // With --json a script reads stdout only, so a usage error is a diagnostic there too.
   const json = argv.includes("--json");
-  const fail = (message: string) => {
-    io.stderr(`${message}\n`);
-    if (json) {
-      io.stdout(
-        JSON.stringify({
-          format_version: "1",
-          type: "diagnostic",
-          severity: "error",
-          code: "CW9001",
-          summary: message.replace(/^clockwork(?: [a-z-]+)*: /, ""),
-        }) + "\n",
-      );
-    }
-    return 1;
-  };
+  const fail = (message: string) => usageError(io, json, message);
   let debug = env.CLOCKWORK_LOG_LEVEL === "debug";
   try {
     const located = locateCommand(argv, (word) => groupNames.has(word));
@@ -162,8 +149,18 @@ export async function runCli(
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`clockwork: internal error: ${message.split("\n")[0]}\n`);
-    if (debug && error instanceof Error && error.stack) io.stderr(error.stack + "\n");
+    if (error instanceof OutputWriteError) {
+      // Where the output goes failed (a full disk): the user's problem to fix, not a bug.
+      // stderr may be the stream that failed, and then there is nowhere left to say so.
+      try {
+        io.stderr(`clockwork: cannot write output to ${error.stream}: ${message}\n`);
+      } catch { /* nothing more to do */ }
+      return 1;
+    }
+    try {
+      io.stderr(`clockwork: internal error: ${message.split("\n")[0]}\n`);
+      if (debug && error instanceof Error && error.stack) io.stderr(error.stack + "\n");
+    } catch { /* stderr is gone too */ }
     return 1;
   }
 }

@@ -14,14 +14,19 @@ import { join, resolve } from "node:path";
 import type { Config, Host } from "../config/mod.ts";
 import { type Observation, type ObserveItem, safeStepName, type StepResult } from "../exec/mod.ts";
 import {
+  type Artifact,
+  artifactBytes,
   type Bundle,
   type BundleStep,
   REMOTE_MKDIR_SCRIPT,
   REMOTE_MODE_PREFIX,
+  REMOTE_WRITE_BASE64_FILE_SCRIPT,
   REMOTE_WRITE_FILE_SCRIPT,
+  remoteStepNotes,
 } from "../forge/mod.ts";
 import type { Diagnostic } from "../hcl/mod.ts";
 import { PluginHost } from "../plugins/host/mod.ts";
+import { maskable } from "../state/mod.ts";
 import { normalizePermissions, type PluginClient, PluginError } from "../plugins/protocol/mod.ts";
 import { BUILTIN_PLUGINS, type EmbeddedPlugin } from "../../plugins/builtins.ts";
 
@@ -179,7 +184,7 @@ export class RemoteRunners {
   ) {
     this.#rootDir = rootDir;
     this.#hosts = new Map(hosts.map((h) => [h.name, h]));
-    this.#redact = redact.filter((s) => s.length >= 3);
+    this.#redact = maskable(redact);
     killSignal?.addEventListener("abort", () => {
       this.#killed = true;
       this.close();
@@ -307,7 +312,13 @@ export class RemoteRunners {
         ),
       });
     }
-    return result("ok", { ...base, observed: observedAfter(step, answer.stdout, stdinArtifact) });
+    // What the step left alone (a directory holding others' files), as the local ops report it.
+    const notes = remoteStepNotes(step, answer.stdout);
+    return result("ok", {
+      ...base,
+      message: notes.length > 0 ? this.#scrub(notes.join("; ")) : null,
+      observed: observedAfter(step, answer.stdout, stdinArtifact),
+    });
   };
 
   /**
@@ -446,20 +457,20 @@ function lastLine(text: string): string {
 function observedAfter(
   step: BundleStep,
   stdout: string,
-  stdinArtifact: { readonly content: string; readonly sha256: string } | undefined,
+  stdinArtifact: Pick<Artifact, "content" | "encoding" | "sha256"> | undefined,
 ): Record<string, unknown> | null {
   const script = step.argv[2];
-  if (script !== REMOTE_WRITE_FILE_SCRIPT && script !== REMOTE_MKDIR_SCRIPT) return null;
+  const writes = script === REMOTE_WRITE_FILE_SCRIPT || script === REMOTE_WRITE_BASE64_FILE_SCRIPT;
+  if (!writes && script !== REMOTE_MKDIR_SCRIPT) return null;
   const line = stdout.split("\n").findLast((l) => l.startsWith(REMOTE_MODE_PREFIX));
   const bits = line === undefined ? NaN : parseInt(line.slice(REMOTE_MODE_PREFIX.length), 8);
   const mode = Number.isNaN(bits)
     ? {}
     : { mode: "0" + (bits & 0o7777).toString(8).padStart(3, "0") };
   if (script === REMOTE_MKDIR_SCRIPT) return mode;
-  const content = stdinArtifact?.content ?? "";
   return {
     ...(stdinArtifact ? { sha256: stdinArtifact.sha256 } : {}),
     ...mode,
-    size: new TextEncoder().encode(content).length,
+    size: stdinArtifact ? artifactBytes(stdinArtifact).length : 0,
   };
 }

@@ -63,7 +63,16 @@ function select(rootDir: string, settings: StateSettings): Selected {
       plugin,
       settings: { ...options, path: state },
       grant: { read: [dir], write: [dir] },
-      store: { location: { state, backup: `${state}.backup` }, lockLocation: lock },
+      store: {
+        location: {
+          state,
+          backup: `${state}.backup`,
+          journal: `${stem}.journal`,
+          journalFile: `${stem}.journal`,
+          discardJournal: `mv ${stem}.journal ${stem}.journal.damaged`,
+        },
+        lockLocation: lock,
+      },
     };
   }
   if (plugin === "state-sqlite") {
@@ -75,7 +84,14 @@ function select(rootDir: string, settings: StateSettings): Selected {
       settings: { ...options, path: db },
       grant: { read: [dir], write: [dir], run: ["sqlite3"] },
       store: {
-        location: { state: `${db} (workspace "${workspace}")`, backup: null },
+        location: {
+          state: `${db} (workspace "${workspace}")`,
+          backup: null,
+          journal: `the clockwork_journal rows of workspace "${workspace}" in ${db}`,
+          discardJournal: `sqlite3 ${shellWord(db)} ${
+            shellWord(`DELETE FROM clockwork_journal WHERE workspace = ${sqlString(workspace)}`)
+          }`,
+        },
         lockLocation: `the lock row of workspace "${workspace}" in ${db}`,
       },
     };
@@ -91,14 +107,24 @@ function select(rootDir: string, settings: StateSettings): Selected {
     } catch { /* the plugin explains a missing or bad url */ }
     const workspace = typeof options.workspace === "string" ? options.workspace : "default";
     const table = typeof options.table === "string" ? options.table : "clockwork_state";
+    const schema = typeof options.schema === "string" ? options.schema : "public";
     return {
       plugin,
       settings: { ...options },
       grant: { net },
       store: {
         // Never the URL itself: it may hold a password.
-        location: { state: `${where} table ${table} (workspace "${workspace}")`, backup: null },
+        location: {
+          state: `${where} table ${table} (workspace "${workspace}")`,
+          backup: null,
+          journal: `the ${table}_journal rows of workspace "${workspace}" in ${where}`,
+          discardJournal: `in psql: DELETE FROM "${schema}"."${table}_journal" WHERE workspace = ${
+            sqlString(workspace)
+          }`,
+        },
         lockLocation: `the lock of workspace "${workspace}" in ${where}`,
+        // A session advisory lock: the server drops it when the holder's connection ends.
+        lockEndsWithHolder: true,
       },
     };
   }
@@ -111,6 +137,13 @@ function select(rootDir: string, settings: StateSettings): Selected {
     },
   };
 }
+
+/** A word the shell reads as itself. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /** An open state: its store and the plugin host it runs in. */
 export interface StateHandle {

@@ -11,6 +11,7 @@ import {
   type Block,
   type BlockLabel,
   type Body,
+  decodeSource,
   type Diagnostic,
   error,
   evaluate,
@@ -30,6 +31,7 @@ import {
   type Traversal,
   UNKNOWN,
   unmark,
+  utf8Text,
   type Value,
   type ValueObject,
   warning,
@@ -153,6 +155,9 @@ const RESERVED_VARIABLE_NAMES = new Set([
   "version",
 ]);
 
+/** A `source` file's content: text when it is UTF-8, else its bytes as base64. */
+type SourceContent = { text: string; base64?: undefined } | { text?: undefined; base64: string };
+
 interface ResourceDecl {
   readonly node: Node;
   readonly scope: ModuleScope;
@@ -274,11 +279,14 @@ const ROOT_NAMES = [
   ...RESOURCE_TYPE_NAMES,
 ];
 
-function fileLabel(range: Range, sources: Map<string, SourceFile>): string {
-  const file = sources.get(range.filename);
-  if (!file) return range.filename;
-  const p = file.position(range.start);
-  return `${range.filename}:${p.line}:${p.column}`;
+function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+/** "a" or "an" before a word, for messages built from names (`an output`, `an assert block`). */
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? "an" : "a";
 }
 
 function labelsRange(block: Block): Range {
@@ -316,7 +324,7 @@ function parseDuration(value: Value): number | string {
   }
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
   if (!m) {
-    return `"${value}" is not a duration: use a number with ms, s, m or h, such as "30s" or "5m"`;
+    return 'not a duration: use a number with ms, s, m or h, such as "30s" or "5m"';
   }
   const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms"];
   return Math.round(Number(m[1]) * factor);
@@ -340,6 +348,8 @@ class Lowering {
   readonly nodes: Node[] = [];
   /** Expressions with a reference that could not be resolved; evaluating them would only repeat the error. */
   readonly badExprs = new WeakSet<Expression>();
+  /** A .cwvars file, --var-file or --var was refused: missing root values may be in it. */
+  variableSourcesFailed = false;
   /** Resource blocks whose set arguments were already reported (checkSetArguments). */
   readonly argumentsChecked = new WeakSet<ResourceDecl>();
   /** Whether badExprs holds anything: usually not, and then evaluating need not look. */
@@ -357,7 +367,8 @@ class Lowering {
   readonly checks: Check[] = [];
   settings: ClockworkSettings = { requiredVersion: null, ai: null, state: null };
   settingsBlock: Block | undefined;
-  readonly readSources = new Map<string, string | null>();
+  /** File resources' `source` files by path, read once; null when unreadable. */
+  readonly readSources = new Map<string, SourceContent | null>();
   root!: ModuleScope;
   rawVariables = new Map<string, RawVariableValue>();
   readonly hostValues: ValueObject = Object.create(null);
@@ -400,21 +411,26 @@ class Lowering {
   }
 
   readSource(path: string): SourceFile | undefined {
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = Deno.readTextFileSync(path);
+      bytes = Deno.readFileSync(path);
     } catch (e) {
       this.diags.push(error("CW2030", `Cannot read ${path}`, undefined, {
         detail: e instanceof Error ? e.message : String(e),
       }));
       return undefined;
     }
-    const file = new SourceFile(path, text);
+    const { file, diagnostics } = decodeSource(bytes, path);
     this.sources.push(file);
+    if (diagnostics.length > 0) {
+      // Refused, not parsed: the file is kept only so the diagnostic can show its line.
+      this.diags.push(...diagnostics);
+      return undefined;
+    }
     this.sourceByName.set(path, file);
     const rel = relative(this.rootDir, path);
     this.files.push(rel);
-    this.fileDigestParts.push(`${rel}\0${text}\0`);
+    this.fileDigestParts.push(`${rel}\0${file.text}\0`);
     return file;
   }
 
@@ -579,8 +595,8 @@ class Lowering {
 
   reportDuplicate(kind: string, key: string, site: Site, first: Site): void {
     this.diags.push(error("CW2001", `Duplicate ${kind} "${key}"`, siteRange(site), {
-      detail: `a ${kind} named "${key}" is already declared in this module`,
-      notes: [`first declared at ${fileLabel(siteRange(first), this.sourceByName)}`],
+      detail: `${article(kind)} ${kind} named "${key}" is already declared in this module`,
+      notes: [`first declared at ${this.fileLabel(siteRange(first), this.sourceByName)}`],
     }));
   }
 
@@ -592,8 +608,8 @@ class Lowering {
     this.diags.push(
       error("CW2003", `Wrong number of labels on ${block.type} block`, labelsRange(block), {
         detail: count === 0
-          ? `a ${block.type} block takes no labels`
-          : `a ${block.type} block takes ${
+          ? `${article(block.type)} ${block.type} block takes no labels`
+          : `${article(block.type)} ${block.type} block takes ${
             count === 1 ? "one label" : `${count} labels`
           }: ${block.type} ${names} {}`,
       }),
@@ -641,7 +657,9 @@ class Lowering {
           this.diags.push(error("CW2027", "Duplicate clockwork block", block.typeRange, {
             detail: "a configuration has at most one clockwork block",
             notes: [
-              `first declared at ${fileLabel(this.settingsBlock.typeRange, this.sourceByName)}`,
+              `first declared at ${
+                this.fileLabel(this.settingsBlock.typeRange, this.sourceByName)
+              }`,
             ],
           }));
           return;
@@ -1715,7 +1733,11 @@ class Lowering {
         return this.undeclared(
           ref,
           `Unknown name "${ref.root}"`,
-          `expressions may refer to ${ROOT_NAMES.join(", ")}.${didYouMean(ref.root, ROOT_NAMES)}`,
+          ref.root === "data"
+            ? "Clockwork has no data sources: read a file with file() or templatefile(), or pass a value in as a variable"
+            : `expressions may refer to ${ROOT_NAMES.join(", ")}.${
+              didYouMean(ref.root, ROOT_NAMES)
+            }`,
         );
       }
     }
@@ -1761,8 +1783,22 @@ class Lowering {
         for (const r of this.moduleResourceNodes(mod.scope)) this.addEdge(node, r);
         continue;
       }
+      const path = ref.path;
+      if (path.length > 2 || (path.length === 2 && !isIndexStep(ref, 1))) {
+        // As in Terraform: an attribute is not something to wait for.
+        this.diags.push(error("CW2020", "Invalid depends_on entry", item.range, {
+          detail: `depends_on names a whole resource, not one of its attributes: ${ref.root}.${
+            String(path[0])
+          }`,
+        }));
+        continue;
+      }
       const target = this.resolveRef(ref, scope, NO_ALLOW);
-      if (Array.isArray(target)) { for (const t of target) this.addEdge(node, t); }
+      if (target === node) {
+        this.diags.push(error("CW2011", `Self-referential ${node.kind} ${node.id}`, item.range, {
+          detail: "a resource cannot depend on itself",
+        }));
+      } else if (Array.isArray(target)) { for (const t of target) this.addEdge(node, t); }
       else if (target && target !== "bad") this.addEdge(node, target);
     }
   }
@@ -1862,7 +1898,7 @@ class Lowering {
       this.diags.push(error("CW2011", `Dependency cycle: ${text}`, siteRange(ordered[0].site), {
         detail: "these declarations refer to each other, so none can be evaluated first",
         notes: ordered.slice(1).map((n) =>
-          `${n.id} is declared at ${fileLabel(siteRange(n.site), this.sourceByName)}`
+          `${n.id} is declared at ${this.fileLabel(siteRange(n.site), this.sourceByName)}`
         ),
       }));
     }
@@ -1914,6 +1950,7 @@ class Lowering {
         rawText: ["string", "number", "bool", "any"].includes(node.decl.type.kind),
       });
     }
+    const errorsBefore = this.diags.length;
     const cwvars: SourceFile[] = [];
     for (const name of this.listDir(this.rootDir, ".cwvars") ?? []) {
       const file = this.readSource(join(this.rootDir, name));
@@ -1927,6 +1964,7 @@ class Lowering {
       this.diags,
       this.sources,
     );
+    this.variableSourcesFailed = this.errorSince(errorsBefore);
   }
 
   evaluateVariable(instance: ModuleInstance, decl: VariableDecl): void {
@@ -1956,7 +1994,11 @@ class Lowering {
     if (raw === undefined) {
       if (decl.default === undefined) {
         // A module call's missing argument was reported when it was linked.
-        if (!call) this.missingVariable(decl.name, undefined, decl.block.labels[0].range);
+        // A variables file that failed to read or parse may have held the
+        // value: its own error is the one to fix.
+        if (!call && !this.variableSourcesFailed) {
+          this.missingVariable(decl.name, undefined, decl.block.labels[0].range);
+        }
         // Reported either way, so what depends on it is not reported again.
         scope.variables.get(decl.name)!.failed = true;
         value = UNKNOWN;
@@ -1965,9 +2007,12 @@ class Lowering {
       const c = convertValue(raw, decl.type);
       if ("error" in c) {
         this.diags.push(error("CW2014", `Invalid value for variable "${decl.name}"`, subject, {
-          detail: `the value from ${origin} does not match type ${
-            typeToString(decl.type)
-          }: ${c.error}`,
+          // A sensitive variable's keys and length are not shown: converting it marked says so.
+          detail: `the value from ${origin} does not match type ${typeToString(decl.type)}: ${
+            decl.sensitive
+              ? (convertValue(new Sensitive(raw), decl.type) as { error: string }).error
+              : c.error
+          }`,
         }));
         value = UNKNOWN;
       } else value = c.value;
@@ -1983,7 +2028,11 @@ class Lowering {
     if (decl.sensitive && !isUnknown(value)) value = new Sensitive(value);
     const vars = instance.ctx.var as ValueObject;
     vars[decl.name] = value;
-    if (isUnknown(value)) return;
+    if (isUnknown(value)) {
+      // A root value is always known unless it failed to parse, which was reported.
+      if (!call) scope.variables.get(decl.name)!.failed = true;
+      return;
+    }
     for (const validation of decl.validations) {
       const ok = this.evalExpr(validation.condition.expr, instance.ctx, scope);
       const plain = unmark(ok).value;
@@ -1998,11 +2047,17 @@ class Lowering {
       }
       if (plain) continue;
       const message = validation.message
-        ? unmark(this.evalExpr(validation.message.expr, instance.ctx, scope)).value
+        ? unmark(this.evalExpr(validation.message.expr, instance.ctx, scope))
         : null;
       this.diags.push(error("CW2016", `Invalid value for variable "${decl.name}"`, subject, {
-        detail: typeof message === "string" ? message : "the validation condition is false",
-        notes: [`validation rule at ${fileLabel(validation.condition.range, this.sourceByName)}`],
+        detail: message?.sensitive
+          ? "the error message includes a sensitive value, so it is not shown"
+          : typeof message?.value === "string"
+          ? message.value
+          : "the validation condition is false",
+        notes: [
+          `validation rule at ${this.fileLabel(validation.condition.range, this.sourceByName)}`,
+        ],
       }));
     }
   }
@@ -2079,7 +2134,9 @@ class Lowering {
       }
       const n = c.value;
       if (!Number.isInteger(n) || n < 0) {
-        return fail(`count must be a whole number of at least 0, got ${n}`);
+        return fail(
+          `count must be a whole number of at least 0, got ${isSensitive(raw) ? "(sensitive)" : n}`,
+        );
       }
       return Array.from({ length: n }, (_, i) => ({ key: i }));
     }
@@ -2216,7 +2273,7 @@ class Lowering {
         (nulls ??= []).push(attr.name);
         continue;
       }
-      const problem = checkArgument(argSpec, value);
+      const problem = checkArgument(argSpec, value, isSensitiveValue);
       if (problem) {
         this.diags.push(
           error("CW2006", `Invalid value for "${attr.name}"`, attr.expr.range, {
@@ -2250,11 +2307,20 @@ class Lowering {
       }
     }
     if (type === "file" && typeof attributes.source === "string") {
-      const content = this.readSourceFile(attributes.source, attrs.get("source")!, address);
-      if (content !== null) {
-        attributes.content = content;
-        visible.content = sensitive.includes("source") ? new Sensitive(content) : content;
-        if (sensitive.includes("source")) sensitive.push("content");
+      const source = this.readSourceFile(
+        attributes.source,
+        attrs.get("source")!,
+        address,
+        sensitive.includes("source"),
+      );
+      if (source !== null) {
+        // Bytes that are not UTF-8 travel as base64 (Terraform's content_base64), never as text.
+        const [name, value] = source.text !== undefined
+          ? ["content", source.text]
+          : ["content_base64", source.base64];
+        attributes[name] = value;
+        visible[name] = sensitive.includes("source") ? new Sensitive(value) : value;
+        if (sensitive.includes("source")) sensitive.push(name);
       }
     }
     const aiFields: string[] = [];
@@ -2311,10 +2377,13 @@ class Lowering {
   ): string | null {
     const expr = attr.expr;
     let hostName: string | undefined;
+    let secret = false;
     if (expr.kind === "GetAttr" && expr.object.kind === "Variable" && expr.object.name === "host") {
       hostName = expr.name;
     } else {
-      const v = unmark(this.evalExpr(expr, variables, scope)).value;
+      const marked = unmark(this.evalExpr(expr, variables, scope));
+      const v = marked.value;
+      secret = marked.sensitive;
       if (isUnknown(v)) return null;
       if (typeof v !== "string") {
         this.typeError(
@@ -2327,8 +2396,11 @@ class Lowering {
       hostName = v;
     }
     if (!this.hosts.has(hostName)) {
-      this.diags.push(error("CW2026", `Unknown host "${hostName}"`, expr.range, {
-        detail: `no host "${hostName}" is declared.${didYouMean(hostName, this.hosts.keys())}`,
+      const shown = secret ? "(sensitive)" : `"${hostName}"`;
+      this.diags.push(error("CW2026", `Unknown host ${shown}`, expr.range, {
+        detail: `no host ${shown} is declared.${
+          secret ? "" : didYouMean(hostName, this.hosts.keys())
+        }`,
         address,
       }));
       return null;
@@ -2381,19 +2453,40 @@ class Lowering {
     }
   }
 
-  readSourceFile(path: string, attr: Attribute, address: string): string | null {
+  /** `file:line:col` for notes, the path relative to the working directory as locations are shown. */
+  fileLabel(range: Range, sources: Map<string, SourceFile>): string {
+    const shown = displayPath(range.filename, this.options.cwd ?? this.rootDir);
+    const file = sources.get(range.filename);
+    if (!file) return shown;
+    const p = file.position(range.start);
+    return `${shown}:${p.line}:${p.column}`;
+  }
+
+  /**
+   * A file resource's `source`, read once per path: its text when it is
+   * UTF-8, else its bytes as base64.
+   */
+  readSourceFile(
+    path: string,
+    attr: Attribute,
+    address: string,
+    secret: boolean,
+  ): SourceContent | null {
     if (!this.readSources.has(path)) {
-      let text: string | null = null;
+      let kept: SourceContent | null = null;
       try {
-        text = Deno.readTextFileSync(path);
+        const bytes = Deno.readFileSync(path);
+        const text = utf8Text(bytes);
+        kept = text === undefined ? { base64: bytes.toBase64() } : { text };
       } catch {
         this.diags.push(error("CW2012", "Source file not found", attr.expr.range, {
-          detail:
-            `no readable file at ${path} (relative paths resolve against the module directory)`,
+          detail: `no readable file at ${
+            secret ? "the (sensitive) path" : path
+          } (relative paths resolve against the module directory)`,
           address,
         }));
       }
-      this.readSources.set(path, text);
+      this.readSources.set(path, kept);
     }
     return this.readSources.get(path) ?? null;
   }
@@ -2425,7 +2518,7 @@ class Lowering {
         continue;
       }
       if (c.value === null) continue;
-      const problem = checkArgument(argSpec, c.value);
+      const problem = checkArgument(argSpec, c.value, unmark(raw).sensitive);
       if (problem) {
         this.diags.push(
           error("CW2006", `Invalid value for "${item.name}"`, item.expr.range, {
@@ -2493,8 +2586,9 @@ class Lowering {
     const digest = createHash("sha256");
     for (const part of [...this.fileDigestParts].sort()) digest.update(part);
     digest.update(canonicalJson(variables));
-    for (const [path, text] of [...this.readSources].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      digest.update(`${path}\0${text ?? ""}\0`);
+    for (const [path, kept] of [...this.readSources].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const body = kept === null ? "" : kept.text ?? `base64:${kept.base64}`;
+      digest.update(`${path}\0${kept?.text === undefined ? "b" : "t"}${body}\0`);
     }
     const hosts = [...this.hosts.values()].flatMap((h) => (h.host ? [h.host] : []));
     hosts.sort((a, b) => (a.name < b.name ? -1 : 1));

@@ -3,7 +3,9 @@ import { didYouMean as hclDidYouMean } from "../hcl/mod.ts";
 
 /** "Did you mean …?" within a third of the name's length (at least 2 edits). */
 export function didYouMean(name: string, candidates: Iterable<string>): string {
-  return hclDidYouMean(name, candidates, Math.max(2, Math.floor(name.length / 3)));
+  // Two edits turn any short name into another ("data" into "path"): one is the most that still reads as a typo.
+  const distance = name.length <= 4 ? 1 : Math.max(2, Math.floor(name.length / 3));
+  return hclDidYouMean(name, candidates, distance);
 }
 
 /**

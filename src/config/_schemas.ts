@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import type { AssertKind } from "./types.ts";
 import { ANY, type HclType, STRING } from "./_typesys.ts";
+import { compileRe2 } from "../hcl/mod.ts";
 
 export interface ArgSpec {
   readonly type: HclType;
@@ -77,12 +78,12 @@ const regexText = v.pipe(
   v.string(),
   v.check((s) => {
     try {
-      new RegExp(s);
+      compileRe2(s);
       return true;
     } catch {
       return false;
     }
-  }, "must be a valid regular expression"),
+  }, "must be a valid regular expression (RE2 syntax, as Terraform's regex)"),
 );
 /** An OCI image reference: registry/namespace/name[:tag][@digest]; never starts with "-". */
 export const IMAGE_REFERENCE =
@@ -406,17 +407,32 @@ const QUICK_CHECKS = new Map<v.GenericSchema, (value: unknown) => boolean>([
   [assertMode, (value) => typeof value === "string" && ASSERT_MODE_TEXT.test(value)],
 ]);
 
-/** First message of a failed valibot check, phrased for a diagnostic. */
-export function checkArgument(spec: ArgSpec, value: unknown): string | undefined {
+/**
+ * First message of a failed valibot check, phrased for a diagnostic. A
+ * `sensitive` value is never quoted: not as what was received, nor as a key
+ * of the path to the offending element.
+ */
+export function checkArgument(
+  spec: ArgSpec,
+  value: unknown,
+  sensitive = false,
+): string | undefined {
   const quick = QUICK_CHECKS.get(spec.schema);
   if (quick !== undefined && quick(value)) return undefined;
   const result = v.safeParse(spec.schema, value);
   if (result.success) return undefined;
   const issue = result.issues[0];
-  const where = issue.path?.length ? ` (at ${issue.path.map((p) => String(p.key)).join(".")})` : "";
+  const steps = issue.path?.map((p) =>
+    sensitive && typeof p.key !== "number" ? "(sensitive)" : String(p.key)
+  );
+  const where = steps?.length ? ` (at ${steps.join(".")})` : "";
   // A union's own message says what each of its forms looks like.
   if (issue.kind === "schema" && issue.type !== "union") {
-    return `expected ${issue.expected}, got ${issue.received}${where}`;
+    return `expected ${issue.expected}, got ${sensitive ? "(sensitive)" : issue.received}${where}`;
   }
-  return `${issue.message}${where}`;
+  // valibot's own messages end with what was received ("… but received 0").
+  const message = sensitive && issue.received !== "" && issue.message.includes(issue.received)
+    ? issue.message.replaceAll(issue.received, "(sensitive)")
+    : issue.message;
+  return `${message}${where}`;
 }

@@ -39,13 +39,38 @@ export function typeToString(t: HclType): string {
       return `tuple([${t.elements.map(typeToString).join(", ")}])`;
     case "object": {
       const parts = Object.entries(t.attributes).map(([k, a]) =>
-        `${k} = ${a.optional ? `optional(${typeToString(a.type)})` : typeToString(a.type)}`
+        `${k} = ${a.optional ? optionalToString(a) : typeToString(a.type)}`
       );
       return `object({${parts.join(", ")}})`;
     }
     default:
       return t.kind;
   }
+}
+
+function optionalToString(a: ObjectAttribute): string {
+  const type = typeToString(a.type);
+  return a.default === undefined
+    ? `optional(${type})`
+    : `optional(${type}, ${valueToHcl(a.default)})`;
+}
+
+/** A (converted, constant) value as HCL writes it, for defaults shown in types. */
+function valueToHcl(v: Value): string {
+  if (v === null) return "null";
+  if (isSensitive(v)) return "(sensitive)";
+  if (isUnknown(v)) return "(known after apply)";
+  if (typeof v === "string") {
+    // Written back as literal text: a `${` or `%{` in it is escaped by doubling.
+    return JSON.stringify(v).replace(/([$%])\{/g, (_all, sign: string) => `${sign}${sign}{`);
+  }
+  if (typeof v === "number") return numberText(v);
+  if (typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return `[${v.map(valueToHcl).join(", ")}]`;
+  const keys = Object.keys(v);
+  if (keys.length === 0) return "{}";
+  const key = (k: string) => (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(k) ? k : JSON.stringify(k));
+  return `{ ${keys.map((k) => `${key(k)} = ${valueToHcl(v[k])}`).join(", ")} }`;
 }
 
 /** Reads a type constraint from its (unevaluated) expression. */
@@ -77,11 +102,21 @@ export function parseTypeExpr(
   if (
     expr.kind === "Template" && expr.parts.length === 1 && expr.parts[0].kind === "TemplateLiteral"
   ) {
-    // Terraform 0.11 quoted types ("string", "list", "map") are still accepted.
+    // Terraform 0.11's quoted types are an error since Terraform 0.15; the
+    // type meant is still returned, so its uses are not reported as well.
     const name = expr.parts[0].value;
-    if (name === "string") return STRING;
-    if (name === "list" || name === "map") return { kind: name, element: STRING };
-    return bad(`"${name}" is not a type`);
+    const meant: HclType | undefined = name === "string"
+      ? STRING
+      : name === "list" || name === "map"
+      ? { kind: name, element: STRING }
+      : undefined;
+    if (meant === undefined) return bad(`"${name}" is not a type`);
+    diags.push(error("CW2017", "Invalid quoted type constraints", expr.range, {
+      detail: meant.kind === "string"
+        ? 'type constraints are written without quotes: remove the quotes around "string"'
+        : `type constraints are written without quotes: remove the quotes around "${name}" and write ${name}(string) to say its elements are strings`,
+    }));
+    return meant;
   }
   if (expr.kind !== "Call") {
     return bad("expected a type such as string, list(string) or object({...})");
@@ -185,9 +220,14 @@ export type Converted = { value: Value } | { error: string };
  * back where the text allows, tuples become lists/sets, objects become maps.
  * Marks (Sensitive) survive; UNKNOWN passes through.
  */
-export function convertValue(value: Value, type: HclType, path = ""): Converted {
+export function convertValue(
+  value: Value,
+  type: HclType,
+  path = "",
+  insideSensitive = false,
+): Converted {
   if (isSensitive(value)) {
-    const inner = convertValue(value.value, type, path);
+    const inner = convertValue(value.value, type, path, true);
     return "error" in inner ? inner : { value: new Sensitive(inner.value) };
   }
   if (isUnknown(value) || type.kind === "any") return { value };
@@ -213,7 +253,7 @@ export function convertValue(value: Value, type: HclType, path = ""): Converted 
       if (!Array.isArray(value)) return mismatch(path, typeToString(type), value);
       const out: Value[] = [];
       for (let i = 0; i < value.length; i++) {
-        const c = convertValue(value[i], type.element, `${path}[${i}]`);
+        const c = convertValue(value[i], type.element, `${path}[${i}]`, insideSensitive);
         if ("error" in c) return c;
         out.push(c.value);
       }
@@ -223,15 +263,18 @@ export function convertValue(value: Value, type: HclType, path = ""): Converted 
     case "tuple": {
       if (!Array.isArray(value)) return mismatch(path, typeToString(type), value);
       if (value.length !== type.elements.length) {
+        // How long a sensitive value is is part of it.
         return {
           error: `${
             path ? `${path}: ` : ""
-          }tuple of ${type.elements.length} elements required, but got ${value.length}`,
+          }tuple of ${type.elements.length} elements required, but got ${
+            insideSensitive ? "a sensitive value of another length" : value.length
+          }`,
         };
       }
       const out: Value[] = [];
       for (let i = 0; i < value.length; i++) {
-        const c = convertValue(value[i], type.elements[i], `${path}[${i}]`);
+        const c = convertValue(value[i], type.elements[i], `${path}[${i}]`, insideSensitive);
         if ("error" in c) return c;
         out.push(c.value);
       }
@@ -241,7 +284,9 @@ export function convertValue(value: Value, type: HclType, path = ""): Converted 
       if (!isObject(value)) return mismatch(path, typeToString(type), value);
       const out: ValueObject = Object.create(null);
       for (const k of Object.keys(value)) {
-        const c = convertValue(value[k], type.element, `${path}[${JSON.stringify(k)}]`);
+        // The keys of a sensitive map are part of its value.
+        const step = insideSensitive ? "[(sensitive)]" : `[${JSON.stringify(k)}]`;
+        const c = convertValue(value[k], type.element, `${path}${step}`, insideSensitive);
         if ("error" in c) return c;
         out[k] = c.value;
       }
@@ -259,15 +304,11 @@ export function convertValue(value: Value, type: HclType, path = ""): Converted 
           out[k] = attr.default !== undefined ? attr.default : null;
           continue;
         }
-        const c = convertValue(value[k], attr.type, sub);
+        const c = convertValue(value[k], attr.type, sub, insideSensitive);
         if ("error" in c) return c;
         out[k] = c.value;
       }
-      for (const k of Object.keys(value)) {
-        if (!(k in type.attributes)) {
-          return { error: `${path ? `${path}: ` : ""}attribute "${k}" is not expected here` };
-        }
-      }
+      // Attributes the type does not name are dropped, as Terraform's conversion does.
       return { value: out };
     }
   }

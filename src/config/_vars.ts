@@ -5,6 +5,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import {
+  decodeSource,
   type Diagnostic,
   error,
   evaluate,
@@ -12,6 +13,7 @@ import {
   parse,
   parseExpression,
   SourceFile,
+  UNKNOWN,
   type Value,
   type ValueObject,
   warning,
@@ -90,10 +92,11 @@ function fromJson(v: unknown): Value {
   return v as Value;
 }
 
-function readJsonVarsFile(path: string, diags: Diagnostic[]): [string, RawVariableValue][] {
+function readJsonVarsFile(file: SourceFile, diags: Diagnostic[]): [string, RawVariableValue][] {
+  const path = file.filename;
   let doc: unknown;
   try {
-    doc = JSON.parse(Deno.readTextFileSync(path));
+    doc = JSON.parse(file.text.replace(/^\uFEFF/, ""));
   } catch (e) {
     diags.push(error("CW2030", `Invalid JSON variables file ${path}`, undefined, {
       detail: e instanceof Error ? e.message : String(e),
@@ -125,7 +128,8 @@ function textValue(
   const parsed = parseExpression(text, label);
   if (parsed.diagnostics.length > 0) {
     diags.push(...parsed.diagnostics);
-    return null;
+    // Unknown, not null: the error is reported once, not again where the value is used.
+    return UNKNOWN;
   }
   return evalConstant(parsed.expr, baseDir, diags);
 }
@@ -184,20 +188,25 @@ export function collectVariableValues(
   const cwd = inputs.cwd ?? rootDir;
   for (const given of inputs.varFiles ?? []) {
     const path = isAbsolute(given) ? given : resolve(cwd, given);
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = Deno.readTextFileSync(path);
+      bytes = Deno.readFileSync(path);
     } catch {
       diags.push(error("CW2030", `Cannot read variables file "${given}"`, undefined, {
         detail: `no readable file at ${path}`,
       }));
       continue;
     }
-    if (path.endsWith(".json")) {
-      for (const [name, value] of readJsonVarsFile(path, diags)) set(name, value, "warning");
+    const { file, diagnostics } = decodeSource(bytes, path);
+    if (diagnostics.length > 0) {
+      sources.push(file);
+      diags.push(...diagnostics);
       continue;
     }
-    const file = new SourceFile(path, text);
+    if (path.endsWith(".json")) {
+      for (const [name, value] of readJsonVarsFile(file, diags)) set(name, value, "warning");
+      continue;
+    }
     sources.push(file);
     for (const [name, value] of readVarsFile(file, rootDir, diags)) set(name, value, "warning");
   }

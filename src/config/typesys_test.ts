@@ -1,6 +1,15 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { isSensitive, Sensitive, UNKNOWN, type Value } from "../hcl/mod.ts";
-import { convertValue, type HclType, typeToString } from "./_typesys.ts";
+import {
+  type Diagnostic,
+  evaluate,
+  type Expression,
+  isSensitive,
+  parseExpression,
+  Sensitive,
+  UNKNOWN,
+  type Value,
+} from "../hcl/mod.ts";
+import { convertValue, type HclType, parseTypeExpr, typeToString } from "./_typesys.ts";
 import { satisfiesVersion } from "./_version.ts";
 import { compareAddresses, didYouMean } from "./_names.ts";
 
@@ -44,7 +53,7 @@ Deno.test("collections: lists, sets (deduplicated, sorted), maps, tuples", () =>
   equal(failure(["x"], { kind: "list", element: NUMBER }), "[0]: number required, but got string");
 });
 
-Deno.test("objects: required, optional with defaults, unexpected attributes", () => {
+Deno.test("objects: required, optional with defaults, attributes the type does not name", () => {
   const type: HclType = {
     kind: "object",
     attributes: {
@@ -59,11 +68,67 @@ Deno.test("objects: required, optional with defaults, unexpected attributes", ()
     name: null,
   });
   equal(failure(obj({ tls: true }), type), 'attribute "port" is required');
-  equal(failure(obj({ port: 1, extra: 2 }), type), 'attribute "extra" is not expected here');
+  // Dropped, as Terraform's conversion drops them.
+  deepEqual({ ...(converted(obj({ port: 1, extra: 2 }), type) as object) }, {
+    port: 1,
+    tls: false,
+    name: null,
+  });
   equal(
     typeToString(type),
-    "object({port = number, tls = optional(bool), name = optional(string)})",
+    "object({port = number, tls = optional(bool, false), name = optional(string)})",
   );
+});
+
+/** The type a constraint's source text reads as, and the diagnostics reading it gave. */
+function readType(text: string): { type: string; diags: Diagnostic[] } {
+  const diags: Diagnostic[] = [];
+  const constant = (e: Expression) => evaluate(e, { variables: Object.create(null) }).value;
+  const parsed = parseTypeExpr(parseExpression(text, "t.cw").expr, constant, diags);
+  return { type: typeToString("kind" in parsed ? parsed : parsed.type), diags };
+}
+
+Deno.test("a type shows optional attributes' defaults", () => {
+  const o = (text: string) => readType(text).type;
+  equal(o(`object({a = optional(number, 5)})`), "object({a = optional(number, 5)})");
+  equal(
+    o(`object({a = optional(list(string), ["x"]), b = optional(map(number), { k = 1 })})`),
+    'object({a = optional(list(string), ["x"]), b = optional(map(number), { k = 1 })})',
+  );
+  equal(o(`object({a = optional(string, "$\${x}")})`), 'object({a = optional(string, "$${x}")})');
+});
+
+Deno.test("quoted types (Terraform 0.11) are an error that says to remove the quotes", () => {
+  for (
+    const [text, meant] of [[`"string"`, "string"], [`"list"`, "list(string)"], [
+      `"map"`,
+      "map(string)",
+    ]]
+  ) {
+    const { type, diags } = readType(text);
+    equal(type, meant, "the type meant, so its uses are not reported as well");
+    deepEqual(diags.map((d) => [d.code, d.summary]), [[
+      "CW2017",
+      "Invalid quoted type constraints",
+    ]]);
+    ok(diags[0].detail?.includes(`remove the quotes around ${text}`), diags[0].detail);
+  }
+  ok(readType(`"list"`).diags[0].detail?.includes("write list(string)"));
+  deepEqual(readType(`list(string)`).diags, []);
+});
+
+Deno.test("conversion errors never quote a key of a sensitive map", () => {
+  const secretMap = new Sensitive(obj({ "key-SECRET": "x" }));
+  const message = failure(secretMap, { kind: "map", element: NUMBER });
+  ok(!message.includes("SECRET"), message);
+  equal(message, "[(sensitive)]: number required, but got string");
+  equal(
+    failure(obj({ plain: "x" }), { kind: "map", element: NUMBER }),
+    '["plain"]: number required, but got string',
+  );
+  const secretList = new Sensitive(["a", "b", "c"]);
+  const tuple: HclType = { kind: "tuple", elements: [STRING] };
+  ok(!failure(secretList, tuple).includes("3"), failure(secretList, tuple));
 });
 
 Deno.test("sensitive values stay sensitive through conversion", () => {

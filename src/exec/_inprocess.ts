@@ -5,13 +5,15 @@
  * inside its step's declared writes.
  */
 import { basename, dirname, join } from "node:path";
-import type { InProcessOp } from "../forge/mod.ts";
+import { type Artifact, artifactBytes, type InProcessOp } from "../forge/mod.ts";
 import { exists, insideAny, tooBroad } from "./_grants.ts";
 import { octalMode } from "./_observers.ts";
 
 export interface InProcessArtifact {
   readonly content: string;
   readonly sha256: string;
+  /** "base64": `content` is the bytes to write, in base64. */
+  readonly encoding?: Artifact["encoding"];
 }
 
 export class OpError extends Error {}
@@ -19,8 +21,6 @@ export class OpError extends Error {}
 function isEmptyDir(path: string): boolean {
   return Deno.readDirSync(path)[Symbol.iterator]().next().done === true;
 }
-
-const encoder = new TextEncoder();
 
 let users: Map<string, number> | null = null;
 let groups: Map<string, number> | null = null;
@@ -77,7 +77,7 @@ export function runInProcess(
       case "write_file": {
         const artifact = artifacts.get(op.artifact);
         if (!artifact) throw new OpError(`missing artifact ${op.artifact}`);
-        const bytes = encoder.encode(artifact.content);
+        const bytes = artifactBytes(artifact);
         // Write beside the target and rename: a reader never sees half a file.
         const temp = join(dirname(op.path), `.${basename(op.path)}.cw-${Deno.pid}`);
         const mode = op.mode === null ? undefined : parseInt(op.mode, 8);

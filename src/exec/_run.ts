@@ -154,7 +154,11 @@ export async function runBundle(bundle: Bundle, options: RunOptions): Promise<Ru
     });
   }
   const artifacts = new Map<string, InProcessArtifact>(
-    bundle.artifacts.map((a) => [a.path, { content: a.content, sha256: a.sha256 }]),
+    bundle.artifacts.map((a) => [a.path, {
+      content: a.content,
+      sha256: a.sha256,
+      ...(a.encoding ? { encoding: a.encoding } : {}),
+    }]),
   );
   const index = new Map(bundle.steps.map((s, i) => [s.id, i]));
   const waiting = new Map<string, number>();

@@ -19,6 +19,13 @@ import { artifact, artifactPath } from "./_template_support.ts";
 /** The remote script prints this line last so the step result carries the mode it left. */
 export const REMOTE_MODE_PREFIX = "clockwork-mode ";
 
+/**
+ * On the stdout of the fixed scripts (their errors go to stderr) a line
+ * starting with this is a note: what the step deliberately left alone. The
+ * step's result carries its notes as the message, as the local ops do.
+ */
+export const REMOTE_NOTE_PREFIX = "clockwork: ";
+
 export const REMOTE_WRITE_FILE_SCRIPT = `#!/bin/sh
 # Clockwork template "file" (remote): writes stdin to "$1" atomically.
 # Arguments: path (absolute), mode (octal or empty), owner, group (or empty).
@@ -41,6 +48,14 @@ mv -f -- "$tmp" "$path"
 trap - EXIT
 stat -c '${REMOTE_MODE_PREFIX}%a' -- "$path"
 `;
+
+/**
+ * The same for content that is not UTF-8: stdin carries it as base64 (the
+ * runner's stdin is text) and `base64 -d` turns it back into the bytes.
+ */
+export const REMOTE_WRITE_BASE64_FILE_SCRIPT = REMOTE_WRITE_FILE_SCRIPT
+  .replace("writes stdin to", "writes stdin, decoded from base64, to")
+  .replace(`(set -C && cat > "$tmp")`, `(set -C && base64 -d > "$tmp")`);
 
 export const REMOTE_MKDIR_SCRIPT = `#!/bin/sh
 # Clockwork template "directory" (remote): creates "$1" and its parents.
@@ -69,11 +84,11 @@ case $path in
   *) echo "clockwork: refusing to remove $path" >&2; exit 1 ;;
 esac
 if [ "$2" = keep ]; then
-  if [ -e "$path" ]; then echo "clockwork: left $path in place: it existed before Clockwork managed it"; fi
+  if [ -e "$path" ]; then echo "${REMOTE_NOTE_PREFIX}left $path in place: it existed before Clockwork managed it"; fi
 elif [ "$2" = recursive ]; then
   rm -rf -- "$path"
 elif [ -d "$path" ] && [ ! -L "$path" ]; then
-  rmdir -- "$path" 2>/dev/null || echo "clockwork: left $path in place: it holds files Clockwork did not create"
+  rmdir -- "$path" 2>/dev/null || echo "${REMOTE_NOTE_PREFIX}left $path in place: it holds files Clockwork did not create"
 else
   rm -f -- "$path"
 fi
@@ -82,9 +97,21 @@ fi
 /** Our fixed remote scripts: their arguments are data (paths, modes), never programs. */
 export const REMOTE_DATA_SCRIPTS: ReadonlySet<string> = new Set([
   REMOTE_WRITE_FILE_SCRIPT,
+  REMOTE_WRITE_BASE64_FILE_SCRIPT,
   REMOTE_MKDIR_SCRIPT,
   REMOTE_REMOVE_SCRIPT,
 ]);
+
+/**
+ * The notes a remote step's stdout carries (see REMOTE_NOTE_PREFIX). Only the
+ * fixed scripts' lines count: a user's command may print anything.
+ */
+export function remoteStepNotes(step: BundleStep, stdout: string): string[] {
+  if (step.argv[0] !== "sh" || !REMOTE_DATA_SCRIPTS.has(step.argv[2] ?? "")) return [];
+  return stdout.split("\n")
+    .filter((line) => line.startsWith(REMOTE_NOTE_PREFIX))
+    .map((line) => line.slice(REMOTE_NOTE_PREFIX.length).trim());
+}
 
 /**
  * A user's (or the AI's) script travels in the environment, not in argv,
@@ -137,13 +164,15 @@ export function remoteStep(
       return { step, artifacts, diagnostics };
     }
     const op = step.inProcess[0];
+    const base64 = op.op === "write_file" &&
+      own.some((a) => a.path === op.artifact && a.encoding === "base64");
     const script = artifact({
       path: artifactPath(step.address, step.action, ".remote.sh"),
       mode: "0700",
       purpose: step.id,
       lang: "sh",
       content: op.op === "write_file"
-        ? REMOTE_WRITE_FILE_SCRIPT
+        ? (base64 ? REMOTE_WRITE_BASE64_FILE_SCRIPT : REMOTE_WRITE_FILE_SCRIPT)
         : op.op === "mkdir"
         ? REMOTE_MKDIR_SCRIPT
         : REMOTE_REMOVE_SCRIPT,
@@ -225,8 +254,16 @@ export function remoteStepProblems(
       );
     }
   });
-  if (step.stdinArtifact !== undefined && !artifactsByPath.has(step.stdinArtifact)) {
-    fail(`Step ${step.id} reads stdin from a missing artifact ${step.stdinArtifact}`);
+  if (step.stdinArtifact !== undefined) {
+    const stdin = artifactsByPath.get(step.stdinArtifact);
+    if (!stdin) fail(`Step ${step.id} reads stdin from a missing artifact ${step.stdinArtifact}`);
+    else if (
+      (stdin.encoding === "base64") !== (step.argv[2] === REMOTE_WRITE_BASE64_FILE_SCRIPT)
+    ) {
+      fail(
+        `Step ${step.id} would not decode its stdin artifact ${step.stdinArtifact} as it is encoded`,
+      );
+    }
   }
   return out;
 }

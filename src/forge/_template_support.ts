@@ -5,8 +5,19 @@ import type { Diagnostic } from "../hcl/mod.ts";
 import type { Artifact } from "./types.ts";
 import type { StepParts, TemplateContext } from "./_templates.ts";
 
-export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+const encoder = new TextEncoder();
+
+/** The bytes an artifact stands for: its text as UTF-8, or its base64 decoded. */
+export function artifactBytes(
+  artifact: Pick<Artifact, "content" | "encoding">,
+): Uint8Array {
+  return artifact.encoding === "base64"
+    ? Uint8Array.fromBase64(artifact.content)
+    : encoder.encode(artifact.content);
 }
 
 /** `scripts/<address made file-safe>.<action><suffix>`; unsafe addresses get a hash to stay unique. */
@@ -24,7 +35,8 @@ export function artifactPath(address: string, action: string, suffix: string): s
 export function artifact(
   fields: Omit<Artifact, "sha256">,
 ): Artifact {
-  return { ...fields, sha256: sha256Hex(fields.content) };
+  const digest = sha256Hex(fields.encoding === "base64" ? artifactBytes(fields) : fields.content);
+  return { ...fields, sha256: digest };
 }
 
 export function stringAttr(

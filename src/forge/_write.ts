@@ -7,8 +7,7 @@
 import { dirname, join } from "node:path";
 import type { Bundle } from "./types.ts";
 import { buildDirProblems } from "./_validate.ts";
-
-const encoder = new TextEncoder();
+import { artifactBytes } from "./_template_support.ts";
 
 export function writeBundle(
   bundle: Bundle,
@@ -37,7 +36,7 @@ export function writeBundle(
       made.add(dir);
     }
     // createNew: never follow a symlink planted at an artifact's path.
-    Deno.writeFileSync(full, encoder.encode(a.content), {
+    Deno.writeFileSync(full, artifactBytes(a), {
       createNew: true,
       mode: parseInt(a.mode, 8),
     });

@@ -17,7 +17,7 @@ export {
   validateBundle,
   verifyWrittenBundle,
 } from "./_validate.ts";
-export { tooBroad } from "./_template_support.ts";
+export { artifactBytes, tooBroad } from "./_template_support.ts";
 export { scanArtifact, type ScanContext } from "./_scan.ts";
 export { writeBundle } from "./_write.ts";
 export {
@@ -33,7 +33,9 @@ export {
   REMOTE_MKDIR_SCRIPT,
   REMOTE_MODE_PREFIX,
   REMOTE_REMOVE_SCRIPT,
+  REMOTE_WRITE_BASE64_FILE_SCRIPT,
   REMOTE_WRITE_FILE_SCRIPT,
+  remoteStepNotes,
   SCRIPT_ENV,
   SCRIPT_LOADERS,
 } from "./_remote.ts";

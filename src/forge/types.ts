@@ -15,6 +15,11 @@ export const ArtifactSchema = v.object({
   purpose: v.string(),
   lang: v.picklist(LANGS),
   content: v.string(),
+  /**
+   * "base64": `content` is the artifact's bytes in base64 (a file whose
+   * source is not UTF-8); absent, `content` is text written as UTF-8.
+   */
+  encoding: v.optional(v.literal("base64")),
   /** Who wrote it: our templates, the user (`script`), or the AI. */
   origin: v.picklist(["template", "user", "ai"]),
   sha256: v.string(),
@@ -89,7 +94,10 @@ export const BundleStepSchema = v.object({
   inProcess: v.nullable(v.array(InProcessOpSchema)),
   /** Host the step runs on; null is the local machine. */
   host: v.nullable(v.string()),
-  /** Remote steps only: the artifact whose text is the step's stdin (file content). */
+  /**
+   * Remote steps only: the artifact whose text is the step's stdin (file
+   * content; base64 text for a base64 artifact, which the remote script decodes).
+   */
   stdinArtifact: v.optional(v.string()),
 });
 export type BundleStep = v.InferOutput<typeof BundleStepSchema>;

@@ -109,10 +109,11 @@ export function convertToNumber(v: Value): number | undefined {
   return undefined;
 }
 
+/** As cty converts: a bool, or the strings "true", "false", "1" and "0". */
 export function convertToBool(v: Value): boolean | undefined {
   if (typeof v === "boolean") return v;
-  if (v === "true") return true;
-  if (v === "false") return false;
+  if (v === "true" || v === "1") return true;
+  if (v === "false" || v === "0") return false;
   return undefined;
 }
 
@@ -161,8 +162,10 @@ export function valuesEqual(a: Value, b: Value): boolean | typeof UNKNOWN {
   return unknown ? UNKNOWN : true;
 }
 
+/** Edits between two names, a swap of neighbours counting as one (`prot` → `port`). */
 function editDistance(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let before = new Array<number>(b.length + 1);
   let prev = new Array<number>(b.length + 1);
   let cur = new Array<number>(b.length + 1);
   for (let j = 0; j <= b.length; j++) prev[j] = j;
@@ -171,8 +174,12 @@ function editDistance(a: string, b: string, limit: number): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
       cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (
+        i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) &&
+        a.charCodeAt(i - 2) === b.charCodeAt(j - 1)
+      ) cur[j] = Math.min(cur[j], before[j - 2] + 1);
     }
-    [prev, cur] = [cur, prev];
+    [before, prev, cur] = [prev, cur, before];
   }
   return prev[b.length];
 }

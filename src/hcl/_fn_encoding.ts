@@ -32,8 +32,16 @@ function jsonString(s: string): string {
   );
 }
 
+/** A JSON number beyond the range of a double (Terraform's numbers are not bounded). */
+export class JsonNumberRangeError extends Error {}
+
 export function jsonDecode(text: string): Value {
   return JSON.parse(text, (_key, value) => {
+    if (typeof value === "number" && !Number.isFinite(value)) {
+      throw new JsonNumberRangeError(
+        "a number in the JSON is too large to represent; numbers are 64-bit floating point, at most about 1.8e308",
+      );
+    }
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
       const out = newObject();
       for (const k of Object.keys(value)) out[k] = value[k];

@@ -40,20 +40,19 @@ export function define(
   const min = spec.params.length;
   const fn: HclFunction = (args, call) => {
     if (args.length < min) {
-      throw new FunctionError(
-        `Not enough function arguments: function "${name}" expects ${
-          spec.variadic ? "at least " : ""
-        }${min} argument${min === 1 ? "" : "s"}, got ${args.length}. Missing value for "${
-          spec.params[args.length]
-        }".`,
+      failWithoutValues(
+        `Function "${name}" expects ${spec.variadic ? "at least " : ""}${min} argument${
+          min === 1 ? "" : "s"
+        }, got ${args.length}. Missing value for "${spec.params[args.length]}".`,
+        undefined,
+        "Not enough function arguments",
       );
     }
     if (!spec.variadic && args.length > min) {
-      throw new FunctionError(
-        `Too many function arguments: function "${name}" expects only ${min} argument${
-          min === 1 ? "" : "s"
-        }.`,
+      failWithoutValues(
+        `Function "${name}" expects only ${min} argument${min === 1 ? "" : "s"}.`,
         min,
+        "Too many function arguments",
       );
     }
     return impl(args, call);
@@ -62,20 +61,30 @@ export function define(
   return fn;
 }
 
-function invalid(param: string, index: number, message: string): never {
-  throw new FunctionError(`Invalid value for "${param}" parameter: ${message}`, index);
+/**
+ * `message` may quote the argument; `withoutValues` says the same without it
+ * (see FunctionError). Most callers describe only the type, so pass it twice.
+ */
+function invalid(param: string, index: number, message: string, withoutValues: string): never {
+  throw new FunctionError(`Invalid value for "${param}" parameter: ${message}`, index, {
+    withoutValues: `Invalid value for "${param}" parameter: ${withoutValues}`,
+  });
+}
+
+function invalidType(param: string, index: number, message: string): never {
+  return invalid(param, index, message, message);
 }
 
 function notNull(args: Value[], i: number, param: string): Value {
   const v = args[i];
-  if (v === null) invalid(param, i, "argument must not be null.");
+  if (v === null) invalidType(param, i, "argument must not be null.");
   return v;
 }
 
 export function str(args: Value[], i: number, param: string): string {
   const v = notNull(args, i, param);
   const s = convertToString(v);
-  if (s === undefined) invalid(param, i, `string required, got ${describeType(v)}.`);
+  if (s === undefined) invalidType(param, i, `string required, got ${describeType(v)}.`);
   return s;
 }
 
@@ -83,46 +92,59 @@ export function num(args: Value[], i: number, param: string): number {
   const v = notNull(args, i, param);
   const n = convertToNumber(v);
   if (n === undefined) {
-    invalid(
-      param,
-      i,
-      typeof v === "string"
-        ? `a number is required, got string ${JSON.stringify(v)}.`
-        : `number required, got ${describeType(v)}.`,
-    );
+    if (typeof v === "string") {
+      invalid(
+        param,
+        i,
+        `a number is required, got string ${JSON.stringify(v)}.`,
+        "a number is required, got a string that is not a number.",
+      );
+    }
+    invalidType(param, i, `number required, got ${describeType(v)}.`);
   }
   return n;
 }
 
 export function int(args: Value[], i: number, param: string): number {
   const n = num(args, i, param);
-  if (!Number.isInteger(n)) invalid(param, i, `a whole number is required, got ${n}.`);
+  if (!Number.isInteger(n)) {
+    invalid(param, i, `a whole number is required, got ${n}.`, "a whole number is required.");
+  }
   return n;
 }
 
 export function bool(args: Value[], i: number, param: string): boolean {
   const v = notNull(args, i, param);
   const b = convertToBool(v);
-  if (b === undefined) invalid(param, i, `bool required, got ${describeType(v)}.`);
+  if (b === undefined) invalidType(param, i, `bool required, got ${describeType(v)}.`);
   return b;
 }
 
 export function list(args: Value[], i: number, param: string): Value[] {
   const v = notNull(args, i, param);
-  if (!Array.isArray(v)) invalid(param, i, `list required, got ${describeType(v)}.`);
+  if (!Array.isArray(v)) invalidType(param, i, `list required, got ${describeType(v)}.`);
   return v;
 }
 
 export function obj(args: Value[], i: number, param: string): ValueObject {
   const v = notNull(args, i, param);
   if (typeof v !== "object" || Array.isArray(v) || v === UNKNOWN) {
-    invalid(param, i, `map or object required, got ${describeType(v)}.`);
+    invalidType(param, i, `map or object required, got ${describeType(v)}.`);
   }
   return v as ValueObject;
 }
 
-export function fail(message: string, index?: number): never {
-  throw new FunctionError(message, index);
+/**
+ * A failed call whose message may quote argument values; `withoutValues`, when
+ * given, is the same reason without them (see FunctionError).
+ */
+export function fail(message: string, index?: number, withoutValues?: string): never {
+  throw new FunctionError(message, index, { withoutValues });
+}
+
+/** A failed call whose message quotes no part of any argument's value: shown even when one is sensitive. */
+export function failWithoutValues(message: string, index?: number, summary?: string): never {
+  throw new FunctionError(message, index, { withoutValues: message, summary });
 }
 
 /**

@@ -23,7 +23,7 @@ export function yamlDecode(source: string): Value {
   try {
     return new YamlReader(source).document();
   } catch (err) {
-    if (err instanceof YamlError) return fail(`on line ${err.message}`, 0);
+    if (err instanceof YamlError) return fail(`on line ${err.message}`, 0, "invalid YAML");
     throw err;
   }
 }

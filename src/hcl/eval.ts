@@ -49,6 +49,12 @@ export interface CallInfo {
   readonly range: Range;
   /** Directory that relative paths resolve against (path.module). */
   readonly baseDir: string;
+  /**
+   * The arguments with their sensitive marks, set only when one of them had
+   * a mark (functions receive them unmarked): for a function that evaluates
+   * further expressions with them, as templatefile does.
+   */
+  readonly markedArgs?: readonly Value[];
 }
 
 export { FunctionError };
@@ -134,7 +140,7 @@ export function evaluateInto(
 function withoutRepeats(diags: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return diags.filter((d) => {
-    const key = `${d.code}|${d.subject?.start}|${d.subject?.end}|${d.summary}`;
+    const key = `${d.code}|${d.subject?.start}|${d.subject?.end}|${d.summary}|${d.detail}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -149,6 +155,8 @@ function ownFunction(
   return fn !== undefined && hasOwn(fns, name) ? fn : undefined;
 }
 
+const NO_ELEMENT = "The given key does not identify an element in this collection value";
+
 function unwrap(v: Value): Value {
   return v instanceof Sensitive ? v.value : v;
 }
@@ -160,6 +168,7 @@ function subRange(r: Range, start: number, end: number): Range {
 /** CallInfo whose baseDir and range are looked up only if the function asks for them. */
 class CallSite implements CallInfo {
   expr: Expression | undefined;
+  markedArgs: readonly Value[] | undefined;
   constructor(readonly evaluator: Evaluator) {}
   get range(): Range {
     return this.expr?.range ?? { filename: "", start: 0, end: 0 };
@@ -213,7 +222,8 @@ class Evaluator {
       // is still reported as a diagnostic rather than thrown at the caller.
       return this.error(
         EvalCodes.internal,
-        `Expression too large to evaluate: ${err instanceof Error ? err.message : String(err)}`,
+        "Expression too large to evaluate",
+        err instanceof Error ? err.message : String(err),
         expr.range,
       );
     }
@@ -229,8 +239,13 @@ class Evaluator {
     return this.ctxBaseDir ??= Deno.cwd();
   }
 
-  error(code: string, summary: string, subject: Range): typeof UNKNOWN {
-    this.diags.push({ severity: "error", code, summary, subject });
+  /**
+   * Records an error: `summary` is one line without a final full stop and
+   * never quotes a value; `detail` explains, beside the caret. A value that is
+   * sensitive, or derived from one, is never quoted in either.
+   */
+  error(code: string, summary: string, detail: string, subject: Range): typeof UNKNOWN {
+    this.diags.push({ severity: "error", code, summary, detail, subject });
     return UNKNOWN;
   }
 
@@ -242,7 +257,8 @@ class Evaluator {
         if (typeof v === "number" && !Number.isFinite(v)) {
           return this.error(
             EvalCodes.invalidOperand,
-            `Invalid number: ${e.raw ?? v} is too large to represent.`,
+            "Invalid number",
+            `${e.raw ?? v} is too large to represent.`,
             e.range,
           );
         }
@@ -294,7 +310,8 @@ class Evaluator {
     if (v !== undefined) return v;
     return this.error(
       EvalCodes.unknownVariable,
-      `Unknown variable: There is no variable named "${name}".${
+      "Unknown variable",
+      `There is no variable named "${name}".${
         didYouMean(name, [...names, ...Object.keys(this.vars)])
       }`,
       e.range,
@@ -310,32 +327,35 @@ class Evaluator {
     if (obj === null) {
       return this.error(
         EvalCodes.unsupportedAttribute,
-        `Attempt to get attribute from null value: This value is null, so it does not have any attributes.`,
+        "Attempt to get attribute from null value",
+        "This value is null, so it does not have any attributes.",
         e.nameRange,
       );
     }
     if (typeof obj !== "object") {
       return this.error(
         EvalCodes.unsupportedAttribute,
-        `Unsupported attribute: Can't access attributes on a primitive-typed value (${
-          describeType(obj)
-        }).`,
+        "Unsupported attribute",
+        `Can't access attributes on a primitive-typed value (${describeType(obj)}).`,
         e.nameRange,
       );
     }
     if (Array.isArray(obj)) {
       return this.error(
         EvalCodes.unsupportedAttribute,
-        `Unsupported attribute: Can't access attributes on a list of objects. Did you mean to access attribute "${name}" for a specific element of the list, or across all elements of the list?`,
+        "Unsupported attribute",
+        `Can't access attributes on a list of objects. Did you mean to access attribute "${name}" for a specific element of the list, or across all elements of the list?`,
         e.nameRange,
       );
     }
     const v = ownValue(obj as ValueObject, name);
     if (v === undefined) {
+      // The attribute names of a sensitive object are part of its value.
       return this.error(
         EvalCodes.unsupportedAttribute,
-        `Unsupported attribute: This object does not have an attribute named "${name}".${
-          didYouMean(name, Object.keys(obj))
+        "Unsupported attribute",
+        `This object does not have an attribute named "${name}".${
+          sensitive ? "" : didYouMean(name, Object.keys(obj))
         }`,
         e.nameRange,
       );
@@ -356,21 +376,25 @@ class Evaluator {
 
   indexValue(target: Value, keyValue: Value, e: IndexExpr): Value {
     if (target === UNKNOWN) return UNKNOWN;
-    const sensitive = target instanceof Sensitive || keyValue instanceof Sensitive;
+    const targetSensitive = target instanceof Sensitive;
+    const keySensitive = keyValue instanceof Sensitive;
+    const sensitive = targetSensitive || keySensitive;
     const obj = unwrap(target);
     const key = unwrap(keyValue);
     if (obj === UNKNOWN) return UNKNOWN;
     if (obj === null) {
       return this.error(
         EvalCodes.invalidIndex,
-        `Attempt to index null value: This value is null, so it does not have any indices.`,
+        "Attempt to index null value",
+        "This value is null, so it does not have any indices.",
         this.indexSubject(e),
       );
     }
     if (typeof obj !== "object") {
       return this.error(
         EvalCodes.invalidIndex,
-        `Invalid index: This value does not have any indices (it is a ${describeType(obj)}).`,
+        "Invalid index",
+        `This value does not have any indices (it is a ${describeType(obj)}).`,
         this.indexSubject(e),
       );
     }
@@ -378,7 +402,8 @@ class Evaluator {
     if (key === null) {
       return this.error(
         EvalCodes.invalidIndex,
-        `Invalid index: Can't use a null value as an indexing key.`,
+        "Invalid index",
+        "Can't use a null value as an indexing key.",
         this.indexSubject(e),
       );
     }
@@ -387,21 +412,26 @@ class Evaluator {
       if (n === undefined) {
         return this.error(
           EvalCodes.invalidIndex,
-          `Invalid index: The given key does not identify an element in this collection value: a number is required, got ${
-            describeType(key)
+          "Invalid index",
+          `${NO_ELEMENT}: a number is required, got ${
+            keySensitive ? `a sensitive ${describeType(key)}` : describeType(key)
           }.`,
           this.indexSubject(e),
         );
       }
       if (!Number.isInteger(n) || n < 0 || n >= obj.length) {
-        const why = !Number.isInteger(n)
+        // How long a sensitive list is, or which sensitive index missed it, is not shown.
+        const why = sensitive
+          ? "the index is not a position in this sensitive value"
+          : !Number.isInteger(n)
           ? "the index must be a whole number"
           : n < 0
           ? "a negative number is not a valid index for a sequence"
           : `the collection has ${obj.length} element${obj.length === 1 ? "" : "s"}`;
         return this.error(
           EvalCodes.invalidIndex,
-          `Invalid index: The given key does not identify an element in this collection value: ${why}.`,
+          "Invalid index",
+          `${NO_ELEMENT}: ${why}.`,
           this.indexSubject(e),
         );
       }
@@ -411,19 +441,22 @@ class Evaluator {
     if (k === undefined) {
       return this.error(
         EvalCodes.invalidIndex,
-        `Invalid index: The given key does not identify an element in this collection value: a string key is required, got ${
-          describeType(key)
-        }.`,
+        "Invalid index",
+        `${NO_ELEMENT}: a string key is required, got ${describeType(key)}.`,
         this.indexSubject(e),
       );
     }
     const found = ownValue(obj as ValueObject, k);
     if (found === undefined) {
+      // A sensitive key is not quoted, nor a key of a sensitive map suggested.
       return this.error(
         EvalCodes.invalidIndex,
-        `Invalid index: The given key does not identify an element in this collection value: there is no element with key "${k}".${
-          didYouMean(k, Object.keys(obj))
-        }`,
+        "Invalid index",
+        keySensitive
+          ? `${NO_ELEMENT}: there is no element with the given sensitive key.`
+          : `${NO_ELEMENT}: there is no element with key "${k}".${
+            targetSensitive ? "" : didYouMean(k, Object.keys(obj))
+          }`,
         this.indexSubject(e),
       );
     }
@@ -439,14 +472,15 @@ class Evaluator {
     if (value === null) return mark([], sensitive);
     const saved = this.splatItem;
     let out: Value[];
+    // Items of a sensitive list carry its mark, so what is done with them is sensitive too.
     if (Array.isArray(value)) {
       out = new Array<Value>(value.length);
       for (let i = 0; i < value.length; i++) {
-        this.splatItem = value[i];
+        this.splatItem = sensitive ? mark(value[i], true) : value[i];
         out[i] = this.eval(each);
       }
     } else {
-      this.splatItem = value;
+      this.splatItem = sensitive ? mark(value, true) : value;
       out = [this.eval(each)];
     }
     this.splatItem = saved;
@@ -481,7 +515,8 @@ class Evaluator {
     if (raw === null) {
       this.error(
         EvalCodes.invalidCondition,
-        `${title}: ${what} value is null. Conditions must either be true or false.`,
+        title,
+        `${what} value is null. Conditions must either be true or false.`,
         range,
       );
       return undefined;
@@ -490,7 +525,8 @@ class Evaluator {
     if (b === undefined) {
       this.error(
         EvalCodes.invalidCondition,
-        `${title}: ${what} must be a bool, got ${describeType(raw)}.`,
+        title,
+        `${what} must be a bool, got ${describeType(raw)}.`,
         range,
       );
     }
@@ -509,8 +545,8 @@ class Evaluator {
       return mark(op === "==" ? eq : !eq, (flags & HAS_SENSITIVE) !== 0);
     }
     const sensitive = left instanceof Sensitive || right instanceof Sensitive;
-    const l = this.operandNumber(unwrap(left), e.left.range, "left");
-    const r = this.operandNumber(unwrap(right), e.right.range, "right");
+    const l = this.operandNumber(left, e.left.range, "left");
+    const r = this.operandNumber(right, e.right.range, "right");
     if (l === undefined || r === undefined) return UNKNOWN;
     let out: number | boolean;
     switch (op) {
@@ -527,9 +563,8 @@ class Evaluator {
         if (r === 0) {
           return this.error(
             EvalCodes.invalidOperand,
-            l === 0
-              ? `Invalid operand: Can't divide zero by zero.`
-              : `Invalid operand: Can't divide by zero.`,
+            "Invalid operand",
+            l === 0 ? "Can't divide zero by zero." : "Can't divide by zero.",
             e.opRange,
           );
         }
@@ -539,7 +574,8 @@ class Evaluator {
         if (r === 0) {
           return this.error(
             EvalCodes.invalidOperand,
-            `Invalid operand: Can't compute the remainder of a division by zero.`,
+            "Invalid operand",
+            "Can't compute the remainder of a division by zero.",
             e.right.range,
           );
         }
@@ -561,27 +597,34 @@ class Evaluator {
     if (typeof out === "number" && !Number.isFinite(out)) {
       return this.error(
         EvalCodes.invalidOperand,
-        `Invalid operand: The result of ${op} is too large to represent as a number.`,
+        "Invalid operand",
+        `The result of ${op} is too large to represent as a number.`,
         e.opRange,
       );
     }
     return mark(out, sensitive);
   }
 
-  /** Converts an operand to number; undefined when it is unknown or (with a diagnostic) unsuitable. */
-  operandNumber(v: Value, range: Range, side: string): number | undefined {
+  /**
+   * Converts an operand (possibly marked) to number; undefined when it is
+   * unknown or (with a diagnostic) unsuitable.
+   */
+  operandNumber(operand: Value, range: Range, side: string): number | undefined {
+    const v = unwrap(operand);
     if (v === UNKNOWN) return undefined;
     const n = v === null ? undefined : convertToNumber(v);
     if (n === undefined) {
+      const got = v === null
+        ? "null"
+        : typeof v !== "string"
+        ? describeType(v)
+        : operand instanceof Sensitive
+        ? "a sensitive string"
+        : `string ${JSON.stringify(v)}`;
       this.error(
         EvalCodes.invalidOperand,
-        `Invalid operand: Unsuitable value for ${side} operand: a number is required, got ${
-          v === null
-            ? "null"
-            : typeof v === "string"
-            ? `string ${JSON.stringify(v)}`
-            : describeType(v)
-        }.`,
+        "Invalid operand",
+        `Unsuitable value for ${side} operand: a number is required, got ${got}.`,
         range,
       );
     }
@@ -594,9 +637,8 @@ class Evaluator {
     if (b === undefined) {
       this.error(
         EvalCodes.invalidOperand,
-        `Invalid operand: Unsuitable value for ${side} operand: a bool is required, got ${
-          describeType(v)
-        }.`,
+        "Invalid operand",
+        `Unsuitable value for ${side} operand: a bool is required, got ${describeType(v)}.`,
         range,
       );
     }
@@ -624,7 +666,7 @@ class Evaluator {
     const v = this.eval(operand);
     const sensitive = v instanceof Sensitive;
     if (op === "-") {
-      const n = this.operandNumber(unwrap(v), operand.range, "unary");
+      const n = this.operandNumber(v, operand.range, "unary");
       return n === undefined ? UNKNOWN : mark(-n, sensitive);
     }
     const b = this.operandBool(unwrap(v), operand.range, "unary");
@@ -647,7 +689,8 @@ class Evaluator {
         else if (raw === null) {
           this.error(
             EvalCodes.objectKey,
-            `Invalid object key: The key expression produced a null value, but an object key must be a string.`,
+            "Invalid object key",
+            "The key expression produced a null value, but an object key must be a string.",
             item.key.range,
           );
           unknown = true;
@@ -656,9 +699,8 @@ class Evaluator {
           if (key === undefined) {
             this.error(
               EvalCodes.objectKey,
-              `Invalid object key: The key expression must produce a string, got ${
-                describeType(raw)
-              }.`,
+              "Invalid object key",
+              `The key expression must produce a string, got ${describeType(raw)}.`,
               item.key.range,
             );
             unknown = true;
@@ -682,7 +724,8 @@ class Evaluator {
     if (collection === null) {
       this.error(
         EvalCodes.forExpression,
-        `Iteration over null value: A null value cannot be used as the collection in ${what}.`,
+        "Iteration over null value",
+        `A null value cannot be used as the collection in ${what}.`,
         range,
       );
       return undefined;
@@ -690,9 +733,8 @@ class Evaluator {
     if (typeof collection === "object") return sortedKeys(collection as ValueObject);
     this.error(
       EvalCodes.forExpression,
-      `Iteration over non-iterable value: A value of type ${
-        describeType(collection)
-      } cannot be used as the collection in ${what}.`,
+      "Iteration over non-iterable value",
+      `A value of type ${describeType(collection)} cannot be used as the collection in ${what}.`,
       range,
     );
     return undefined;
@@ -718,6 +760,8 @@ class Evaluator {
     names.push(e.valueVar);
     values.push(null);
     const valueSlot = hasKey ? depth + 1 : depth;
+    // Keys and elements of a sensitive collection carry its mark into the body.
+    const collectionSensitive = sensitive;
     const keyExpr = e.keyExpr;
     const condition = e.condition;
     let unknown = false;
@@ -731,6 +775,10 @@ class Evaluator {
       } else {
         if (hasKey) values[depth] = keys[i];
         values[valueSlot] = (collection as ValueObject)[keys[i]];
+      }
+      if (collectionSensitive) {
+        if (hasKey) values[depth] = mark(values[depth], true);
+        values[valueSlot] = mark(values[valueSlot], true);
       }
       if (condition) {
         const c = this.eval(condition);
@@ -749,7 +797,8 @@ class Evaluator {
         continue;
       }
       const kv = this.eval(keyExpr!);
-      if (kv instanceof Sensitive) sensitive = true;
+      const keySensitive = kv instanceof Sensitive;
+      if (keySensitive) sensitive = true;
       const rawKey = unwrap(kv);
       const value = this.eval(e.valueExpr);
       if (rawKey === UNKNOWN) {
@@ -760,7 +809,8 @@ class Evaluator {
       if (key === undefined) {
         this.error(
           EvalCodes.objectKey,
-          `Invalid object key: The key expression of a 'for' expression must produce a string, got ${
+          "Invalid object key",
+          `The key expression of a 'for' expression must produce a string, got ${
             describeType(rawKey)
           }.`,
           keyExpr!.range,
@@ -773,7 +823,10 @@ class Evaluator {
       } else if (hasOwn(objectOut!, key)) {
         this.error(
           EvalCodes.duplicateKey,
-          `Duplicate object key: Two different items produced the key "${key}" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.`,
+          "Duplicate object key",
+          `Two different items produced the ${
+            keySensitive ? "same sensitive key" : `key "${key}"`
+          } in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.`,
           keyExpr!.range,
         );
         failed = true;
@@ -835,7 +888,8 @@ class Evaluator {
           if (raw === null) {
             this.error(
               EvalCodes.templateValue,
-              `Invalid template interpolation value: The expression result is null. Cannot include a null value in a string template.`,
+              "Invalid template interpolation value",
+              "The expression result is null. Cannot include a null value in a string template.",
               part.expr.range,
             );
             this.templateUnknown = true;
@@ -845,7 +899,8 @@ class Evaluator {
           if (s === undefined) {
             this.error(
               EvalCodes.templateValue,
-              `Invalid template interpolation value: Cannot include the given value in a string template: string required, got ${
+              "Invalid template interpolation value",
+              `Cannot include the given value in a string template: string required, got ${
                 describeType(raw)
               }.`,
               part.expr.range,
@@ -907,6 +962,7 @@ class Evaluator {
           values.push(null);
           const valueSlot = hasKey ? depth + 1 : depth;
           const count = keys === null ? (collection as Value[]).length : keys.length;
+          const collectionSensitive = coll instanceof Sensitive;
           for (let i = 0; i < count; i++) {
             if (keys === null) {
               if (hasKey) values[depth] = i;
@@ -914,6 +970,10 @@ class Evaluator {
             } else {
               if (hasKey) values[depth] = keys[i];
               values[valueSlot] = (collection as ValueObject)[keys[i]];
+            }
+            if (collectionSensitive) {
+              if (hasKey) values[depth] = mark(values[depth], true);
+              values[valueSlot] = mark(values[valueSlot], true);
             }
             out += this.renderParts(part.body);
           }
@@ -941,9 +1001,8 @@ class Evaluator {
       for (const arg of e.args) this.eval(arg);
       return this.error(
         EvalCodes.unknownFunction,
-        `Call to unknown function: There is no function named "${name}".${
-          didYouMean(name, Object.keys(this.fns))
-        }`,
+        "Call to unknown function",
+        `There is no function named "${name}".${didYouMean(name, Object.keys(this.fns))}`,
         e.nameRange,
       );
     }
@@ -960,14 +1019,16 @@ class Evaluator {
         if (raw === null || !Array.isArray(raw)) {
           this.error(
             EvalCodes.expandingArgument,
-            `Invalid expanding argument value: The expanding argument (indicated by ...) must be a list or tuple, got ${
+            "Invalid expanding argument value",
+            `The expanding argument (indicated by ...) must be a list or tuple, got ${
               describeType(raw)
             }.`,
             exprs[i].range,
           );
           failed = true;
         } else {
-          for (const item of raw) args.push(item);
+          // The expanded items of a sensitive list are each sensitive.
+          for (const item of raw) args.push(v instanceof Sensitive ? mark(item, true) : item);
         }
       } else {
         args.push(v);
@@ -980,40 +1041,73 @@ class Evaluator {
       if (!acceptsUnknownElements(fn)) return UNKNOWN;
       for (const a of args) if (unwrap(a) === UNKNOWN) return UNKNOWN;
     }
+    let markedArgs: Value[] | undefined;
     if ((flags & HAS_SENSITIVE) !== 0) {
       sensitive = true;
+      markedArgs = args.slice();
       for (let i = 0; i < args.length; i++) args[i] = deepUnmark(args[i]);
     }
+    // A call made from inside this one (templatefile evaluates a template) reuses the site.
+    const site = this.callSite;
+    const outerExpr = site.expr;
+    const outerMarked = site.markedArgs;
+    site.expr = e;
+    site.markedArgs = markedArgs;
     try {
-      this.callSite.expr = e;
-      const result = fn(args, this.callSite);
+      const result = fn(args, site);
       if (typeof result === "number" && !Number.isFinite(result)) {
-        throw new Error("the result is not a finite number (too large, or undefined like log(0)).");
+        throw new FunctionError(
+          "the result is not a finite number (too large, or undefined like log(0)).",
+          undefined,
+          { withoutValues: "the result is not a finite number." },
+        );
       }
       return sensitive ? mark(result, true) : result;
     } catch (err) {
-      if (err instanceof FunctionError && err.argIndex !== undefined && exprs.length > 0) {
-        const at = Math.min(err.argIndex, exprs.length - 1);
-        return this.error(
-          EvalCodes.functionCall,
-          `Invalid function argument: ${err.message}`,
-          exprs[at].range,
-        );
-      }
-      const message = err instanceof Error ? err.message : String(err);
-      return this.error(
-        EvalCodes.functionCall,
-        `Error in function call: Call to function "${name}" failed: ${message}`,
-        e.range,
-      );
+      return this.callFailed(e, name, err, sensitive);
+    } finally {
+      site.expr = outerExpr;
+      site.markedArgs = outerMarked;
     }
+  }
+
+  /**
+   * The diagnostic of a failed call. When an argument was sensitive only a
+   * message its function vouches for as quoting no value is shown (see
+   * FunctionError), so no part of a secret reaches the output.
+   */
+  callFailed(e: CallExpr, name: string, err: unknown, sensitive: boolean): typeof UNKNOWN {
+    const functionError = err instanceof FunctionError ? err : undefined;
+    let message = functionError?.message ?? (err instanceof Error ? err.message : String(err));
+    if (sensitive) {
+      message = functionError?.withoutValues ??
+        "the reason is not shown because it could reveal a sensitive argument";
+    }
+    const exprs = e.args;
+    const argIndex = functionError?.argIndex;
+    const subject = argIndex !== undefined && exprs.length > 0
+      ? exprs[Math.min(argIndex, exprs.length - 1)].range
+      : e.range;
+    if (functionError?.summary !== undefined) {
+      return this.error(EvalCodes.functionCall, functionError.summary, message, subject);
+    }
+    if (argIndex !== undefined && exprs.length > 0) {
+      return this.error(EvalCodes.functionCall, "Invalid function argument", message, subject);
+    }
+    return this.error(
+      EvalCodes.functionCall,
+      "Error in function call",
+      `Call to function "${name}" failed: ${message}`,
+      subject,
+    );
   }
 
   nonsensitive(e: CallExpr): Value {
     if (e.args.length !== 1 || e.expandFinal) {
       return this.error(
         EvalCodes.functionCall,
-        `Invalid function call: Function "nonsensitive" expects exactly 1 argument, got ${e.args.length}.`,
+        "Invalid function call",
+        `Function "nonsensitive" expects exactly 1 argument, got ${e.args.length}.`,
         e.range,
       );
     }
@@ -1034,7 +1128,8 @@ class Evaluator {
     if (e.args.length === 0) {
       return this.error(
         EvalCodes.functionCall,
-        `Not enough function arguments: Function "try" expects at least 1 argument.`,
+        "Not enough function arguments",
+        `Function "try" expects at least 1 argument.`,
         e.range,
       );
     }
@@ -1046,13 +1141,16 @@ class Evaluator {
         if ((scanMarks(r.value) & HAS_UNKNOWN) !== 0) return UNKNOWN;
         return r.value;
       }
-      for (const d of r.diags) if (d.severity === "error") reasons.push(d.summary);
+      for (const d of r.diags) {
+        if (d.severity === "error") {
+          reasons.push(d.detail ? `${d.summary}: ${d.detail}` : d.summary);
+        }
+      }
     }
     return this.error(
       EvalCodes.functionCall,
-      `Error in function call: Call to function "try" failed: no expression succeeded:\n- ${
-        reasons.join("\n- ")
-      }`,
+      "Error in function call",
+      `Call to function "try" failed: no expression succeeded:\n- ${reasons.join("\n- ")}`,
       e.range,
     );
   }
@@ -1061,7 +1159,8 @@ class Evaluator {
     if (e.args.length !== 1) {
       return this.error(
         EvalCodes.functionCall,
-        `Invalid function call: Function "can" expects exactly 1 argument, got ${e.args.length}.`,
+        "Invalid function call",
+        `Function "can" expects exactly 1 argument, got ${e.args.length}.`,
         e.range,
       );
     }

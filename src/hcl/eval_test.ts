@@ -91,23 +91,23 @@ Deno.test("hand AST: diagnostics carry the bad sub-expression's range", () => {
   const name = attr(v("var"), "prot");
   const res = ev(name);
   assertEquals(res.diagnostics.length, 1);
+  assertEquals(res.diagnostics[0].summary, "Unsupported attribute");
   assertEquals(
-    res.diagnostics[0].summary,
-    'Unsupported attribute: This object does not have an attribute named "prot". Did you mean "port"?',
+    res.diagnostics[0].detail,
+    'This object does not have an attribute named "prot". Did you mean "port"?',
   );
   assertEquals(res.diagnostics[0].subject, (name as { nameRange: Range }).nameRange);
   const unknownVar = v("vars");
   const res2 = ev(unknownVar);
   assertEquals(res2.diagnostics[0].code, "CW1100");
-  assert(
-    res2.diagnostics[0].summary.startsWith('Unknown variable: There is no variable named "vars".'),
-  );
+  assertEquals(res2.diagnostics[0].summary, "Unknown variable");
+  assert(res2.diagnostics[0].detail?.startsWith('There is no variable named "vars".'));
   assertEquals(res2.diagnostics[0].subject, unknownVar.range);
   const bad = str("x");
   const res3 = ev(bin("+", lit(1), bad));
   assertEquals(res3.diagnostics[0].code, "CW1103");
   assertEquals(res3.diagnostics[0].subject, bad.range);
-  assert(res3.diagnostics[0].summary.includes("a number is required, got string"));
+  assert(res3.diagnostics[0].detail?.includes("a number is required, got string"));
 });
 
 Deno.test("hand AST: unknown and sensitive propagate", () => {
@@ -138,7 +138,11 @@ function err(src: string, code: string, fragment: string, subjectText?: string) 
   const res = run(src, data);
   const d = res.diagnostics.find((x) => x.code === code);
   assert(d, `${src}: expected ${code}, got ${JSON.stringify(res.diagnostics)}`);
-  assert(d.summary.includes(fragment), `${src}: "${d.summary}" lacks "${fragment}"`);
+  // DIAGNOSTICS.md: the summary is one line with no final full stop; the detail explains.
+  assert(!/[.:]$/.test(d.summary) && !d.summary.includes("\n"), `${src}: summary "${d.summary}"`);
+  assert(d.detail, `${src}: no detail`);
+  const text = `${d.summary}: ${d.detail}`;
+  assert(text.includes(fragment), `${src}: "${text}" lacks "${fragment}"`);
   if (subjectText !== undefined) {
     assertEquals(src.slice(d.subject!.start, d.subject!.end), subjectText, `${src} subject`);
   }
@@ -317,7 +321,8 @@ Deno.test("function calls: expansion, unknown function, argument errors", () => 
     },
   });
   assertEquals(failing.diagnostics[0].subject?.start, 8);
-  assert(failing.diagnostics[0].summary.includes("second is bad"));
+  assertEquals(failing.diagnostics[0].summary, "Invalid function argument");
+  assertEquals(failing.diagnostics[0].detail, "second is bad");
 });
 
 Deno.test("try and can evaluate lazily", () => {
@@ -501,4 +506,14 @@ Deno.test('isIndexStep tells `a.x` from `a["x"]`, which the path records alike',
   assertEquals(dynamic.path, ["worker", 0, "names"]);
   assertEquals([0, 1, 2, 3].map((i) => isIndexStep(dynamic, i)), [false, true, false, false]);
   assertEquals(isIndexStep({ root: "x", path: ["a"], range: r() }, 0), false);
+});
+
+Deno.test('eval: "1" and "0" are bools wherever a bool is expected, as cty converts them', () => {
+  const value = (text: string) => {
+    const { expr } = parseExpression(text, "t.cw");
+    return evaluate(expr, { variables: {}, baseDir: "/tmp" }).value;
+  };
+  assertEquals(value('"1" ? "a" : "b"'), "a");
+  assertEquals(value('!"0"'), true);
+  assertEquals(value('"0" || "1"'), true);
 });

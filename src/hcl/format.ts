@@ -1,43 +1,58 @@
 /**
- * Canonical formatting as `terraform fmt` produces it, done on the lexer's
- * tokens (whitespace is the only thing that changes):
+ * Canonical formatting as `terraform fmt` (Terraform 1.11, HCL's `hclwrite`)
+ * produces it, done on the lexer's tokens: only the spaces between tokens
+ * change, apart from terraform fmt's rewrites (quoted block labels, unwrapped
+ * `"${…}"`, legacy variable types).
  *
- * 1. Tokens are split into lines; each line into up to three cells: `lead`,
+ * The tokens are first put in the shape HashiCorp's scanner gives them, since
+ * the layout rules are defined on that shape: a line comment carries its line
+ * break, a newline after `\r` is `\r\n`, a heredoc's closing marker carries
+ * the spaces around it. Then:
+ *
+ * 1. The tokens are split into lines, each ending with its line break (a
+ *    newline or a line comment); each line into up to three cells: `lead`,
  *    `assign` (from `=` on, when the right-hand side closes on the same line)
  *    and a trailing line `comment`.
  * 2. Indentation: two spaces per open bracket level, counted per line (a line
  *    with several openers indents the next lines once).
  * 3. Spacing between tokens inside a cell follows fixed rules (no space
- *    around `.`, before `,` or `(` of a call, inside brackets; one space
- *    around operators, `=`, braces…).
+ *    around `.`, before `,` or `(` of a call, inside brackets and template
+ *    sequences; one space around operators, `=`, braces…). Literal text of
+ *    strings and heredocs is never touched, but the sequences inside them
+ *    are spaced like any expression (`${ a }` → `${a}`).
  * 4. `=` signs of consecutive single-line attributes are aligned, then the
  *    trailing comments of consecutive lines.
  *
- * Heredoc bodies and comments are copied verbatim (line comments lose
- * trailing whitespace), line endings become `\n`, and the file ends with
- * exactly one newline. Input that does not parse is returned unchanged with
- * the parser's diagnostics.
+ * As with terraform fmt, line endings (LF or CRLF) are kept, comments are
+ * kept with their trailing spaces, and the end of the file is left as it is:
+ * blank lines at the end stay and no final newline is added. Input that does
+ * not parse is returned unchanged with the parser's diagnostics.
  */
 import type { Body, Expression } from "./ast.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { scan, T, tokenName, type TokenType } from "./lexer.ts";
 import { parse } from "./parser.ts";
-import { codePointLength } from "./source.ts";
 
-/** A formatter token: heredocs are folded into one opaque token; `Label` is a quoted block label. */
+/**
+ * A formatter token. `Label` is a block label as terraform fmt rewrites it
+ * (quoted, escapes normalised); `Nil` stands for "no token" at either end of
+ * a cell.
+ */
 interface FmtToken {
-  type: TokenType | "Heredoc" | "Label";
+  type: TokenType | "Label" | "Nil";
   text: string;
   /** Spaces written before the token. */
   spaces: number;
 }
 
+/** A line as index ranges into the token list: `lead` [start, assign), `assign` [assign, comment), `comment` [comment, end). */
 interface Line {
-  lead: FmtToken[];
-  assign: FmtToken[] | undefined;
-  comment: FmtToken[] | undefined;
-  /** A blank line (only a newline). */
-  blank: boolean;
+  start: number;
+  /** Where the assign cell starts (`comment` when there is none). */
+  assign: number;
+  /** Where the trailing line comment starts (`end` when there is none). */
+  comment: number;
+  end: number;
 }
 
 /** Canonical formatting as `terraform fmt` produces; returns the input unchanged when it does not parse. */
@@ -50,11 +65,12 @@ export function format(
     return { text: source, diagnostics: parsed.diagnostics };
   }
   try {
-    const lines = splitLines(prepareTokens(source, parsed.body));
-    formatIndent(lines);
-    formatSpaces(lines);
-    formatCells(lines);
-    return { text: render(lines), diagnostics: [] };
+    const tokens = prepareTokens(source, parsed.body);
+    const lines = splitLines(tokens);
+    formatIndent(tokens, lines);
+    formatSpaces(tokens, lines);
+    formatCells(tokens, lines);
+    return { text: render(tokens), diagnostics: [] };
   } catch (err) {
     // Defensive: a formatter bug must never lose or mangle the user's file.
     return {
@@ -87,16 +103,11 @@ function bracketChange(t: FmtToken): number {
   }
 }
 
-function isLineComment(t: FmtToken): boolean {
-  return t.type === "Comment" && !t.text.startsWith("/*");
+/** A newline, or a `#` / `//` comment, which carries its line's break. */
+function endsLine(t: FmtToken): boolean {
+  return t.type === "Newline" || (t.type === "Comment" && t.text.endsWith("\n"));
 }
 
-/**
- * The tokens to lay out, with terraform fmt's two rewrites applied on top of
- * the spacing rules: identifier block labels become quoted (`module cache` →
- * `module "cache"`), and an attribute value that is a lone interpolation
- * (`"${var.x}"`) is unwrapped to the bare expression.
- */
 /** The lexer's tokens in struct-of-arrays form (no object per token). */
 interface Tokens {
   readonly types: Uint8Array;
@@ -109,34 +120,46 @@ interface Tokens {
 const DROP = 1;
 const OPEN_PAREN_BEFORE = 2;
 const CLOSE_PAREN_AFTER = 4;
-const LABEL = 8;
-const REPLACED = 16;
+const REPLACED = 8;
 
+/**
+ * The tokens to lay out, in the shape of HashiCorp's scanner, with terraform
+ * fmt's rewrites applied: block labels become quoted strings with canonical
+ * escapes (`module cache` → `module "cache"`), an attribute value that is a
+ * lone interpolation (`"${var.x}"`) is unwrapped to the bare expression, and
+ * legacy variable types are modernised. Ends with the `EOF` token, whose
+ * spaces are the whitespace the file ends with.
+ */
 function prepareTokens(source: string, body: Body): FmtToken[] {
   const tokens: Tokens = scan(source, true);
   const { types, starts, ends, count } = tokens;
-  const labels: number[] = [];
-  const attributes: Expression[] = [];
-  const typeExprs: Expression[] = [];
-  collectRewrites(body, labels, attributes, typeExprs, 0);
+  const rewrites: Rewrites = { labels: [], attributes: [], typeExprs: [] };
+  collectRewrites(body, rewrites, 0);
   const flags = new Uint8Array(count);
   const replaced = new Map<number, FmtToken[]>();
-  for (const offset of labels) {
-    const i = firstTokenAt(tokens, offset);
-    if (i < count && starts[i] === offset && types[i] === T.Ident) flags[i] |= LABEL;
-  }
-  for (const expr of typeExprs) planTypeRewrite(source, tokens, expr, flags, replaced);
+  for (const label of rewrites.labels) planLabel(source, tokens, label, flags, replaced);
+  for (const expr of rewrites.typeExprs) planTypeRewrite(source, tokens, expr, flags, replaced);
   let t = 0;
-  for (const expr of attributes) {
+  for (const expr of rewrites.attributes) {
     while (t < count && starts[t] < expr.range.start) t++;
     let end = t;
     while (end < count && ends[end] <= expr.range.end) end++;
-    planUnwrap(tokens, t, end, flags);
+    planUnwrap(source, tokens, t, end, flags);
   }
   const out: FmtToken[] = [];
   for (let i = 0; i < count; i++) {
     const type = types[i];
-    if (type === T.EOF) break;
+    const start = starts[i];
+    if (type === T.EOF) {
+      const last = i > 0 ? ends[i - 1] : 0;
+      // Whitespace after the last token stays (terraform fmt does not touch it).
+      out.push({
+        type: "EOF",
+        text: "",
+        spaces: Math.max(0, start - Math.max(last, bomLength(source))),
+      });
+      break;
+    }
     const f = flags[i];
     if (f !== 0) {
       if (f & REPLACED) {
@@ -146,31 +169,33 @@ function prepareTokens(source: string, body: Body): FmtToken[] {
       if (f & DROP) continue;
       if (f & OPEN_PAREN_BEFORE) out.push({ type: "OParen", text: "(", spaces: 0 });
     }
-    const start = starts[i];
-    if (type === T.OHeredoc) {
-      // The whole heredoc, markers included, is copied as written.
-      let j = i;
-      while (j + 1 < count && types[j] !== T.CHeredoc) j++;
-      const closed = types[j] === T.CHeredoc;
-      out.push({
-        type: "Heredoc",
-        text: source.slice(start, closed ? ends[j] : starts[j]),
-        spaces: 0,
-      });
-      i = closed ? j : j - 1;
-    } else if (f & LABEL) {
-      out.push({ type: "Label", text: JSON.stringify(source.slice(start, ends[i])), spaces: 0 });
-    } else if (type === T.Newline) {
-      out.push(NEWLINE);
+    let end = ends[i];
+    if (type === T.Newline) {
+      out.push(source.charCodeAt(start - 1) === 13 ? CRLF : LF);
+    } else if (type === T.Comment && !source.startsWith("/*", start)) {
+      // A line comment takes its line break with it (and the `\r` before it).
+      if (types[i + 1] === T.Newline && flags[i + 1] === 0) end = ends[++i];
+      out.push({ type: "Comment", text: source.slice(start, end), spaces: 0 });
+    } else if (type === T.CHeredoc) {
+      // The closing marker's line is kept whole, spaces after the marker too.
+      let c = source.charCodeAt(end);
+      while (c === 32 || c === 9) c = source.charCodeAt(++end);
+      out.push({ type: "CHeredoc", text: source.slice(start, end), spaces: 0 });
     } else {
-      let text = source.slice(start, ends[i]);
-      if (type === T.Comment && !text.startsWith("/*")) text = text.replace(/[ \t\r\n]+$/, "");
-      out.push({ type: tokenName(type), text, spaces: 0 });
+      out.push({ type: tokenName(type), text: source.slice(start, end), spaces: 0 });
     }
     if (f & CLOSE_PAREN_AFTER) out.push({ type: "CParen", text: ")", spaces: 0 });
   }
   return out;
 }
+
+function bomLength(source: string): number {
+  return source.charCodeAt(0) === 0xfeff ? 1 : 0;
+}
+
+/** Newlines only carry their text, so two shared objects serve all (their spaces are always 0). */
+const LF: FmtToken = { type: "Newline", text: "\n", spaces: 0 };
+const CRLF: FmtToken = { type: "Newline", text: "\r\n", spaces: 0 };
 
 /** Index of the first token starting at or after `offset` (binary search). */
 function firstTokenAt(tokens: Tokens, offset: number): number {
@@ -184,27 +209,94 @@ function firstTokenAt(tokens: Tokens, offset: number): number {
   return lo;
 }
 
-/** Newlines only split lines and are never written as tokens, so one object serves all. */
-const NEWLINE: FmtToken = { type: "Newline", text: "\n", spaces: 0 };
+interface Rewrites {
+  labels: { start: number; end: number; value: string; quoted: boolean }[];
+  attributes: Expression[];
+  typeExprs: Expression[];
+}
 
-function collectRewrites(
-  body: Body,
-  labels: number[],
-  attributes: Expression[],
-  typeExprs: Expression[],
-  depth: number,
-  inVariable = false,
-): void {
+function collectRewrites(body: Body, rewrites: Rewrites, depth: number, inVariable = false): void {
   for (const item of body.items) {
     if (item.kind === "Attribute") {
-      if (inVariable && item.name === "type") typeExprs.push(item.expr);
-      else if (item.expr.kind === "Template" && !item.expr.heredoc) attributes.push(item.expr);
+      if (inVariable && item.name === "type") rewrites.typeExprs.push(item.expr);
+      else if (item.expr.kind === "Template" && !item.expr.heredoc) {
+        rewrites.attributes.push(item.expr);
+      }
       continue;
     }
-    for (const label of item.labels) if (!label.quoted) labels.push(label.range.start);
+    for (const label of item.labels) {
+      const range = label.range;
+      rewrites.labels.push({
+        start: range.start,
+        end: range.end,
+        value: label.value,
+        quoted: label.quoted,
+      });
+    }
     const isVariable = depth === 0 && item.type === "variable";
-    collectRewrites(item.body, labels, attributes, typeExprs, depth + 1, isVariable);
+    collectRewrites(item.body, rewrites, depth + 1, isVariable);
   }
+}
+
+/**
+ * terraform fmt writes every block label as a quoted string with canonical
+ * escapes (`"a\u0041"` → `"aA"`). A label holding `$${` or `%%{` is left as
+ * written: terraform fmt drops such a label altogether, which loses data.
+ */
+function planLabel(
+  source: string,
+  tokens: Tokens,
+  label: Rewrites["labels"][number],
+  flags: Uint8Array,
+  replaced: Map<number, FmtToken[]>,
+): void {
+  const first = firstTokenAt(tokens, label.start);
+  if (first >= tokens.count || tokens.starts[first] !== label.start) return;
+  const raw = source.slice(label.start, label.end);
+  if (label.quoted && (raw.includes("$${") || raw.includes("%%{"))) return;
+  const text = `"${escapeQuoted(label.value)}"`;
+  if (text === raw) return;
+  flags[first] |= REPLACED;
+  replaced.set(first, [{ type: "Label", text, spaces: 0 }]);
+  for (let i = first + 1; i < tokens.count && tokens.ends[i] <= label.end; i++) flags[i] |= DROP;
+}
+
+/** Characters written as themselves in a quoted string: letters, marks, numbers, punctuation, symbols, space. */
+const PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
+
+/** A string as the body of a quoted HCL string, escaped as terraform fmt escapes it. */
+function escapeQuoted(value: string): string {
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const code = value.codePointAt(i)!;
+    const ch = String.fromCodePoint(code);
+    if (code > 0xffff) i++;
+    switch (ch) {
+      case "\n":
+        out += "\\n";
+        continue;
+      case "\r":
+        out += "\\r";
+        continue;
+      case "\t":
+        out += "\\t";
+        continue;
+      case '"':
+        out += '\\"';
+        continue;
+      case "\\":
+        out += "\\\\";
+        continue;
+      case "$":
+      case "%":
+        out += value.charCodeAt(i + 1) === 123 ? ch + ch : ch;
+        continue;
+    }
+    if (PRINTABLE.test(ch)) out += ch;
+    else if (code < 0x10000) out += "\\u" + code.toString(16).padStart(4, "0");
+    else out += "\\U" + code.toString(16).padStart(8, "0");
+  }
+  return out;
 }
 
 /**
@@ -266,7 +358,13 @@ function planTypeRewrite(
  * interpolation and no literal text at the top level; a multi-line
  * expression is wrapped in parentheses so it still parses.
  */
-function planUnwrap(tokens: Tokens, from: number, to: number, flags: Uint8Array): void {
+function planUnwrap(
+  source: string,
+  tokens: Tokens,
+  from: number,
+  to: number,
+  flags: Uint8Array,
+): void {
   if (to - from < 5) return;
   const types = tokens.types;
   if (
@@ -291,69 +389,82 @@ function planUnwrap(tokens: Tokens, from: number, to: number, flags: Uint8Array)
   flags[from + 1] |= DROP;
   flags[to - 2] |= DROP;
   flags[to - 1] |= DROP;
-  while (first <= last && types[first] === T.Newline) flags[first++] |= DROP;
-  while (last >= first && types[last] === T.Newline) flags[last--] |= DROP;
+  // The line break after a line comment is part of the comment (as in
+  // HashiCorp's scanner), so it is not trimmed. terraform fmt does not count
+  // it as a sign of several lines either, which leaves `x ? # c` and `1 : 2`
+  // on lines of their own without parentheses, output that does not parse;
+  // we count it unless it ends the expression.
+  const lineBreak = (i: number) =>
+    types[i] === T.Newline &&
+    !(types[i - 1] === T.Comment && !source.startsWith("/*", tokens.starts[i - 1]));
+  while (first <= last && lineBreak(first)) flags[first++] |= DROP;
+  while (last >= first && lineBreak(last)) flags[last--] |= DROP;
   if (first > last) return;
   let multiLine = false;
-  for (let i = first; i <= last; i++) if (types[i] === T.Newline) multiLine = true;
+  for (let i = first; i < last; i++) if (types[i] === T.Newline) multiLine = true;
   const parenthesised = types[first] === T.OParen && types[last] === T.CParen;
   if (multiLine && !parenthesised) {
     flags[first] |= OPEN_PAREN_BEFORE;
     flags[last] |= CLOSE_PAREN_AFTER;
   } else {
-    // `"${"${x}"}"` unwraps twice, so formatting stays idempotent.
-    planUnwrap(tokens, first, last + 1, flags);
+    // terraform fmt unwraps `"${"${x}"}"` one level per run; unwrapping all
+    // levels at once keeps formatting idempotent.
+    planUnwrap(source, tokens, first, last + 1, flags);
   }
 }
 
+/** Lines end with (and include) a newline or line comment; the `EOF` token belongs to none. */
 function splitLines(tokens: FmtToken[]): Line[] {
   const lines: Line[] = [];
-  let current: FmtToken[] = [];
-  const finish = () => {
-    const line: Line = { lead: current, assign: undefined, comment: undefined, blank: false };
-    current = [];
-    lines.push(line);
-  };
-  for (const tok of tokens) {
-    if (tok.type === "Newline") finish();
-    else current.push(tok);
-  }
-  if (current.length > 0) finish();
-  for (const line of lines) {
-    const lead = line.lead;
-    if (lead.length === 0) {
-      line.blank = true;
-      continue;
-    }
-    if (lead.length > 1 && isLineComment(lead[lead.length - 1])) {
-      line.comment = lead.slice(lead.length - 1);
-      line.lead = lead.slice(0, lead.length - 1);
-    }
-    const l = line.lead;
-    for (let i = 1; i < l.length; i++) {
-      if (l[i].type !== "Equal") continue;
-      // Only a right-hand side that closes on this line takes part in alignment.
-      let net = 0;
-      for (let j = i; j < l.length; j++) net += bracketChange(l[j]);
-      if (net === 0) {
-        line.assign = l.slice(i);
-        line.lead = l.slice(0, i);
-      }
+  let start = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.type === "EOF") {
+      if (i > start) lines.push(cells(tokens, start, i));
       break;
     }
+    if (endsLine(t)) {
+      lines.push(cells(tokens, start, i + 1));
+      start = i + 1;
+    }
   }
-  // Drop blank lines at the end: the file ends with exactly one newline.
-  while (lines.length > 0 && lines[lines.length - 1].blank) lines.pop();
   return lines;
 }
 
-function formatIndent(lines: Line[]): void {
+function cells(tokens: FmtToken[], start: number, end: number): Line {
+  let comment = end;
+  if (end - start > 1 && tokens[end - 1].type === "Comment") comment = end - 1;
+  let assign = comment;
+  for (let i = start + 1; i < comment; i++) {
+    if (tokens[i].type !== "Equal") continue;
+    // Only a right-hand side that closes on this line takes part in alignment.
+    if (netBrackets(tokens, i, comment) === 0) assign = i;
+    break;
+  }
+  return { start, assign, comment, end };
+}
+
+/** Brackets opened minus closed in [from, to); a heredoc's contents do not count. */
+function netBrackets(tokens: FmtToken[], from: number, to: number): number {
+  let net = 0;
+  for (let i = from; i < to; i++) {
+    const t = tokens[i];
+    net += bracketChange(t);
+    if (t.type === "OHeredoc") break;
+  }
+  return net;
+}
+
+function formatIndent(tokens: FmtToken[], lines: Line[]): void {
   const indents: number[] = [];
   for (const line of lines) {
-    if (line.blank) continue;
-    let net = 0;
-    for (const t of line.lead) net += bracketChange(t);
-    if (line.assign) { for (const t of line.assign) net += bracketChange(t); }
+    const first = tokens[line.start];
+    if (first.type === "Newline") {
+      first.spaces = 0;
+      continue;
+    }
+    const net = netBrackets(tokens, line.start, line.assign) +
+      netBrackets(tokens, line.assign, line.comment);
     if (net < 0) {
       let closed = -net;
       while (closed > 0 && indents.length > 0) {
@@ -370,68 +481,91 @@ function formatIndent(lines: Line[]): void {
         }
       }
     }
-    const first = line.lead[0] ?? line.assign?.[0] ?? line.comment?.[0];
-    if (first) first.spaces = 2 * indents.length;
-    if (net > 0) {
-      // The opening line itself keeps the outer indent; what follows is deeper.
-      indents.push(net);
-    }
+    first.spaces = 2 * indents.length;
+    // The opening line itself keeps the outer indent; what follows is deeper.
+    if (net > 0) indents.push(net);
   }
 }
 
-const NIL: FmtToken = { type: "EOF", text: "", spaces: 0 };
+const NIL: FmtToken = { type: "Nil", text: "", spaces: 0 };
 
-function spaceCell(cell: FmtToken[]): void {
-  for (let i = 0; i + 1 < cell.length; i++) {
-    cell[i + 1].spaces = spaceAfter(cell[i], i > 0 ? cell[i - 1] : NIL, cell[i + 1]) ? 1 : 0;
+/** Sets the spaces between the tokens of [from, to) (the first token's own spaces are left alone). */
+function spaceCell(tokens: FmtToken[], from: number, to: number): void {
+  for (let i = from; i + 1 < to; i++) {
+    const before = i > from ? tokens[i - 1] : NIL;
+    const after = tokens[i + 1];
+    after.spaces = spaceAfter(tokens[i], before, after) ? 1 : 0;
   }
 }
 
-function formatSpaces(lines: Line[]): void {
+function formatSpaces(tokens: FmtToken[], lines: Line[]): void {
   for (const line of lines) {
-    spaceCell(line.lead);
-    if (line.assign) {
-      line.assign[0].spaces = 1;
-      spaceCell(line.assign);
+    spaceCell(tokens, line.start, line.assign);
+    if (line.assign < line.comment) {
+      tokens[line.assign].spaces = 1;
+      spaceCell(tokens, line.assign, line.comment);
     }
   }
 }
 
-function columns(cell: FmtToken[] | undefined): number {
-  if (!cell) return 0;
+let graphemes: Intl.Segmenter | undefined;
+
+/** Display columns of [from, to): spaces plus grapheme clusters, as hclwrite counts them. */
+function columns(tokens: FmtToken[], from: number, to: number): number {
   let n = 0;
-  for (const t of cell) {
+  for (let i = from; i < to; i++) {
+    const t = tokens[i];
     n += t.spaces;
     const text = t.text;
-    if (text.length === 1) n++;
+    if (oneColumnPerChar(text)) n += text.length;
     else {
-      const nl = text.lastIndexOf("\n");
-      n += codePointLength(text, nl + 1, text.length);
+      graphemes ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
+      for (const _ of graphemes.segment(text)) n++;
     }
   }
   return n;
 }
 
-function formatCells(lines: Line[]): void {
-  alignChains(lines, (l) => l.assign, (l) => columns(l.lead));
-  alignChains(lines, (l) => l.comment, (l) => columns(l.lead) + columns(l.assign));
+/** ASCII without `\r` (which forms one grapheme with a following `\n`): one column per character. */
+function oneColumnPerChar(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 || c === 13) return false;
+  }
+  return true;
 }
 
-/** Aligns the first token of `cell` across runs of consecutive lines that have that cell. */
+function formatCells(tokens: FmtToken[], lines: Line[]): void {
+  alignChains(
+    tokens,
+    lines,
+    (l) => l.assign < l.comment ? l.assign : -1,
+    (l) => columns(tokens, l.start, l.assign),
+  );
+  alignChains(
+    tokens,
+    lines,
+    (l) => l.comment < l.end ? l.comment : -1,
+    (l) => columns(tokens, l.start, l.comment),
+  );
+}
+
+/** Aligns the cell starting at `cell(line)` (-1: none) across runs of consecutive lines that have it. */
 function alignChains(
+  tokens: FmtToken[],
   lines: Line[],
-  cell: (l: Line) => FmtToken[] | undefined,
+  cell: (l: Line) => number,
   width: (l: Line) => number,
 ): void {
   let start = -1;
   let max = 0;
   const close = (end: number) => {
-    for (let i = start; i < end; i++) cell(lines[i])![0].spaces = max - width(lines[i]) + 1;
+    for (let i = start; i < end; i++) tokens[cell(lines[i])].spaces = max - width(lines[i]) + 1;
     start = -1;
     max = 0;
   };
   for (let i = 0; i < lines.length; i++) {
-    if (!cell(lines[i])) {
+    if (cell(lines[i]) < 0) {
       if (start >= 0) close(i);
       continue;
     }
@@ -443,25 +577,16 @@ function alignChains(
 
 const SPACES: string[] = Array.from({ length: 64 }, (_, n) => " ".repeat(n));
 
-function renderCell(cell: FmtToken[] | undefined): string {
+function render(tokens: FmtToken[]): string {
   let out = "";
-  if (!cell) return out;
-  for (const t of cell) {
+  for (const t of tokens) {
     out += t.spaces > 0 ? (SPACES[t.spaces] ?? " ".repeat(t.spaces)) + t.text : t.text;
   }
   return out;
 }
 
-function render(lines: Line[]): string {
-  let out = "";
-  for (const line of lines) {
-    out += renderCell(line.lead) + renderCell(line.assign) + renderCell(line.comment) + "\n";
-  }
-  return out;
-}
-
 const NEGATION_CONTEXT = new Set<string>([
-  "EOF",
+  "Nil",
   "OParen",
   "OBrace",
   "OBrack",
@@ -489,6 +614,7 @@ const NEGATION_CONTEXT = new Set<string>([
 function spaceAfter(subject: FmtToken, before: FmtToken, after: FmtToken): boolean {
   const s = subject.type;
   const a = after.type;
+  if (a === "Newline" || a === "Nil") return false;
   if (s === "Ident" && a === "OParen") return false;
   if ((s === "Ident" && a === "DoubleColon") || (s === "DoubleColon" && a === "Ident")) {
     return false;
@@ -497,8 +623,8 @@ function spaceAfter(subject: FmtToken, before: FmtToken, after: FmtToken): boole
   if (a === "Comma" || a === "Ellipsis") return false;
   if (s === "Comma") return true;
   if (
-    s === "QuotedLit" || s === "StringLit" || s === "OQuote" || a === "QuotedLit" ||
-    a === "StringLit" || a === "CQuote"
+    s === "QuotedLit" || s === "StringLit" || s === "OQuote" || s === "OHeredoc" ||
+    a === "QuotedLit" || a === "StringLit" || a === "CQuote" || a === "CHeredoc"
   ) {
     return false;
   }

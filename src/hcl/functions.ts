@@ -21,6 +21,7 @@ import {
 import {
   define,
   fail,
+  failWithoutValues,
   int,
   list,
   num,
@@ -29,7 +30,7 @@ import {
   str,
   unifyElements,
 } from "./_fn_support.ts";
-import { formatString } from "./_fn_format.ts";
+import { formatList, formatString } from "./_fn_format.ts";
 import {
   base64Decode,
   base64Encode,
@@ -37,6 +38,7 @@ import {
   hexToBytes,
   jsonDecode,
   jsonEncode,
+  JsonNumberRangeError,
   md5Hex,
   sha1Hex,
   sha256Hex,
@@ -44,6 +46,7 @@ import {
   yamlEncode,
 } from "./_fn_encoding.ts";
 import { yamlDecode } from "./_fn_yaml.ts";
+import { compileRe2, type Re2, Re2SyntaxError } from "./_re2.ts";
 import {
   baseName,
   dirName,
@@ -65,15 +68,20 @@ function graphemes(s: string): string[] {
   return Array.from(segmenter.segment(s), (x) => x.segment);
 }
 
-function isWordChar(c: string): boolean {
-  return /[\p{L}\p{N}_]/u.test(c) || c.charCodeAt(0) > 0x7f && !/\s/u.test(c);
+/**
+ * Go's strings.Title separators: ASCII other than letters, digits and `_`,
+ * and the Unicode spaces Go knows (U+0085 is one, U+FEFF is not).
+ */
+function isSeparator(c: string): boolean {
+  if (c.charCodeAt(0) <= 0x7f) return !/[0-9A-Za-z_]/.test(c);
+  return /^[\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/.test(c);
 }
 
-/** Go's strings.Title: upper-cases the first letter of every word. */
 /**
  * Case mapping one character to one, as Go's unicode.ToUpper/ToLower (and so
  * Terraform) do: JavaScript's full mapping turns "ß" into "SS" and "İ" into
- * "i̇", where Terraform keeps "ß" and gives "i".
+ * "i̇", where Terraform keeps "ß" and gives "i"; and it writes a final sigma
+ * as "ς", where Go always gives "σ".
  */
 function upperLikeGo(s: string): string {
   const mapped = s.toUpperCase();
@@ -86,12 +94,25 @@ function upperLikeGo(s: string): string {
 
 function upperChar(c: string): string {
   const u = c.toUpperCase();
-  return u.length === c.length ? u : c;
+  if (u.length === c.length) return u;
+  // Greek with ypogegrammeni: JavaScript expands it, Go has a one-character form.
+  const cp = c.codePointAt(0)!;
+  if (cp >= 0x1f80 && cp <= 0x1faf && (cp & 0xf) < 8) return String.fromCodePoint(cp + 8);
+  if (cp === 0x1fb3 || cp === 0x1fc3 || cp === 0x1ff3) return String.fromCodePoint(cp + 9);
+  return c;
+}
+
+/** Go's unicode.ToTitle: the digraphs ǅ ǈ ǋ ǲ have a title case apart from upper case. */
+function titleChar(c: string): string {
+  const cp = c.codePointAt(0)!;
+  if (cp >= 0x1c4 && cp <= 0x1cc) return String.fromCodePoint(cp - ((cp - 0x1c4) % 3) + 1);
+  if (cp >= 0x1f1 && cp <= 0x1f3) return "\u01f2";
+  return upperChar(c);
 }
 
 function lowerLikeGo(s: string): string {
   const mapped = s.toLowerCase();
-  if (mapped.length === s.length) return mapped;
+  if (mapped.length === s.length && !s.includes("\u03a3")) return mapped;
   let out = "";
   for (const c of s) {
     const l = c.toLowerCase();
@@ -100,62 +121,56 @@ function lowerLikeGo(s: string): string {
   return out;
 }
 
+/** Go's strings.Title: title-cases the first letter of every word. */
 function title(s: string): string {
   let out = "";
   let prev = " ";
   for (const c of s) {
-    out += isWordChar(prev) ? c : upperChar(c);
+    out += isSeparator(prev) ? titleChar(c) : c;
     prev = c;
   }
   return out;
 }
 
-/** Translates RE2 syntax (what Terraform users write) to a JavaScript RegExp. */
-export function compileRegex(pattern: string, argIndex: number, global = false): RegExp {
-  let source = pattern;
-  let flags = global ? "g" : "";
-  const leading = /^\(\?([imsU]+)\)/.exec(source);
-  if (leading) {
-    source = source.slice(leading[0].length);
-    for (const f of leading[1]) if (f !== "U" && !flags.includes(f)) flags += f;
-  }
-  source = source.replace(/\(\?P</g, "(?<").replace(/\\A/g, "^").replace(/\\z/g, "$(?![\\s\\S])");
+/**
+ * A user's RE2 pattern (Terraform's regular expressions are Go's), compiled
+ * once and cached; a pattern RE2 rejects fails the call as Terraform does.
+ */
+function userPattern(pattern: string, argIndex: number, param: string): Re2 {
   try {
-    return new RegExp(source, flags + "u");
-  } catch {
-    try {
-      return new RegExp(source, flags);
-    } catch (err) {
-      return fail(`invalid regular expression: ${(err as Error).message}`, argIndex);
-    }
+    return compileRe2(pattern);
+  } catch (err) {
+    if (!(err instanceof Re2SyntaxError)) throw err;
+    return fail(
+      `Invalid value for "${param}" parameter: invalid regexp pattern: ${err.code} in ${err.expr}.`,
+      argIndex,
+      `Invalid value for "${param}" parameter: invalid regexp pattern: ${err.code}.`,
+    );
   }
 }
 
-function captureResult(m: RegExpExecArray): Value {
-  const count = m.length - 1;
-  if (count === 0) return m[0];
-  const names = m.groups ? Object.keys(m.groups) : [];
-  if (names.length > 0) {
-    if (names.length !== count) {
-      fail("a regular expression cannot mix named and unnamed capture groups", 0);
-    }
-    const out = newObject();
-    for (const n of names) out[n] = m.groups![n] ?? null;
-    return out;
-  }
-  return m.slice(1).map((x) => x ?? null);
-}
+/** How regex and regexall give a match: the text, a tuple of groups, or an object of named groups. */
+type CaptureShape = "text" | "tuple" | "object";
 
-/** Go replacement syntax (`$1`, `${1}`, `$name`, `${name}`) to JavaScript's. */
-function goReplacement(replacement: string): string {
-  return replacement.replace(
-    /\$(\$|\{(\w+)\}|(\w+))/g,
-    (_all, _whole, braced?: string, bare?: string) => {
-      const name = braced ?? bare;
-      if (name === undefined) return "$$";
-      return /^\d+$/.test(name) ? `$${name}` : `$<${name}>`;
-    },
+function captureShape(re: Re2): CaptureShape {
+  const names = re.groupNames.slice(1);
+  if (names.length === 0) return "text";
+  const named = names.filter((n) => n !== "").length;
+  if (named === 0) return "tuple";
+  if (named === names.length) return "object";
+  return failWithoutValues(
+    'Invalid value for "pattern" parameter: invalid regexp pattern: cannot mix both named and unnamed capture groups.',
+    0,
   );
+}
+
+function captureResult(re: Re2, shape: CaptureShape, m: RegExpExecArray): Value {
+  if (shape === "text") return m[0];
+  if (shape === "tuple") return m.slice(1).map((x) => x ?? null);
+  // A name used twice takes the later group's value, as in Terraform.
+  const out = newObject();
+  for (let i = 1; i < re.groupNames.length; i++) out[re.groupNames[i]] = m[i] ?? null;
+  return out;
 }
 
 function flattenInto(items: Value[], out: Value[]): void {
@@ -180,7 +195,7 @@ function distinctValues(items: Value[]): Value[] {
 
 function unified(items: Value[], argIndex: number): Value[] {
   const u = unifyElements(items);
-  if (typeof u === "string") fail(u, argIndex);
+  if (typeof u === "string") failWithoutValues(u, argIndex);
   return u;
 }
 
@@ -205,7 +220,7 @@ function collectionLength(v: Value): number {
   if (typeof v === "string") return graphemes(v).length;
   if (Array.isArray(v)) return v.length;
   if (v !== null && typeof v === "object" && v !== UNKNOWN) return Object.keys(v).length;
-  return fail(
+  return failWithoutValues(
     `Invalid value for "value" parameter: collection or string required, got ${describeType(v)}.`,
     0,
   );
@@ -216,7 +231,7 @@ function rangeValues(args: Value[]): number[] {
   let limit: number;
   let step = 1;
   if (args.length === 0 || args.length > 3) {
-    fail(
+    failWithoutValues(
       `range expects between 1 and 3 arguments, got ${args.length}`,
       args.length > 3 ? 3 : undefined,
     );
@@ -230,13 +245,17 @@ function rangeValues(args: Value[]): number[] {
     if (args.length === 3) step = num(args, 2, "step");
     else if (limit < start) step = -1;
   }
-  if (step === 0) fail("step must not be zero", 2);
-  if (start < limit && step < 0) fail("step must be positive when start is less than limit", 2);
-  if (start > limit && step > 0) fail("step must be negative when start is greater than limit", 2);
+  if (step === 0) failWithoutValues("step must not be zero", 2);
+  if (start < limit && step < 0) {
+    failWithoutValues("step must be positive when start is less than limit", 2);
+  }
+  if (start > limit && step > 0) {
+    failWithoutValues("step must be negative when start is greater than limit", 2);
+  }
   const out: number[] = [];
   for (let v = start; step > 0 ? v < limit : v > limit; v += step) {
     if (out.length === 1024) {
-      fail("more than 1024 values were generated; range is limited to 1024 elements");
+      failWithoutValues("more than 1024 values were generated; range is limited to 1024 elements");
     }
     out.push(v);
   }
@@ -262,7 +281,7 @@ const fns: Record<string, HclFunction> = {
       for (let j = 0; j < items.length; j++) {
         const s = items[j] === null ? undefined : convertToString(items[j]);
         if (s === undefined) {
-          fail(
+          failWithoutValues(
             items[j] === null
               ? `element ${j} is null; cannot concatenate null values`
               : `element ${j} is ${describeType(items[j])}; string required`,
@@ -282,18 +301,19 @@ const fns: Record<string, HclFunction> = {
   lower: define("lower", { params: ["str"] }, (a) => lowerLikeGo(str(a, 0, "str"))),
   upper: define("upper", { params: ["str"] }, (a) => upperLikeGo(str(a, 0, "str"))),
   title: define("title", { params: ["str"] }, (a) => title(str(a, 0, "str"))),
-  format: define(
-    "format",
-    { params: ["format"], variadic: "args" },
-    (a) => formatString(str(a, 0, "format"), a),
-  ),
+  format: define("format", { params: ["format"], variadic: "args" }, (a) => {
+    a[0] = str(a, 0, "format");
+    return formatString(a[0], a);
+  }),
   replace: define("replace", { params: ["str", "substr", "replace"] }, (a) => {
     const s = str(a, 0, "str");
     const sub = str(a, 1, "substr");
     const rep = str(a, 2, "replace");
     if (sub.length > 1 && sub.startsWith("/") && sub.endsWith("/")) {
-      return s.replace(compileRegex(sub.slice(1, -1), 1, true), goReplacement(rep));
+      return userPattern(sub.slice(1, -1), 1, "substr").replaceAll(s, rep);
     }
+    // Go's strings.Replace: an empty substr matches before every character and at the end.
+    if (sub === "") return s === "" ? rep : rep + [...s].join(rep) + rep;
     return s.split(sub).join(rep);
   }),
   trimspace: define("trimspace", { params: ["str"] }, (a) => str(a, 0, "str").trim()),
@@ -318,7 +338,7 @@ const fns: Record<string, HclFunction> = {
     const length = int(a, 2, "length");
     if (offset < 0) offset = Math.max(0, chars.length + offset);
     if (offset >= chars.length) return "";
-    if (length < -1) fail("length must be -1 or a non-negative number", 2);
+    if (length < -1) failWithoutValues("length must be -1 or a non-negative number", 2);
     const end = length === -1 ? chars.length : Math.min(chars.length, offset + length);
     return chars.slice(offset, end).join("");
   }),
@@ -333,17 +353,16 @@ const fns: Record<string, HclFunction> = {
     (a) => str(a, 0, "str").endsWith(str(a, 1, "suffix")),
   ),
   regex: define("regex", { params: ["pattern", "string"] }, (a) => {
-    const re = compileRegex(str(a, 0, "pattern"), 0);
-    const m = re.exec(str(a, 1, "string"));
-    if (!m) fail("pattern did not match any part of the given string", 1);
-    return captureResult(m);
+    const re = userPattern(str(a, 0, "pattern"), 0, "pattern");
+    const shape = captureShape(re);
+    const m = re.find(str(a, 1, "string"));
+    if (!m) failWithoutValues("pattern did not match any part of the given string", 1);
+    return captureResult(re, shape, m);
   }),
   regexall: define("regexall", { params: ["pattern", "string"] }, (a) => {
-    const re = compileRegex(str(a, 0, "pattern"), 0, true);
-    const s = str(a, 1, "string");
-    const out: Value[] = [];
-    for (const m of s.matchAll(re)) out.push(captureResult(m as RegExpExecArray));
-    return out;
+    const re = userPattern(str(a, 0, "pattern"), 0, "pattern");
+    const shape = captureShape(re);
+    return re.findAll(str(a, 1, "string")).map((m) => captureResult(re, shape, m));
   }),
 
   // Collections
@@ -374,12 +393,16 @@ const fns: Record<string, HclFunction> = {
     "lookup",
     { params: ["inputMap", "key"], variadic: "default", unknownElements: true },
     (a) => {
-      if (a.length > 3) fail(`lookup expects at most 3 arguments, got ${a.length}`, 3);
+      if (a.length > 3) failWithoutValues(`lookup expects at most 3 arguments, got ${a.length}`, 3);
       const m = mapArg(a, 0, "inputMap");
       const k = str(a, 1, "key");
       if (hasOwn(m, k)) return m[k];
       if (a.length === 3) return a[2];
-      return fail(`the given key "${k}" is not present in the map`, 1);
+      return fail(
+        `the given key "${k}" is not present in the map`,
+        1,
+        "the given key is not present in the map",
+      );
     },
   ),
   contains: define("contains", { params: ["list", "value"] }, (a) => {
@@ -389,14 +412,14 @@ const fns: Record<string, HclFunction> = {
   element: define("element", { params: ["list", "index"], unknownElements: true }, (a) => {
     const items = list(a, 0, "list");
     const i = int(a, 1, "index");
-    if (items.length === 0) fail("cannot use element function with an empty list", 0);
-    if (i < 0) fail("cannot use element function with a negative index", 1);
+    if (items.length === 0) failWithoutValues("cannot use element function with an empty list", 0);
+    if (i < 0) failWithoutValues("cannot use element function with a negative index", 1);
     return items[i % items.length];
   }),
   index: define("index", { params: ["list", "value"] }, (a) => {
     const items = list(a, 0, "list");
     const i = items.findIndex((x) => valuesEqual(x, a[1]) === true);
-    if (i < 0) fail("item not found", 1);
+    if (i < 0) failWithoutValues("item not found", 1);
     return i;
   }),
   range: (args) => rangeValues(args),
@@ -410,11 +433,17 @@ const fns: Record<string, HclFunction> = {
     const items = list(a, 0, "list");
     return items.map((x, i) => {
       const s = x === null ? undefined : convertToString(x);
-      if (s === undefined) fail(`element ${i} is ${describeType(x)}; sort requires strings`, 0);
+      if (s === undefined) {
+        failWithoutValues(`element ${i} is ${describeType(x)}; sort requires strings`, 0);
+      }
       return s;
     }).sort(compareStrings);
   }),
-  toset: define("toset", { params: ["v"] }, (a) => toSet(list(a, 0, "v"), 0)),
+  toset: define(
+    "toset",
+    { params: ["v"] },
+    (a) => a[0] === null ? null : toSet(list(a, 0, "v"), 0),
+  ),
   reverse: define(
     "reverse",
     { params: ["list"], unknownElements: true },
@@ -427,11 +456,11 @@ const fns: Record<string, HclFunction> = {
       const items = list(a, 0, "list");
       const start = int(a, 1, "start_index");
       const end = int(a, 2, "end_index");
-      if (start < 0) fail("start_index must be greater than or equal to 0", 1);
+      if (start < 0) failWithoutValues("start_index must be greater than or equal to 0", 1);
       if (end > items.length) {
-        fail("end_index must be less than or equal to the length of the list", 2);
+        failWithoutValues("end_index must be less than or equal to the length of the list", 2);
       }
-      if (start > end) fail("start_index must be less than or equal to end_index", 1);
+      if (start > end) failWithoutValues("start_index must be less than or equal to end_index", 1);
       return items.slice(start, end);
     },
   ),
@@ -439,13 +468,19 @@ const fns: Record<string, HclFunction> = {
     const ks = list(a, 0, "keys");
     const vs = list(a, 1, "values");
     if (ks.length !== vs.length) {
-      fail(`number of keys (${ks.length}) does not match number of values (${vs.length})`, 1);
+      fail(
+        `number of keys (${ks.length}) does not match number of values (${vs.length})`,
+        1,
+        "the number of keys does not match the number of values",
+      );
     }
     if (ks.includes(UNKNOWN)) return UNKNOWN;
     const out = newObject();
     ks.forEach((k, i) => {
       const s = k === null ? undefined : convertToString(k);
-      if (s === undefined) fail(`key ${i} is ${describeType(k)}; keys must be strings`, 0);
+      if (s === undefined) {
+        failWithoutValues(`key ${i} is ${describeType(k)}; keys must be strings`, 0);
+      }
       out[s] = vs[i];
     });
     return out;
@@ -454,10 +489,10 @@ const fns: Record<string, HclFunction> = {
     // Arguments share one type, as in Terraform: coalesce(1, "a") is "1".
     const vals = unified(a, 0);
     for (const v of vals) if (v !== null && v !== "") return v;
-    return fail("no non-null, non-empty-string arguments");
+    return failWithoutValues("no non-null, non-empty-string arguments");
   }),
-  try: () => fail("try is evaluated by the expression evaluator"),
-  can: () => fail("can is evaluated by the expression evaluator"),
+  try: () => failWithoutValues("try is evaluated by the expression evaluator"),
+  can: () => failWithoutValues("can is evaluated by the expression evaluator"),
 
   // Numbers
   min: define("min", { params: ["numbers"], variadic: "numbers" }, (a) => {
@@ -478,19 +513,21 @@ const fns: Record<string, HclFunction> = {
   tostring: define("tostring", { params: ["v"] }, (a) => {
     if (a[0] === null) return null;
     const s = convertToString(a[0]);
-    if (s === undefined) fail(`cannot convert ${describeType(a[0])} to string`, 0);
+    if (s === undefined) failWithoutValues(`cannot convert ${describeType(a[0])} to string`, 0);
     return s;
   }),
   tonumber: define("tonumber", { params: ["v"] }, (a) => {
     if (a[0] === null) return null;
     const n = convertToNumber(a[0]);
     if (n === undefined) {
-      fail(
-        typeof a[0] === "string"
-          ? `cannot convert ${JSON.stringify(a[0])} to number: a number is required`
-          : `cannot convert ${describeType(a[0])} to number`,
-        0,
-      );
+      if (typeof a[0] === "string") {
+        fail(
+          `cannot convert ${JSON.stringify(a[0])} to number: a number is required`,
+          0,
+          "cannot convert this sensitive string to number: a number is required",
+        );
+      }
+      failWithoutValues(`cannot convert ${describeType(a[0])} to number`, 0);
     }
     return n;
   }),
@@ -498,14 +535,16 @@ const fns: Record<string, HclFunction> = {
     if (a[0] === null) return null;
     const b = convertToBool(a[0]);
     if (b === undefined) {
-      fail(
-        typeof a[0] === "string"
-          ? `cannot convert ${
+      if (typeof a[0] === "string") {
+        fail(
+          `cannot convert ${
             JSON.stringify(a[0])
-          } to bool: only the strings "true" or "false" are allowed`
-          : `cannot convert ${describeType(a[0])} to bool`,
-        0,
-      );
+          } to bool; only the strings "true" or "false" are allowed`,
+          0,
+          'cannot convert this sensitive string to bool; only the strings "true" or "false" are allowed',
+        );
+      }
+      failWithoutValues(`cannot convert ${describeType(a[0])} to bool`, 0);
     }
     return b;
   }),
@@ -527,7 +566,8 @@ const fns: Record<string, HclFunction> = {
     try {
       return jsonDecode(str(a, 0, "str"));
     } catch (err) {
-      return fail(`invalid JSON: ${(err as Error).message}`, 0);
+      if (err instanceof JsonNumberRangeError) return failWithoutValues(err.message, 0);
+      return fail(`invalid JSON: ${(err as Error).message}`, 0, "invalid JSON");
     }
   }),
   yamlencode: define("yamlencode", { params: ["value"] }, (a) => yamlEncode(a[0])),
@@ -539,10 +579,10 @@ const fns: Record<string, HclFunction> = {
   ),
   base64decode: define("base64decode", { params: ["str"] }, (a) => {
     const bytes = base64Decode(str(a, 0, "str"));
-    if (!bytes) fail("the given value is not valid base64", 0);
+    if (!bytes) failWithoutValues("the given value is not valid base64", 0);
     const s = decodeUtf8(bytes);
     if (s === undefined) {
-      fail("the result of decoding the given base64 string is not valid UTF-8", 0);
+      failWithoutValues("the result of decoding the given base64 string is not valid UTF-8", 0);
     }
     return s;
   }),
@@ -582,12 +622,12 @@ const fns: Record<string, HclFunction> = {
   ),
   coalescelist: define("coalescelist", { params: [], variadic: "vals" }, (a) => {
     for (let i = 0; i < a.length; i++) if (list(a, i, "vals").length > 0) return a[i];
-    return fail("no non-empty list arguments");
+    return failWithoutValues("no non-empty list arguments");
   }),
   chunklist: define("chunklist", { params: ["list", "size"] }, (a) => {
     const items = list(a, 0, "list");
     const size = int(a, 1, "size");
-    if (size < 0) fail("the size argument must be positive", 1);
+    if (size < 0) failWithoutValues("the size argument must be positive", 1);
     if (size === 0) return [items];
     const out: Value[] = [];
     for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -596,27 +636,34 @@ const fns: Record<string, HclFunction> = {
   one: define("one", { params: ["list"], unknownElements: true }, (a) => {
     const items = list(a, 0, "list");
     if (items.length > 1) {
-      fail(`must be a list with no more than one element, got ${items.length}`, 0);
+      fail(
+        `must be a list with no more than one element, got ${items.length}`,
+        0,
+        "must be a list with no more than one element",
+      );
     }
     return items.length === 0 ? null : items[0];
   }),
+  // The whole list converts to bools first; then a null counts as false.
   alltrue: define(
     "alltrue",
     { params: ["list"] },
-    (a) => list(a, 0, "list").every((v, i) => boolElement(v, i)),
+    (a) => boolElements(list(a, 0, "list")).every((b) => b === true),
   ),
   anytrue: define(
     "anytrue",
     { params: ["list"] },
-    (a) => list(a, 0, "list").some((v, i) => boolElement(v, i)),
+    (a) => boolElements(list(a, 0, "list")).some((b) => b === true),
   ),
   sum: define("sum", { params: ["list"] }, (a) => {
     const items = list(a, 0, "list");
-    if (items.length === 0) fail("cannot sum an empty list", 0);
+    if (items.length === 0) failWithoutValues("cannot sum an empty list", 0);
     let total = 0;
     items.forEach((v, i) => {
       const n = v === null ? undefined : convertToNumber(v);
-      if (n === undefined) fail(`element ${i} is ${describeType(v)}; number required`, 0);
+      if (n === undefined) {
+        failWithoutValues(`element ${i} is ${describeType(v)}; number required`, 0);
+      }
       total += n;
     });
     return total;
@@ -642,21 +689,8 @@ const fns: Record<string, HclFunction> = {
     return toSet(list(a, 0, "a").filter((v) => !other.some((x) => valuesEqual(x, v) === true)), 0);
   }),
   formatlist: define("formatlist", { params: ["format"], variadic: "args" }, (a) => {
-    const spec = str(a, 0, "format");
-    let length = -1;
-    for (let i = 1; i < a.length; i++) {
-      if (!Array.isArray(a[i])) continue;
-      const n = (a[i] as Value[]).length;
-      if (length >= 0 && n !== length) fail(`all list arguments must have the same length`, i);
-      length = n;
-    }
-    if (length < 0) length = 1;
-    const out: Value[] = [];
-    for (let j = 0; j < length; j++) {
-      const row = a.map((v, i) => (i > 0 && Array.isArray(v) ? v[j] : v));
-      out.push(formatString(spec, row));
-    }
-    return out;
+    a[0] = str(a, 0, "format");
+    return formatList(a);
   }),
   strrev: define(
     "strrev",
@@ -673,18 +707,30 @@ const fns: Record<string, HclFunction> = {
   parseint: define("parseint", { params: ["number", "base"] }, (a) => {
     const text = str(a, 0, "number");
     const base = int(a, 1, "base");
-    if (base < 2 || base > 62) fail("base must be a whole number between 2 and 62 inclusive", 1);
+    if (base < 2 || base > 62) {
+      failWithoutValues("base must be a whole number between 2 and 62 inclusive", 1);
+    }
     const digits = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     const body = text.replace(/^[+-]/, "");
     let value = 0;
     for (const c of body) {
       const d = base <= 36 ? digits.indexOf(c.toLowerCase()) : digits.indexOf(c);
       if (d < 0 || d >= base) {
-        fail(`cannot parse ${JSON.stringify(text)} as a base ${base} integer`, 0);
+        fail(
+          `cannot parse ${JSON.stringify(text)} as a base ${base} integer`,
+          0,
+          "cannot parse the given text as an integer in the given base",
+        );
       }
       value = value * base + d;
     }
-    if (body === "") fail(`cannot parse ${JSON.stringify(text)} as a base ${base} integer`, 0);
+    if (body === "") {
+      fail(
+        `cannot parse ${JSON.stringify(text)} as a base ${base} integer`,
+        0,
+        "cannot parse the given text as an integer in the given base",
+      );
+    }
     return text.startsWith("-") ? -value : value;
   }),
   urlencode: define(
@@ -707,10 +753,10 @@ const fns: Record<string, HclFunction> = {
     { params: ["path"] },
     (a, call) => base64Encode(fileBytes(str(a, 0, "path"), call)),
   ),
-  chomp: define("chomp", { params: ["str"] }, (a) => str(a, 0, "str").replace(/(\r?\n)+$/, "")),
+  chomp: define("chomp", { params: ["str"] }, (a) => str(a, 0, "str").replace(/[\r\n]+$/, "")),
   indent: define("indent", { params: ["spaces", "str"] }, (a) => {
     const n = int(a, 0, "spaces");
-    if (n < 0) fail("spaces must not be negative", 0);
+    if (n < 0) failWithoutValues("spaces must not be negative", 0);
     return str(a, 1, "str").replace(/\n/g, "\n" + " ".repeat(n));
   }),
   log: define("log", { params: ["num", "base"] }, (a) => {
@@ -723,10 +769,10 @@ const fns: Record<string, HclFunction> = {
     const out = newObject();
     for (const k of sortedKeys(m)) {
       const items = m[k];
-      if (!Array.isArray(items)) fail(`the value for "${k}" is not a list of strings`, 0);
+      if (!Array.isArray(items)) notListOfStrings(k);
       for (const item of items) {
         const s = item === null ? undefined : convertToString(item);
-        if (s === undefined) fail(`the value for "${k}" is not a list of strings`, 0);
+        if (s === undefined) notListOfStrings(k);
         const existing = out[s];
         if (Array.isArray(existing)) existing.push(k);
         else out[s] = [k];
@@ -738,18 +784,37 @@ const fns: Record<string, HclFunction> = {
     const values = list(a, 0, "values");
     const keys = list(a, 1, "keys");
     const search = list(a, 2, "searchset");
-    if (values.length !== keys.length) fail("length of keys and values should be equal", 1);
+    if (values.length !== keys.length) {
+      failWithoutValues("length of keys and values should be equal", 1);
+    }
     return values.filter((_, i) => search.some((x) => valuesEqual(x, keys[i]) === true));
   }),
   sensitive: define("sensitive", { params: ["value"] }, (a) => new Sensitive(a[0])),
-  nonsensitive: () => fail("nonsensitive is evaluated by the expression evaluator"),
+  nonsensitive: () => failWithoutValues("nonsensitive is evaluated by the expression evaluator"),
 };
 
-function boolElement(v: Value, i: number): boolean {
-  if (v === null) return fail(`element ${i} is null`, 0);
-  const b = convertToBool(v);
-  if (b === undefined) fail(`element ${i} is ${describeType(v)}; bool required`, 0);
-  return b;
+function notListOfStrings(key: string): never {
+  return fail(
+    `the value for "${key}" is not a list of strings`,
+    0,
+    "a value of the map is not a list of strings",
+  );
+}
+
+function boolElements(items: Value[]): (boolean | null)[] {
+  return items.map((v, i) => {
+    if (v === null) return null;
+    const b = convertToBool(v);
+    if (b === undefined) {
+      failWithoutValues(
+        typeof v === "string"
+          ? 'Invalid value for "list" parameter: a bool is required.'
+          : `Invalid value for "list" parameter: element ${i}: bool required.`,
+        0,
+      );
+    }
+    return b;
+  });
 }
 
 export const standardFunctions: Readonly<Record<string, HclFunction>> = Object.freeze(

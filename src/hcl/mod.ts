@@ -9,7 +9,13 @@ import { PlainTemplateNode } from "./_nodes.ts";
 export type * from "./ast.ts";
 export { joinRanges, makeRange, type Position, type Range, SourceFile } from "./source.ts";
 export {
-  ansi,
+  type DecodedSource,
+  decodeSource,
+  firstInvalidUtf8Byte,
+  INVALID_ENCODING,
+  utf8Text,
+} from "./_decode.ts";
+export {
   type Diagnostic,
   diagnosticToJson,
   error,
@@ -24,10 +30,13 @@ export {
   type RenderOptions,
   type Result,
   type Severity,
+  SNIPPET_COLUMNS,
   type SourceLookup,
   sourceMap,
+  type Style,
   warning,
 } from "./diagnostics.ts";
+export { displayWidth } from "./_width.ts";
 export {
   containsUnknown,
   isObject,
@@ -55,6 +64,7 @@ export {
   type Traversal,
 } from "./eval.ts";
 export { standardFunctions } from "./functions.ts";
+export { compileRe2, Re2, type Re2Options, Re2SyntaxError } from "./_re2.ts";
 export { format } from "./format.ts";
 export { toHcl2Json } from "./hcl2json.ts";
 export { didYouMean, suggestName } from "./_eval_values.ts";

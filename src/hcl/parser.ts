@@ -5,8 +5,12 @@
  * Error handling: a problem inside a body item records one diagnostic and
  * aborts that item (an internal exception that never leaves this module);
  * the body then skips to the end of the item — the next newline outside
- * brackets, or the brace that closes the body — and carries on, so every
- * independent error of a file is reported once, without follow-on errors.
+ * brackets and templates, or the brace that closes the body — and carries
+ * on, so every independent error of a file is reported once, without
+ * follow-on errors. A quoted string that the scan carried past its line
+ * (through a `${` missing its `}`) is cut back to its line and the rest of
+ * the file rescanned; when an unterminated heredoc, template or comment runs
+ * to the end of the file, the blocks around it are not also reported unclosed.
  * Nesting is capped (MAX_DEPTH) so hostile input becomes a diagnostic, never
  * a stack overflow.
  */
@@ -66,6 +70,21 @@ export interface ParseResult {
 
 const MAX_DEPTH = 400;
 const INTERN_SIZE = 2048;
+
+/** How the template around an error ends (see `enclosingTemplate`). */
+const CLOSED = 0;
+const UNTERMINATED = 1;
+const AT_EOF = 2;
+
+interface TemplateExtent {
+  /** Its opening token. */
+  open: number;
+  closedBy: typeof CLOSED | typeof UNTERMINATED | typeof AT_EOF;
+  /** Whether the scan took it across a line break outside any heredoc. */
+  multiline: boolean;
+  /** Whether a heredoc starts on its first line. */
+  heredoc: boolean;
+}
 
 /** Thrown to abandon the current body item after its diagnostic is recorded. */
 class Abort {
@@ -186,9 +205,10 @@ const DESCRIBE: Record<number, string> = {
 
 class Parser {
   readonly diags: Diagnostic[] = [];
-  readonly types: Uint8Array;
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
+  // Replaced only when recovery rescans the rest of the file (`rescanFrom`).
+  types: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
   pos = 0;
   /** Whether newlines are significant in the current context. */
   nl = true;
@@ -196,7 +216,15 @@ class Parser {
   lines: SourceFile | undefined;
   /** Set when nesting exceeds MAX_DEPTH: the rest of the file is skipped without more errors. */
   halted = false;
-  readonly count: number;
+  /**
+   * Set when an error's recovery ran into the end of the file through an
+   * unterminated heredoc or template: the closing braces of the blocks
+   * around it may be in that text, so they are not reported missing.
+   */
+  swallowed = false;
+  /** Rescans so far (bounded, so hostile input stays linear). */
+  rescans = 0;
+  count: number;
   /** For each opening/closing bracket token, its partner (-1 if none); built on the first error. */
   matches: Int32Array | undefined;
   readonly interned: (string | undefined)[] = new Array(INTERN_SIZE);
@@ -290,6 +318,13 @@ class Parser {
       ? { severity: "error", code, summary, detail, subject, notes }
       : { severity: "error", code, summary, detail, subject };
     if (this.halted) return;
+    // A second error on the token the last one was about is a follow-on
+    // (recovery can resume on the line of an error and meet it again).
+    if (
+      this.diags.length > 0 && this.diags[this.diags.length - 1].subject?.start === subject.start
+    ) {
+      return;
+    }
     if (this.diags.length === MAX_ERRORS) {
       this.diags.push({
         severity: "error",
@@ -373,7 +408,7 @@ class Parser {
    */
   parseBodyItems(openIndex: number): (Attribute | Block)[] {
     const base = this.top;
-    const types = this.types;
+    let types = this.types;
     let index: Map<string, Attribute> | undefined;
     for (;;) {
       this.nl = true;
@@ -403,6 +438,7 @@ class Parser {
         this.depth = depth;
         this.top = top;
         this.recover(itemStart, e.at);
+        types = this.types;
       }
     }
   }
@@ -453,13 +489,50 @@ class Parser {
   /**
    * Skips the rest of a broken item: the next newline outside brackets, or
    * the `}` closing the enclosing body (left for the caller). When brackets
-   * never balance, falls back to the end of the line where the error was.
+   * never balance, falls back to the start or the end of the line where the
+   * error was. Notes when the skip ran to the end of the file through an
+   * unterminated heredoc or template (`swallowed`).
    */
   recover(itemStart: number, errorAt: number): void {
-    const types = this.types;
     if (this.halted) {
-      while (types[this.pos] !== T.EOF) this.pos++;
+      while (this.types[this.pos] !== T.EOF) this.pos++;
       return;
+    }
+    errorAt = this.skipBrokenItem(itemStart, errorAt);
+    if (this.pos === this.count - 1 && !this.swallowed) {
+      // Skipped to the end of the file: through an unterminated heredoc or
+      // template after the error?
+      const after = this.enclosingTemplate(errorAt, this.count - 1);
+      this.swallowed = after !== undefined && after.closedBy === AT_EOF;
+    }
+  }
+
+  /** Sets `pos` past the broken item; returns `errorAt` in the tokens as they are afterwards. */
+  skipBrokenItem(itemStart: number, errorAt: number): number {
+    const template = this.enclosingTemplate(itemStart, errorAt);
+    if (template !== undefined && template.closedBy !== CLOSED) {
+      const newline = this.src.indexOf("\n", this.starts[template.open]);
+      if (
+        this.types[template.open] === T.OQuote && template.multiline && !template.heredoc &&
+        newline >= 0 && this.rescans < MAX_ERRORS
+      ) {
+        // A quoted string cannot span lines, so one that the scan carried
+        // over a line break through a `${` missing its `}` really ended on
+        // its first line; everything after was scanned in the wrong mode.
+        const errorOffset = this.starts[errorAt];
+        this.rescanFrom(newline);
+        errorAt = this.firstTokenAt(errorOffset);
+      } else if (template.closedBy === AT_EOF) {
+        this.swallowed = true;
+        this.pos = this.count - 1;
+        return errorAt;
+      }
+    }
+    const types = this.types;
+    if (types[errorAt] === T.EOF || types[errorAt] === T.UnclosedComment) {
+      // Nothing after the error is left to parse.
+      this.pos = this.count - 1;
+      return errorAt;
     }
     // Skip bracketed groups whole, using the file's bracket matching, so
     // recovery costs only the length of the item and stays linear overall.
@@ -469,7 +542,7 @@ class Parser {
       // At the item's own level, a `}` can only close the enclosing body.
       if (t === T.EOF || t === T.Newline || t === T.CBrace) {
         this.pos = i;
-        return;
+        return errorAt;
       }
       if (OPENER[t] !== 0) {
         if (match[i] < 0) break;
@@ -477,29 +550,151 @@ class Parser {
       }
     }
     // Brackets never balance: an unclosed bracket. Resume at the start of the
-    // line where the error showed, so the lines after it still parse.
-    for (let i = Math.min(errorAt, this.types.length - 1); i > itemStart; i--) {
-      if (types[i] === T.Newline) {
-        this.pos = i;
-        return;
+    // line where the error showed, so the lines after it still parse, unless
+    // that line closes something of the lines before it (then it is still
+    // part of the item, and the error's line is skipped).
+    lineStart: for (let i = errorAt; i > itemStart; i--) {
+      if (types[i] !== T.Newline) continue;
+      for (let k = i + 1; k < errorAt; k++) {
+        if (CLOSER[types[k]] !== 0 && match[k] >= 0 && match[k] < i) break lineStart;
       }
+      this.pos = i;
+      return errorAt;
     }
     let braces = 0;
+    // Templates opened after the error: their newlines do not end the item.
+    const templates: number[] = [];
     for (let i = Math.max(errorAt, itemStart + 1);; i++) {
       const t = types[i];
-      if (t === T.EOF || (t === T.Newline && braces <= 0)) {
+      if (t === T.EOF) {
         this.pos = i;
-        return;
+        return errorAt;
       }
-      if (t === T.OBrace) braces++;
+      if (templates.length > 0 && stepTemplates(templates, t)) continue;
+      if (OPENS_TEMPLATE[t] !== 0) {
+        templates.push(t);
+        continue;
+      }
+      if (t === T.Newline && braces <= 0) {
+        this.pos = i;
+        return errorAt;
+      }
+      // A `{` that never closes does not hold the item open to the end of the file.
+      if (t === T.OBrace) braces += match[i] >= 0 ? 1 : 0;
       else if (t === T.CBrace) {
-        if (braces === 0) {
+        if (braces > 0) braces--;
+        else if (match[i] < itemStart) {
+          // Not one closing a brace of this item opened before the error.
           this.pos = i;
-          return;
+          return errorAt;
         }
-        braces--;
       }
     }
+  }
+
+  /**
+   * The outermost quoted string or heredoc of the item from `itemStart` that
+   * holds the token at `errorAt` (or ends right before it, unterminated),
+   * followed the way the scan nested its modes, and how it ends. Costs the
+   * length of the item, plus that of the template when it reaches past the
+   * error.
+   */
+  enclosingTemplate(itemStart: number, errorAt: number): TemplateExtent | undefined {
+    const types = this.types;
+    const stack: number[] = [];
+    let open = -1;
+    let multiline = false;
+    let heredoc = false;
+    for (let i = itemStart;; i++) {
+      const t = types[i];
+      if (
+        stack.length > 0 && stack[stack.length - 1] === T.OQuote && t !== T.QuotedLit &&
+        t !== T.CQuote && t !== T.TemplateInterp && t !== T.TemplateControl
+      ) {
+        // The scan ended this string at a line break, without a token.
+        stack.pop();
+        if (stack.length === 0) {
+          if (i >= errorAt) return { open, closedBy: UNTERMINATED, multiline, heredoc };
+          open = -1;
+        }
+      }
+      if (t === T.EOF) {
+        return stack.length > 0 ? { open, closedBy: AT_EOF, multiline, heredoc } : undefined;
+      }
+      if (stack.length === 0 && i > errorAt) return undefined;
+      let closed = false;
+      switch (t) {
+        case T.OQuote:
+        case T.OHeredoc:
+        case T.TemplateInterp:
+        case T.TemplateControl:
+          if (stack.length === 0) {
+            open = i;
+            multiline = false;
+            heredoc = false;
+          }
+          stack.push(t);
+          // Only a heredoc on the template's first line makes it legitimately multi-line.
+          if (t === T.OHeredoc && !multiline) heredoc = true;
+          break;
+        case T.CQuote:
+        case T.CHeredoc:
+        case T.TemplateSeqEnd:
+          if (stack.length > 0) {
+            stack.pop();
+            closed = stack.length === 0;
+          }
+          break;
+        case T.Newline:
+          if (stack.length > 0) multiline = true;
+      }
+      if (closed) {
+        if (i >= errorAt) return { open, closedBy: CLOSED, multiline, heredoc };
+        open = -1;
+      }
+    }
+  }
+
+  /**
+   * Replaces the tokens from `offset` on with a fresh scan from there,
+   * outside any template (a token reaching past `offset` goes too).
+   */
+  rescanFrom(offset: number): void {
+    this.rescans++;
+    let keep = this.firstTokenAt(offset);
+    while (keep > 0 && this.ends[keep - 1] > offset) keep--;
+    // The rest is scanned as a text of its own: the scan always starts outside any template.
+    const tail = scan(this.src.slice(offset), false);
+    const count = keep + tail.count;
+    // Spare zeroed slots read as EOF, as the scan's own spare capacity does.
+    const types = new Uint8Array(count + 8);
+    const starts = new Int32Array(count + 8);
+    const ends = new Int32Array(count + 8);
+    types.set(this.types.subarray(0, keep));
+    starts.set(this.starts.subarray(0, keep));
+    ends.set(this.ends.subarray(0, keep));
+    types.set(tail.types.subarray(0, tail.count), keep);
+    for (let i = 0; i < tail.count; i++) {
+      starts[keep + i] = tail.starts[i] + offset;
+      ends[keep + i] = tail.ends[i] + offset;
+    }
+    this.types = types;
+    this.starts = starts;
+    this.ends = ends;
+    this.count = count;
+    this.matches = undefined;
+  }
+
+  /** Index of the first token starting at or after `offset` (EOF's when none). */
+  firstTokenAt(offset: number): number {
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid] < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   parseBodyItem(): Attribute | Block {
@@ -588,7 +783,12 @@ class Parser {
     let items: (Attribute | Block)[];
     if (types[this.pos] === T.Newline || types[this.pos] === T.EOF) {
       items = this.parseBodyItems(open);
-      if (types[this.pos] !== T.CBrace) {
+      if (this.types[this.pos] !== T.CBrace) {
+        // The brace may be in text an unterminated heredoc, template or
+        // comment swallowed, whose error is already reported.
+        if (this.halted || this.swallowed || this.types[this.pos - 1] === T.UnclosedComment) {
+          throw new Abort(this.pos);
+        }
         this.fail("CW1007", "Unclosed block", "no closing brace before end of file", {
           filename: this.filename,
           start: this.starts[typeIndex],
@@ -1459,6 +1659,33 @@ function decodeHeredoc(src: string, start: number, end: number): string {
   const s = src.slice(start, end);
   if (s.indexOf("{") < 0) return s;
   return s.replace(/\$\$\{/g, "$${").replace(/%%\{/g, "%{");
+}
+
+/** Tokens that open a quoted string, heredoc or template sequence. */
+const OPENS_TEMPLATE = new Uint8Array(64);
+OPENS_TEMPLATE[T.OQuote] =
+  OPENS_TEMPLATE[T.OHeredoc] =
+  OPENS_TEMPLATE[T.TemplateInterp] =
+  OPENS_TEMPLATE[T.TemplateControl] =
+    1;
+
+/**
+ * Follows the scan's template modes over token `t`, given the stack of the
+ * tokens that opened the templates still open (innermost last). False when
+ * `t` comes after the last of them ended.
+ */
+function stepTemplates(stack: number[], t: number): boolean {
+  if (
+    stack[stack.length - 1] === T.OQuote && t !== T.QuotedLit && t !== T.CQuote &&
+    t !== T.TemplateInterp && t !== T.TemplateControl
+  ) {
+    // The scan ended this string at a line break, without a token.
+    stack.pop();
+    if (stack.length === 0) return false;
+  }
+  if (OPENS_TEMPLATE[t] !== 0) stack.push(t);
+  else if (t === T.CQuote || t === T.CHeredoc || t === T.TemplateSeqEnd) stack.pop();
+  return true;
 }
 
 /** Opening token kinds, mapped to the kind that closes them (0: not an opener). */

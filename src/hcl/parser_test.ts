@@ -150,6 +150,70 @@ Deno.test("parser: unclosed block points at its opening with the expected text",
   assert.deepEqual([r.diagnostics[0].subject?.start, r.diagnostics[0].subject?.end], [0, 18]);
 });
 
+/** Each block of a body as `type:attribute,attribute`. */
+function blockSummary(body: { items: readonly (Attribute | Block)[] }): string[] {
+  return body.items.filter((i): i is Block => i.kind === "Block").map((b) =>
+    `${b.type}:${b.body.items.map((i) => i.kind === "Attribute" ? i.name : i.type).join(",")}`
+  );
+}
+
+Deno.test("parser: an interpolation missing its `}` is one error; the block around it still closes", () => {
+  const src = 'r {\n  content = "${var.x"\n  other = 1\n}\nq {\n  a = 1 +\n}\n';
+  const r = parse(src, "t.cw");
+  assert.deepEqual(r.diagnostics.map((d) => `${d.code} ${d.summary}`), [
+    "CW1009 Expected `}` to end the interpolation",
+    "CW1009 Missing expression",
+  ]);
+  assert.deepEqual(blockSummary(r.body), ["r:other", "q:"]);
+});
+
+Deno.test("parser: a quote missing inside an interpolation is one error; the next lines parse", () => {
+  const src = 'r {\n  a = "${f("x)}"\n  b = 2\n}\nq {\n  c = 3\n}\n';
+  const r = parse(src, "t.cw");
+  assert.deepEqual(r.diagnostics.map((d) => d.summary), ["Missing argument separator"]);
+  assert.equal(src.slice(r.diagnostics[0].subject!.start).split("\n")[0], "b = 2");
+  assert.deepEqual(blockSummary(r.body), ["r:b", "q:c"]);
+});
+
+Deno.test("parser: an error inside a well-formed multi-line interpolation does not rescan", () => {
+  const src = 'r {\n  a = "${f(\n    1 +\n  )}"\n  b = 2\n}\n';
+  const r = parse(src, "t.cw");
+  assert.deepEqual(r.diagnostics.map((d) => d.summary), ["Invalid expression"]);
+  assert.deepEqual(blockSummary(r.body), ["r:b"]);
+});
+
+Deno.test("parser: what swallows the rest of the file is the only error, not the blocks around it", () => {
+  for (
+    const [src, code] of [
+      ["r {\n  content = <<EOT\nhello\nEOF\n  other = 1\n}\n", "CW1004"],
+      ["r {\n  s {\n    a = <<EOT\n  ${var.x\n  EOT\n  }\n}\n", "CW1009"],
+      ["r {\n  a = 1\n  /* never closed\n}\n", "CW1002"],
+      // The error comes before the heredoc that swallows the brace.
+      ["r {\n  ..x = <<-EOT\n  y\n}\n", "CW1009"],
+      ['r {\n  a = ["%{ if x }y%{<<EOT\n endif }"]\n  b = 1\n}\n', "CW1017"],
+    ]
+  ) {
+    const r = parse(src, "t.cw");
+    assert.deepEqual(r.diagnostics.map((d) => d.code), [code], src);
+  }
+  // Without such text, a missing brace is still its own error.
+  const open = parse("r {\n  a = 1 2\n  b = 3\n", "t.cw");
+  assert.deepEqual(open.diagnostics.map((d) => d.code), ["CW1008", "CW1007"]);
+});
+
+Deno.test("parser: recovery that meets the broken token again does not report it twice", () => {
+  const again = parse("a = { -{\n.\n", "t.cw");
+  assert.deepEqual(again.diagnostics.map((d) => d.summary), ["Invalid expression"]);
+  // The line of the error closes the block: recovery skips the rest of it.
+  const closing = parse("b {\n}${\nc = 1\n", "t.cw");
+  assert.deepEqual(closing.diagnostics.map((d) => d.code), ["CW1001"]);
+  assert.deepEqual(closing.body.items.map((i) => i.kind === "Attribute" ? i.name : i.type), ["c"]);
+  // A `}` matching a `{` of the item before the error does not end the enclosing block.
+  const inner = parse('r {\n  a = "x${v%{r.y}\\n"\n  b = 1\n}\n', "t.cw");
+  assert.deepEqual(inner.diagnostics.map((d) => d.summary), ["Missing key/value separator"]);
+  assert.deepEqual(blockSummary(inner.body), ["r:b"]);
+});
+
 Deno.test("parser: hostile inputs are diagnostics, not crashes or hangs", () => {
   const cases = [
     "a = " + "[".repeat(10000),
@@ -173,7 +237,19 @@ Deno.test("parser: hostile inputs are diagnostics, not crashes or hangs", () => 
 
 Deno.test("parser: recovery stays linear on many broken lines", () => {
   const lines = 30000;
-  for (const line of ["a = [\n", "a = f(\n", 'a = "${\n', 'a = "\n', "a = 1 2\n", "b {\n"]) {
+  for (
+    const line of [
+      "a = [\n",
+      "a = f(\n",
+      'a = "${\n',
+      'a = "\n',
+      "a = 1 2\n",
+      "b {\n",
+      'a = "${x"\n',
+      'a = "${f("x)}"\n',
+      "r {\n  a = <<EOT\n",
+    ]
+  ) {
     const src = line.repeat(lines);
     const t = performance.now();
     const r = parse(src, "t.cw");

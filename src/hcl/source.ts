@@ -6,6 +6,10 @@
  * re-encoding. `SourceFile` turns them into what users see: 1-based line,
  * 1-based column counted in Unicode code points, and the UTF-8 byte offset
  * (the `byte` field of JSON diagnostics). For ASCII text all three agree.
+ *
+ * A leading byte order mark (U+FEFF) stays in the text, so offsets and bytes
+ * count it (byte 3 is the first character, as in Terraform), but it is not a
+ * column: the first character is column 1 and lines are shown without it.
  */
 
 /** A half-open span [start, end) of one file. */
@@ -72,7 +76,7 @@ export class SourceFile {
   position(offset: number): Position {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
     const line = this.lineIndex(clamped);
-    const lineStart = this.lineStarts[line];
+    const lineStart = line === 0 ? Math.min(this.#bomLength, clamped) : this.lineStarts[line];
     return {
       line: line + 1,
       column: codePointLength(this.text, lineStart, clamped) + 1,
@@ -80,10 +84,15 @@ export class SourceFile {
     };
   }
 
-  /** The text of a 1-based line without its line terminator. */
+  /** 1 when the text starts with a byte order mark, else 0. */
+  get #bomLength(): number {
+    return this.text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  }
+
+  /** The text of a 1-based line without its line terminator (nor, on line 1, a byte order mark). */
   lineText(line: number): string {
     const starts = this.lineStarts;
-    const start = starts[line - 1] ?? this.text.length;
+    const start = line === 1 ? this.#bomLength : starts[line - 1] ?? this.text.length;
     let end = starts[line] ?? this.text.length;
     if (end > start && this.text.charCodeAt(end - 1) === 10) end--;
     if (end > start && this.text.charCodeAt(end - 1) === 13) end--;

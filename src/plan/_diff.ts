@@ -125,8 +125,42 @@ export function shellWord(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/**
+ * Attributes the configuration derives rather than the user writes, each
+ * diffed as the argument it stands for: a file whose `source` is not UTF-8
+ * carries its bytes as base64 in `content_base64` in place of `content`.
+ */
+const DERIVED_ATTRIBUTES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  file: { content_base64: "content" },
+};
+
+/** Attributes holding bytes as base64: shown by size, never as their text. */
+export const BASE64_ATTRIBUTES: ReadonlySet<string> = new Set(["content_base64"]);
+
+function base64Bytes(base64: string): Uint8Array | undefined {
+  try {
+    return Uint8Array.fromBase64(base64);
+  } catch {
+    return undefined;
+  }
+}
+
+/** "(binary, 300 bytes)": how base64 content is shown in plans and reasons. */
+export function binarySummary(base64: string): string {
+  const size = base64Bytes(base64)?.length;
+  return size === undefined ? "(binary)" : `(binary, ${size} byte${size === 1 ? "" : "s"})`;
+}
+
+/** sha256 of the bytes a file's recorded attributes say it holds. */
+function recordedContentSha256(attributes: Record<string, unknown>): string | undefined {
+  if (typeof attributes.content === "string") return sha256(attributes.content);
+  if (typeof attributes.content_base64 !== "string") return undefined;
+  const bytes = base64Bytes(attributes.content_base64);
+  return bytes === undefined ? undefined : sha256(bytes);
 }
 
 function short(hex: unknown): string {
@@ -175,11 +209,15 @@ function diffAttributes(
   prior: StateResource,
 ): AttributeChange[] {
   const spec = RESOURCE_TYPES[desired.type];
-  const known = spec ? Object.keys(spec.args) : Object.keys(desired.attributes);
+  const derived = DERIVED_ATTRIBUTES[desired.type] ?? {};
+  const known = spec
+    ? [...Object.keys(spec.args), ...Object.keys(derived)]
+    : Object.keys(desired.attributes);
   const ignored = new Set(desired.lifecycle.ignoreChanges);
   const changes: AttributeChange[] = [];
   for (const name of known.sort()) {
-    if (ignored.has(name)) continue;
+    const argument = derived[name] ?? name;
+    if (ignored.has(argument)) continue;
     const after = desired.attributes[name];
     // An argument left to the AI and not filled yet keeps whatever was applied.
     if (after === undefined && desired.aiFields.includes(name)) continue;
@@ -191,7 +229,7 @@ function diffAttributes(
       after: after ?? null,
       sensitive: desired.sensitiveAttributes.includes(name) ||
         prior.sensitiveAttributes.includes(name),
-      forcesReplacement: !spec || !spec.updatable.includes(name),
+      forcesReplacement: !spec || !spec.updatable.includes(argument),
     });
   }
   return changes;
@@ -210,9 +248,7 @@ function drift(
     case "file": {
       if (!observed.exists) return { reasons: ["file no longer exists"], recreate: false };
       const reasons: string[] = [];
-      const content = prior.attributes.content;
-      const expected = prior.observed?.sha256 ??
-        (typeof content === "string" ? sha256(content) : undefined);
+      const expected = prior.observed?.sha256 ?? recordedContentSha256(prior.attributes);
       if (
         !ignored.has("content") && typeof expected === "string" &&
         typeof seen.sha256 === "string" && seen.sha256 !== expected
@@ -275,9 +311,13 @@ function normalizeMode(mode: string): string {
 }
 
 function attributeReason(c: AttributeChange): string {
-  return `${c.name} changed: ${reasonValue(c.before, c.sensitive)} → ${
-    reasonValue(c.after, c.sensitive)
-  }${c.forcesReplacement ? " (forces replacement)" : ""}`;
+  const shown = (value: unknown) =>
+    BASE64_ATTRIBUTES.has(c.name) && !c.sensitive && typeof value === "string"
+      ? binarySummary(value)
+      : reasonValue(value, c.sensitive);
+  return `${c.name} changed: ${shown(c.before)} → ${shown(c.after)}${
+    c.forcesReplacement ? " (forces replacement)" : ""
+  }`;
 }
 
 function emptySummary(): Plan["summary"] {

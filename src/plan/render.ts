@@ -3,7 +3,7 @@
  * CLI.md for programs. Sensitive values are redacted in both.
  */
 import type { Change, Plan } from "./types.ts";
-import { SENSITIVE } from "./_diff.ts";
+import { BASE64_ATTRIBUTES, binarySummary, SENSITIVE } from "./_diff.ts";
 import { addressSteps } from "../config/mod.ts";
 import { isUnknown } from "../hcl/mod.ts";
 
@@ -58,6 +58,14 @@ export function formatValue(value: unknown): string {
   return `{ ${entries.map(([k, v]) => `${k} = ${formatValue(v)}`).join(", ")} }`;
 }
 
+/** An attribute's value on one line: bytes carried as base64 are shown by their size. */
+function formatAttribute(key: string, value: unknown): string {
+  if (BASE64_ATTRIBUTES.has(key) && typeof value === "string" && value !== SENSITIVE) {
+    return binarySummary(value);
+  }
+  return formatValue(value);
+}
+
 function isMultiline(v: unknown): v is string {
   return typeof v === "string" && v.includes("\n") && v !== SENSITIVE;
 }
@@ -89,7 +97,7 @@ function attributeLines(change: Change, paint: (t: Tone, s: string) => string): 
       const body = v.endsWith("\n") ? v.slice(0, -1).split("\n") : v.split("\n");
       lines.push(line(sym, tone, key, "<<-EOT"));
       lines.push(...heredoc(body, indent, []));
-    } else lines.push(line(sym, tone, key, formatValue(v)));
+    } else lines.push(line(sym, tone, key, formatAttribute(key, v)));
   };
   if (change.action === "create") {
     for (const key of keys) valueText(after[key], key, out, "+", "create");
@@ -101,7 +109,7 @@ function attributeLines(change: Change, paint: (t: Tone, s: string) => string): 
   if (change.action === "delete") {
     for (const key of keys) {
       if (isMultiline(before[key])) valueText(before[key], key, out, "-", "delete");
-      else out.push(line("-", "delete", key, `${formatValue(before[key])} -> null`));
+      else out.push(line("-", "delete", key, `${formatAttribute(key, before[key])} -> null`));
     }
     return out;
   }
@@ -111,7 +119,7 @@ function attributeLines(change: Change, paint: (t: Tone, s: string) => string): 
     if (!c) {
       const v = after[key] ?? before[key];
       if (isMultiline(v)) hidden++;
-      else out.push(line(" ", null, key, formatValue(v)));
+      else out.push(line(" ", null, key, formatAttribute(key, v)));
       continue;
     }
     const b = c.sensitive ? SENSITIVE : before[key];
@@ -123,7 +131,10 @@ function attributeLines(change: Change, paint: (t: Tone, s: string) => string): 
       out.push(line("~", "update", key, "<<-EOT") + note);
       out.push(...lineDiff(String(b ?? ""), String(a ?? ""), indent, paint));
     } else {
-      out.push(line("~", "update", key, `${formatValue(b)} -> ${formatValue(a)}`) + note);
+      out.push(
+        line("~", "update", key, `${formatAttribute(key, b)} -> ${formatAttribute(key, a)}`) +
+          note,
+      );
     }
   }
   if (hidden > 0) {
@@ -154,7 +165,7 @@ function lineDiff(
   }
   const out: string[] = [];
   const context = 2;
-  if (start > context) out.push(`${indent}      # (${start - context} unchanged lines hidden)`);
+  if (start > context) out.push(`${indent}      # (${unchangedLines(start - context)} hidden)`);
   for (let i = Math.max(0, start - context); i < start; i++) {
     out.push(`${indent}      ${a[i]}`.trimEnd());
   }
@@ -166,9 +177,13 @@ function lineDiff(
   }
   const tail = Math.min(a.length, endA + context);
   for (let i = endA; i < tail; i++) out.push(`${indent}      ${a[i]}`.trimEnd());
-  if (a.length > tail) out.push(`${indent}      # (${a.length - tail} unchanged lines hidden)`);
+  if (a.length > tail) out.push(`${indent}      # (${unchangedLines(a.length - tail)} hidden)`);
   out.push(`${indent}  EOT`);
   return out;
+}
+
+function unchangedLines(n: number): string {
+  return `${n} unchanged line${n === 1 ? "" : "s"}`;
 }
 
 export function renderPlan(plan: Plan, options: RenderPlanOptions = {}): string {

@@ -10,7 +10,7 @@
  *
  * The program reads and writes these files through the `state-file` plugin
  * and `StateStore` (_store.ts). What lives here is the format both share
- * (document checksum, journal records, lock holder) and `readFileState`, the
+ * (document checksum, journal records) and `readFileState`, the
  * in-process reader that tools and tests use to look at a file state.
  */
 import { resolve } from "node:path";
@@ -18,6 +18,7 @@ import * as v from "valibot";
 import type { Diagnostic } from "../hcl/mod.ts";
 import { error, warning } from "./_diag.ts";
 import { canonicalJson, sha256Hex } from "./_canonical.ts";
+import { addressType, resourceProblem, stateProblems } from "./_rules.ts";
 import { type State, type StateResource, StateResourceSchema, StateSchema } from "./types.ts";
 
 export const DEFAULT_STATE_PATH = ".clockwork/state.json";
@@ -41,14 +42,6 @@ export function statePaths(rootDir: string, path?: string | null): StatePaths {
   };
 }
 
-export interface LockInfo {
-  readonly pid: number;
-  readonly host: string;
-  readonly command: string;
-  /** ISO time the run started. */
-  readonly started: string;
-}
-
 export type JournalEntry =
   | { readonly t: "put"; readonly resource: StateResource }
   | { readonly t: "rm"; readonly address: string };
@@ -57,6 +50,12 @@ export type JournalEntry =
 export interface StateLocation {
   readonly state: string;
   readonly backup: string | null;
+  /** Where its journal lives (a file, or the rows of a table), for messages. */
+  readonly journal?: string;
+  /** The journal's path when it is a file of lines (records can then be removed one by one). */
+  readonly journalFile?: string;
+  /** How to discard the journal (a command), for recovery advice. */
+  readonly discardJournal?: string;
 }
 
 /** Advice names only what exists: a backup is kept only once a previous state was replaced. */
@@ -158,6 +157,18 @@ export function parseStateDocument(
       ],
     };
   }
+  const problems = stateProblems(parsed.output as State);
+  if (problems.length > 0) {
+    return {
+      value: null,
+      diagnostics: [
+        error("CW5003", `State file ${paths.state} does not match the state schema`, undefined, {
+          detail: problems.join("\n"),
+          notes: RECOVER_NOTES(paths),
+        }),
+      ],
+    };
+  }
   return { value: parsed.output as State, diagnostics: [] };
 }
 
@@ -187,41 +198,133 @@ export interface JournalRead {
   baseSerial: number;
   /** A torn last line (a crash mid-write) was dropped. */
   torn: boolean;
+  /** The first record that cannot be used, when one can; everything from it on is refused. */
+  damage: JournalDamage | null;
+}
+
+/** A record that is not what Clockwork wrote, somewhere before the end of the journal. */
+export interface JournalDamage {
+  /** Its position among the journal's records, from 1. */
+  readonly record: number;
+  readonly total: number;
+  /** What is wrong with it: "fails its checksum", "is not JSON", … */
+  readonly problem: string;
+  /** Addresses named by the readable records after it: steps that finished and would be lost. */
+  readonly later: readonly string[];
+}
+
+/**
+ * A journal file's records, and whether a partly written last line (no
+ * newline yet: a crash or a failed write mid-append) was left out. The
+ * state-file plugin reads its journal the same way.
+ */
+export function splitJournalText(text: string): { records: string[]; torn: boolean } {
+  const lines = text.split("\n");
+  const tail = lines.pop()!;
+  return { records: lines.filter((l) => l !== ""), torn: tail !== "" };
 }
 
 function readJournal(path: string): JournalRead | null {
   const bytes = readOptional(path);
   if (bytes === null) return null;
-  return parseJournal(decoder.decode(bytes).split("\n"));
+  const { records, torn } = splitJournalText(decoder.decode(bytes));
+  return parseJournal(records, torn);
 }
 
-/** Journal records in order: the first that is unreadable or fails its checksum ends it (torn). */
-export function parseJournal(lines: readonly string[]): JournalRead {
-  const out: JournalRead = { entries: [], lineage: null, baseSerial: 0, torn: false };
-  for (const line of lines) {
-    if (line === "") continue;
-    let record: Record<string, unknown>;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      out.torn = true;
-      break;
+type Decoded =
+  | { readonly ok: true; readonly record: Record<string, unknown> }
+  | { readonly ok: false; readonly problem: string };
+
+function decodeRecord(line: string): Decoded {
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    return { ok: false, problem: "is not JSON" };
+  }
+  if (record === null || typeof record !== "object" || Array.isArray(record)) {
+    return { ok: false, problem: "is not a journal record" };
+  }
+  const { checksum, ...entry } = record as Record<string, unknown>;
+  if (typeof checksum !== "string") return { ok: false, problem: "has no checksum" };
+  if (checksum !== sha256Hex(canonicalJson(entry))) {
+    return { ok: false, problem: "fails its checksum (edited by hand or damaged)" };
+  }
+  return { ok: true, record: entry };
+}
+
+/** The address a readable record names, for saying what a damaged journal holds. */
+function addressOf(record: Record<string, unknown>): string | null {
+  if (record.t === "rm" && typeof record.address === "string") return record.address;
+  const resource = record.resource as Record<string, unknown> | null | undefined;
+  if (record.t === "put" && typeof resource?.address === "string") return resource.address;
+  return null;
+}
+
+/**
+ * Journal records in order, each verified. `tornTail`: the reader already
+ * left out a partly written last line, the only damage a crash can cause
+ * (every append ends in a newline and is synced before the step counts as
+ * recorded). Any record that fails here is therefore not a torn write but
+ * damage, and the records after it are steps that finished: `damage` says
+ * which, and the journal is refused rather than cut short there.
+ */
+export function parseJournal(records: readonly string[], tornTail = false): JournalRead {
+  const out: JournalRead = {
+    entries: [],
+    lineage: null,
+    baseSerial: 0,
+    torn: tornTail,
+    damage: null,
+  };
+  const total = records.length;
+  for (let i = 0; i < total; i++) {
+    const decoded = decodeRecord(records[i]);
+    const problem = decoded.ok ? entryProblem(decoded.record, i) : decoded.problem;
+    if (problem !== null) {
+      const later: string[] = [];
+      for (const line of records.slice(i + 1)) {
+        const next = decodeRecord(line);
+        const address = next.ok ? addressOf(next.record) : null;
+        if (address !== null) later.push(address);
+      }
+      out.damage = { record: i + 1, total, problem, later };
+      return out;
     }
-    const { checksum, ...entry } = record;
-    if (checksum !== sha256Hex(canonicalJson(entry))) {
-      out.torn = true;
-      break;
-    }
+    const entry = (decoded as { record: Record<string, unknown> }).record;
     if (entry.t === "begin") {
-      out.lineage = String(entry.lineage);
-      out.baseSerial = Number(entry.serial);
-    } else if (entry.t === "put" && v.is(StateResourceSchema, entry.resource)) {
+      out.lineage = entry.lineage as string;
+      out.baseSerial = entry.serial as number;
+    } else if (entry.t === "put") {
       out.entries.push({ t: "put", resource: entry.resource as StateResource });
-    } else if (entry.t === "rm" && typeof entry.address === "string") {
-      out.entries.push({ t: "rm", address: entry.address });
+    } else {
+      out.entries.push({ t: "rm", address: entry.address as string });
     }
   }
   return out;
+}
+
+/** What is wrong with a record whose checksum holds, at position `index`; null when nothing. */
+function entryProblem(entry: Record<string, unknown>, index: number): string | null {
+  if (index === 0) {
+    if (entry.t !== "begin") return "is not the begin record a journal starts with";
+    const serial = entry.serial;
+    if (typeof entry.lineage !== "string" || !Number.isSafeInteger(serial) || Number(serial) < 0) {
+      return "is a begin record without a lineage and serial";
+    }
+    return null;
+  }
+  if (entry.t === "begin") return "is a second begin record";
+  if (entry.t === "put") {
+    if (!v.is(StateResourceSchema, entry.resource)) return "is a put record without a resource";
+    const problem = resourceProblem(entry.resource as StateResource, "resource");
+    return problem === null ? null : `is a put record with a bad resource (${problem})`;
+  }
+  if (entry.t === "rm") {
+    if (typeof entry.address === "string" && addressType(entry.address) !== null) return null;
+    return "is an rm record without a resource address";
+  }
+  return `has an unknown type ${JSON.stringify(entry.t)}`;
 }
 
 export function newLineage(): string {
@@ -239,46 +342,6 @@ export function emptyState(lineage = newLineage()): State {
   };
 }
 
-/** Whether a process with this pid exists on this machine. */
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return Deno.build.os !== "linux"; // without /proc, assume alive: never steal a live lock
-  }
-}
-
-export function hostName(): string {
-  try {
-    return Deno.hostname();
-  } catch {
-    return "unknown";
-  }
-}
-
-export function readLockInfo(path: string): LockInfo | null {
-  const bytes = readOptional(path);
-  if (bytes === null) return null;
-  try {
-    const info = JSON.parse(decoder.decode(bytes));
-    return {
-      pid: Number(info.pid),
-      host: String(info.host),
-      command: String(info.command),
-      started: String(info.started),
-    };
-  } catch {
-    return { pid: 0, host: "unknown", command: "unknown", started: "unknown" };
-  }
-}
-
-/** Whether the holder is certainly gone: same host and no such process. */
-export function lockHolderDead(info: LockInfo): boolean {
-  return info.host === hostName() && !processAlive(info.pid);
-}
-
 /**
  * The state in the files at `paths`: the document verified, with the journal
  * of steps completed since it was written replayed over it.
@@ -294,21 +357,41 @@ export function readFileState(
     base = parsed.value;
   }
   const journal = readJournal(paths.journal);
-  return journal === null ? { value: base, diagnostics: [] } : replayJournal(base, journal);
+  if (journal === null) return { value: base, diagnostics: [] };
+  return replayJournal(base, journal, fileLocation(paths));
 }
 
-/** `base` (the verified document, null when none) with the journal written against it applied. */
+/** Messages about a file state name its files and the shell commands that mend them. */
+export function fileLocation(paths: StatePaths): StateLocation {
+  return {
+    state: paths.state,
+    backup: paths.backup,
+    journal: paths.journal,
+    journalFile: paths.journal,
+    discardJournal: `mv ${paths.journal} ${paths.journal}.damaged`,
+  };
+}
+
+/**
+ * `base` (the verified document, null when none) with the journal written
+ * against it applied; refused (CW5005) when a record before its end is
+ * damaged, since dropping it would drop the finished steps recorded after it.
+ */
 export function replayJournal(
   base: State | null,
   journal: JournalRead,
+  location: StateLocation,
 ): { value: State | null; diagnostics: Diagnostic[] } {
-  if (journal.lineage === null) return { value: base, diagnostics: [] };
-  const matches = base === null
-    ? journal.baseSerial === 0
-    : journal.lineage === base.lineage && journal.baseSerial === base.serial;
+  const matches = journal.lineage === null ||
+    (base === null
+      ? journal.baseSerial === 0
+      : journal.lineage === base.lineage && journal.baseSerial === base.serial);
   // A journal written against another serial was already compacted (the run
   // died between replacing the document and clearing the journal): ignore it.
   if (!matches) return { value: base, diagnostics: [] };
+  if (journal.damage !== null) {
+    return { value: null, diagnostics: [journalDamaged(journal.damage, location)] };
+  }
   const diagnostics: Diagnostic[] = [];
   if (journal.torn) {
     diagnostics.push(
@@ -318,30 +401,35 @@ export function replayJournal(
       }),
     );
   }
+  if (journal.lineage === null) return { value: base, diagnostics };
   return {
     value: applyJournal(base ?? emptyState(journal.lineage), journal.entries),
     diagnostics,
   };
 }
 
-/** A refused lock, naming the holder; `lock` describes where the lock lives. */
-export function lockedDiagnostic(holder: LockInfo, lock: string): Diagnostic {
-  const who =
-    `pid ${holder.pid} on ${holder.host} (\`${holder.command}\`, started ${holder.started})`;
-  if (lockHolderDead(holder)) {
-    return error(
-      "CW5011",
-      `The state lock was left by a process that is no longer running: ${who}`,
-      undefined,
-      {
-        detail: `${lock} remains from a run that died`,
-        notes: [
-          "check that no other run is active, then remove the lock with `clockwork force-unlock`",
-        ],
-      },
+function journalDamaged(damage: JournalDamage, location: StateLocation): Diagnostic {
+  const where = location.journal ?? `the journal of ${location.state}`;
+  const later = [...new Set(damage.later)];
+  const detail = later.length === 0
+    ? "the state is refused: nothing was changed and no step ran"
+    : `the records after it are steps that finished (${later.join(", ")}); dropping the ` +
+      "damaged record and everything after it would run them again, so the state is refused: " +
+      "nothing was changed and no step ran";
+  const notes = [`restore ${where} from a backup if you have one, then run the command again`];
+  if (damage.record > 1 && location.journalFile) {
+    notes.push(
+      `or delete that record alone (sed -i '${damage.record}d' ${location.journalFile}): only the step it recorded is planned again`,
     );
   }
-  return error("CW5010", `The state is locked by ${who}`, undefined, {
-    detail: `another run holds ${lock}; wait for it to finish`,
-  });
+  const discard = location.discardJournal ? ` (${location.discardJournal})` : "";
+  notes.push(
+    `or discard the whole journal${discard} to go on from ${location.state} alone: every step it records is planned again, so review the plan before applying`,
+  );
+  return error(
+    "CW5005",
+    `State journal ${where} is damaged: record ${damage.record} of ${damage.total} ${damage.problem}`,
+    undefined,
+    { detail, notes },
+  );
 }

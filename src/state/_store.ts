@@ -14,18 +14,22 @@ import {
 } from "../plugins/protocol/mod.ts";
 import { error, warning } from "./_diag.ts";
 import {
-  hostName,
   type JournalEntry,
   journalRecord,
-  lockedDiagnostic,
-  lockHolderDead,
-  type LockInfo,
   parseJournal,
   parseStateDocument,
   replayJournal,
   serializeState,
   type StateLocation,
 } from "./_file_backend.ts";
+import {
+  describeHolder,
+  forceNote,
+  hostName,
+  lockedDiagnostic,
+  lockHolderStatus,
+  type LockInfo,
+} from "./_lock.ts";
 import type { State } from "./types.ts";
 
 export type { StatePlugin };
@@ -38,6 +42,12 @@ export interface StateStoreOptions {
   readonly location: StateLocation;
   /** Where the lock lives, for messages. */
   readonly lockLocation: string;
+  /**
+   * The backend itself releases a lock when its holder's connection ends
+   * (PostgreSQL's session advisory locks), so a lock it reports held has a
+   * live holder, whatever its pid and host look like from here.
+   */
+  readonly lockEndsWithHolder?: boolean;
 }
 
 function failure(code: string, what: string, e: unknown): Diagnostic {
@@ -49,11 +59,21 @@ function failure(code: string, what: string, e: unknown): Diagnostic {
 }
 
 const toStateLock = (info: PluginLockInfo): LockInfo => ({
+  id: info.id,
   pid: info.pid,
   host: info.host,
   command: info.command,
   started: info.time,
 });
+
+/**
+ * How long releasing the lock may take: one small request, but a hung
+ * backend must not keep a finished run from exiting for the default 30 s.
+ */
+const UNLOCK_TIMEOUT_MS = 15_000;
+
+/** A refused lock whose backend did not say who holds it. */
+const UNKNOWN_HOLDER: LockInfo = { id: "", pid: 0, host: "", command: "unknown", started: "" };
 
 /** One state behind one backend plugin. Not shared between concurrent runs. */
 export class StateStore {
@@ -74,10 +94,13 @@ export class StateStore {
   /** Who held the lock when it was last refused. */
   lastHolder: LockInfo | null = null;
 
+  readonly lockEndsWithHolder: boolean;
+
   constructor(plugin: StatePlugin, options: StateStoreOptions) {
     this.plugin = plugin;
     this.location = options.location;
     this.lockLocation = options.lockLocation;
+    this.lockEndsWithHolder = options.lockEndsWithHolder === true;
   }
 
   get name(): string {
@@ -117,10 +140,8 @@ export class StateStore {
       if (parsed.value === null) return parsed;
       base = parsed.value;
     }
-    const journal = parseJournal(records);
     // The backend drops a cut-off last record itself and says so.
-    if (torn) journal.torn = true;
-    return replayJournal(base, journal);
+    return replayJournal(base, parseJournal(records, torn), this.location);
   }
 
   /**
@@ -191,25 +212,58 @@ export class StateStore {
       this.lastHolder = null;
       return [];
     }
-    const holder = answer.holder
-      ? toStateLock(answer.holder)
-      : { pid: 0, host: "unknown", command: "unknown", started: "unknown" };
+    const holder = answer.holder ? toStateLock(answer.holder) : UNKNOWN_HOLDER;
     this.lastHolder = holder;
-    return [lockedDiagnostic(holder, this.lockLocation)];
+    return [lockedDiagnostic(holder, this.lockLocation, this.lockEndsWithHolder)];
   }
 
-  async unlock(): Promise<void> {
+  /**
+   * Releases the lock this store took. A lock that cannot be released stays
+   * behind and blocks the next run, which would take it for one left by a
+   * run that died: CW5016 says so now, while the cause is known, and how to
+   * remove it. A lock that was already gone (someone ran force-unlock while
+   * this run held it) is CW5017: another run may have used the state meanwhile.
+   */
+  async unlock(): Promise<Diagnostic[]> {
     const id = this.#lockId;
-    if (id === null) return;
+    if (id === null) return [];
     this.#lockId = null;
     this.#cached = null;
+    let released: boolean;
     try {
-      await this.plugin.unlock({ id });
-    } catch { /* removed by force-unlock, or the backend went away: nothing left to release */ }
+      ({ released } = await this.plugin.unlock({ id }, { timeoutMs: UNLOCK_TIMEOUT_MS }));
+    } catch (e) {
+      // PluginError's message names the plugin and what went wrong (timed out, garbage, …).
+      const why = e instanceof Error ? e.message : String(e);
+      return [
+        error("CW5016", `Could not release the state lock ${this.lockLocation}`, undefined, {
+          detail: `${why}; the lock (id ${id}) stays, and the next run will find the state locked`,
+          notes: [
+            `once this run has exited, remove it with \`clockwork force-unlock --force ${id}\``,
+          ],
+        }),
+      ];
+    }
+    if (released) return [];
+    return [
+      warning("CW5017", "The state lock was removed while this run held it", undefined, {
+        detail:
+          `${this.lockLocation} was gone when this run released it (\`clockwork force-unlock\` or a hand removal); another run may have changed the state at the same time`,
+        notes: ["run `clockwork plan` to see whether the state and the resources still agree"],
+      }),
+    ];
   }
 
-  /** `force-unlock`: releases a lock whose holder is gone; refuses a live one on this host. */
-  async forceUnlock(): Promise<{ removed: LockInfo | null; diagnostics: Diagnostic[] }> {
+  /**
+   * `force-unlock`: releases a lock whose holder is certainly gone (no such
+   * process on this host, its pid reused, an unreadable lock); refuses one
+   * whose holder may be running (here, or on another host, which cannot be
+   * checked from here; or any held lock of a backend whose locks end with
+   * their holder), unless `lockId` names exactly that lock (`--force LOCK_ID`).
+   */
+  async forceUnlock(
+    options: { readonly lockId?: string } = {},
+  ): Promise<{ removed: LockInfo | null; diagnostics: Diagnostic[] }> {
     const probe: LockInfo = {
       pid: Deno.pid,
       host: hostName(),
@@ -232,26 +286,36 @@ export class StateStore {
           ],
         };
       }
-      const holder = answer.holder
-        ? toStateLock(answer.holder)
-        : { pid: 0, host: "unknown", command: "unknown", started: "unknown" };
-      if (holder.host === hostName() && !lockHolderDead(holder)) {
-        return {
-          removed: null,
-          diagnostics: [
-            error(
-              "CW5013",
-              `The state lock is held by a running process (pid ${holder.pid})`,
-              undefined,
-              {
-                detail:
-                  `${holder.command} started ${holder.started} on ${holder.host} is still running; wait for it or stop it first`,
-              },
-            ),
-          ],
-        };
+      const holder = answer.holder ? toStateLock(answer.holder) : UNKNOWN_HOLDER;
+      if (options.lockId !== undefined) {
+        if (options.lockId === "" || options.lockId !== holder.id) {
+          return {
+            removed: null,
+            diagnostics: [
+              error(
+                "CW5015",
+                `--force ${JSON.stringify(options.lockId)} does not name the state lock`,
+                undefined,
+                {
+                  detail: holder.id
+                    ? `${this.lockLocation} is held under the id ${holder.id} by ${
+                      describeHolder(holder)
+                    }; --force removes only the lock it names`
+                    : `${this.lockLocation} has no id (held by ${
+                      describeHolder(holder)
+                    }); \`clockwork force-unlock\` without --force removes it when its holder is gone`,
+                },
+              ),
+            ],
+          };
+        }
+      } else {
+        const refusal = this.#forceUnlockRefusal(holder);
+        if (refusal !== null) return { removed: null, diagnostics: [refusal] };
       }
-      await this.plugin.unlock({ id: answer.holder?.id ?? "", force: true });
+      // Released by its id when it has one: a lock taken by another run meanwhile stays.
+      const holderId = holder.id ?? "";
+      await this.plugin.unlock({ id: holderId, force: holderId === "" });
       return { removed: holder, diagnostics: [] };
     } catch (e) {
       return {
@@ -259,5 +323,55 @@ export class StateStore {
         diagnostics: [failure("CW5042", "Cannot release the state lock", e)],
       };
     }
+  }
+  /** Why plain force-unlock must leave `holder`'s lock alone; null when it may go. */
+  #forceUnlockRefusal(holder: LockInfo): Diagnostic | null {
+    const notes = [forceNote(holder, this.lockLocation)];
+    if (this.lockEndsWithHolder) {
+      return error(
+        "CW5013",
+        `The state lock is held by a live session: ${describeHolder(holder)}`,
+        undefined,
+        {
+          detail:
+            `the backend releases ${this.lockLocation} by itself when its holder disconnects, so the run that holds it is still connected; wait for it or stop it first`,
+          notes: [
+            holder.id
+              ? `if that run hangs, \`clockwork force-unlock --force ${holder.id}\` ends its session and removes the lock`
+              : notes[0],
+          ],
+        },
+      );
+    }
+    const status = lockHolderStatus(holder);
+    if (status === "running") {
+      return error(
+        "CW5013",
+        `The state lock is held by a running process (pid ${holder.pid})`,
+        undefined,
+        {
+          detail:
+            `${holder.command} started ${holder.started} on ${holder.host} is still running; wait for it or stop it first`,
+          notes,
+        },
+      );
+    }
+    if (status === "elsewhere") {
+      return error(
+        "CW5013",
+        `The state lock is held by a run on another host: ${describeHolder(holder)}`,
+        undefined,
+        {
+          detail:
+            `processes on ${holder.host} cannot be seen from ${hostName()}, so that run may still be going; check on ${holder.host} that it has ended`,
+          notes: [
+            holder.id
+              ? `once you know it has ended, remove the lock with \`clockwork force-unlock --force ${holder.id}\``
+              : `once you know it has ended, remove ${this.lockLocation} yourself: the lock has no id to name to \`clockwork force-unlock --force\``,
+          ],
+        },
+      );
+    }
+    return null;
   }
 }

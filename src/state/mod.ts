@@ -15,20 +15,32 @@ export {
   compareAddress,
   DEFAULT_STATE_PATH,
   emptyState,
-  hostName,
   type JournalEntry,
   journalRecord,
-  lockHolderDead,
-  type LockInfo,
   newLineage,
   parseJournal,
   parseStateDocument,
-  readLockInfo,
   serializeState,
   type StateLocation,
   type StatePaths,
   statePaths,
 } from "./_file_backend.ts";
+export {
+  hostName,
+  lockHolderDead,
+  type LockHolderStatus,
+  lockHolderStatus,
+  type LockInfo,
+  readLockInfo,
+} from "./_lock.ts";
+export {
+  MASK,
+  maskable,
+  maskSecrets,
+  MIN_MASKED_LENGTH,
+  sensitiveAttributeTexts,
+  textLeaves,
+} from "./_secrets.ts";
 export { type StatePlugin, StateStore, type StateStoreOptions } from "./_store.ts";
 
 export interface LoadStateOptions {

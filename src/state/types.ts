@@ -19,6 +19,12 @@ export const StateResourceSchema = v.object({
   observed: v.nullable(v.record(v.string(), v.unknown())),
   host: v.nullable(v.string()),
   preventDestroy: v.boolean(),
+  /**
+   * Set when the resource changed and its assertions have not run since: the
+   * apply that changed it stopped first (a failed step, an interrupt, a
+   * crash). The next apply runs them and clears it. Absent means none owed.
+   */
+  assertionsPending: v.optional(v.boolean()),
 });
 export type StateResource = v.InferOutput<typeof StateResourceSchema>;
 

@@ -22,7 +22,8 @@ output "p" {
 function writeLock(dir: string, pid: number): void {
   Deno.writeTextFileSync(
     join(dir, ".clockwork/state.lock"),
-    JSON.stringify({ pid, host: hostname(), command: "apply", started: "2026-01-01T00:00:00Z" }),
+    // Taken now, after the holder started: a process that started after its lock is another one.
+    JSON.stringify({ pid, host: hostname(), command: "apply", started: new Date().toISOString() }),
   );
 }
 

@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import type { Command, OptionSpec } from "../commands/_types.ts";
 import { GLOBAL_FLAG_SPELLINGS, GLOBAL_OPTIONS, GLOBAL_VALUE_FLAGS } from "./globals.ts";
-import { didYouMean } from "./suggest.ts";
+import { flagSuggestion } from "./suggest.ts";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -26,6 +26,14 @@ function flagName(token: string): string {
   if (token.startsWith("--")) return token.split("=", 1)[0];
   return token.slice(0, 2);
 }
+
+/** The flag as the user wrote it, without an inline value: `-auto-approve`, `--out`. */
+function writtenFlag(token: string): string {
+  return token.split("=", 1)[0];
+}
+
+/** `--version` before any command word runs the `version` command, as in most tools. */
+const VERSION_FLAG = "--version";
 
 /** Whether the token carries its value inline: `--chdir=x` or `-Cx`. */
 function hasInlineValue(token: string): boolean {
@@ -50,12 +58,21 @@ export function locateCommand(
         if (GLOBAL_VALUE_FLAGS.has(name) && !hasInlineValue(token)) i++;
         continue;
       }
+      if (words.length === 0 && token === VERSION_FLAG) {
+        words.push("version");
+        wordIndices.add(i);
+        seekingWords = false;
+        continue;
+      }
       if (words.length === 0) {
+        const written = writtenFlag(token);
         return {
           ok: false,
-          message: `unknown flag "${name}" before the command name.${
-            didYouMean(name, GLOBAL_FLAG_SPELLINGS) ||
-            ` Command flags go after the command; see "clockwork --help".`
+          message: `unknown flag "${written}" before the command name.${
+            flagSuggestion(written, GLOBAL_FLAG_SPELLINGS) ||
+            ` Command flags go after the command${
+              written.startsWith("--") ? "" : " and long flags start with two dashes"
+            }; see "clockwork --help".`
           }`,
         };
       }
@@ -103,6 +120,10 @@ export function parseCommandArgs(
   command: Command,
 ): Parsed<ParsedCommandArgs> {
   const options = { ...toParseArgsOptions(command.options), ...toParseArgsOptions(GLOBAL_OPTIONS) };
+  const singleDash = singleDashLongFlag(rest, options);
+  if (singleDash !== undefined) {
+    return { ok: false, message: unknownFlagMessage(singleDash, command) };
+  }
   try {
     const { values, positionals } = parseArgs({
       args: [...rest],
@@ -116,22 +137,63 @@ export function parseCommandArgs(
   }
 }
 
-function describeParseError(error: unknown, command: Command): string {
-  const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  const flag = /'(-[^' ,<]*)/.exec(message)?.[1] ?? "";
+/**
+ * The first token written like a Terraform flag (`-auto-approve`, `-var`,
+ * `-out=p.plan`): one dash and several letters that are not a short flag with
+ * its value (`-Cdir`) or a group of boolean short flags. parseArgs would read
+ * it as a group of one-letter flags and complain about the first letter only.
+ */
+function singleDashLongFlag(
+  rest: readonly string[],
+  options: ParseArgsOptions,
+): string | undefined {
+  const shortType = new Map<string, "string" | "boolean">();
+  const longType = new Map<string, "string" | "boolean">();
+  for (const [name, spec] of Object.entries(options)) {
+    longType.set(name, spec.type);
+    if (spec.short) shortType.set(spec.short, spec.type);
+  }
+  for (let i = 0; i < rest.length; i++) {
+    const token = rest[i];
+    if (token === "--") break;
+    if (token.startsWith("--")) {
+      if (!token.includes("=") && longType.get(token.slice(2)) === "string") i++;
+      continue;
+    }
+    if (!token.startsWith("-") || token.length < 2) continue;
+    const first = shortType.get(token[1]);
+    if (token.length === 2) {
+      if (first === "string") i++;
+      continue;
+    }
+    if (first === "string") continue;
+    const letters = [...token.slice(1)];
+    if (letters.every((letter) => shortType.get(letter) === "boolean")) continue;
+    return writtenFlag(token);
+  }
+  return undefined;
+}
+
+function unknownFlagMessage(flag: string, command: Command): string {
   const spellings = [
     ...Object.entries(command.options).flatMap((
       [name, spec],
     ) => [`--${name}`, ...(spec.short ? [`-${spec.short}`] : [])]),
     ...GLOBAL_FLAG_SPELLINGS,
   ];
+  return `clockwork ${command.name}: unknown flag "${flag}".${
+    flagSuggestion(flag, spellings) || ` Run "clockwork ${command.name} --help" for its flags.`
+  }`;
+}
+
+function describeParseError(error: unknown, command: Command): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const flag = /'(-[^' ,<]*)/.exec(message)?.[1] ?? "";
   const who = `clockwork ${command.name}`;
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return `${who}: unknown flag "${flag}".${
-        didYouMean(flag, spellings) || ` Run "clockwork ${command.name} --help" for its flags.`
-      }`;
+      return unknownFlagMessage(flag, command);
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
       // The long name is the last flag in "Option '-C, --chdir <value>' …".
       const long = /(--[\w-]+)/.exec(message)?.[1] ?? flag;

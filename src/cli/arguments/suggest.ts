@@ -52,3 +52,26 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   const match = suggest(word, candidates);
   return match === undefined ? "" : ` Did you mean "${match}"?`;
 }
+
+/** Spellings of the version flag in other tools (`terraform -version`, `-v`). */
+const VERSION_SPELLINGS = new Set(["-v", "-V", "-version", "--version"]);
+
+/**
+ * ` Did you mean "…"?` for an unknown flag, or the empty string. Long flags take
+ * two dashes here, so `-auto-approve` (Terraform's spelling) suggests
+ * `--auto-approve`; a version flag suggests the `version` command; a one-letter
+ * flag suggests only the same letter in the other case (`-c` → `-C`), since any
+ * two one-letter flags are one edit apart.
+ */
+export function flagSuggestion(flag: string, spellings: Iterable<string>): string {
+  if (VERSION_SPELLINGS.has(flag)) return ` Did you mean "clockwork version"?`;
+  const all = [...spellings];
+  const longs = all.filter((s) => s.startsWith("--"));
+  if (/^-[^-]$/.test(flag)) {
+    const other = all.find((s) => s.length === 2 && s.toLowerCase() === flag.toLowerCase());
+    return other === undefined ? "" : ` Did you mean "${other}"?`;
+  }
+  const long = flag.startsWith("--") ? flag : `-${flag}`;
+  if (long !== flag && longs.includes(long)) return ` Did you mean "${long}"?`;
+  return didYouMean(long, longs);
+}

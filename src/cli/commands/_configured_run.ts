@@ -3,11 +3,17 @@
  * of a run (configuration loaded and reported, the state locked, the plan
  * made and reported).
  */
+import { resolve } from "node:path";
 import type { Config } from "../../config/mod.ts";
 import type { Plan } from "../../plan/mod.ts";
 import type { State, StateStore } from "../../state/mod.ts";
 import { withStateLock } from "../apply_pipeline.ts";
-import { loadConfiguration, makePlan, type MakePlanOptions } from "../pipeline.ts";
+import {
+  explainMissingConfiguration,
+  loadConfiguration,
+  makePlan,
+  type MakePlanOptions,
+} from "../pipeline.ts";
 import { prewarmStateStore, stateSettingsOf } from "../state_backend.ts";
 import type { CommandContext, OptionSpec } from "./_types.ts";
 import { targetOption } from "./_targets.ts";
@@ -43,8 +49,12 @@ export async function withLockedConfiguration(
   // The default state plugin boots on its own thread while the configuration loads.
   await prewarmStateStore(dir);
   const loaded = loadConfiguration(ctx, dir, load);
-  ctx.reportDiagnostics(loaded.diagnostics);
   const config = loaded.config;
+  ctx.reportDiagnostics(
+    config
+      ? loaded.diagnostics
+      : await explainMissingConfiguration(ctx, dir, loaded.diagnostics, planFileArgument(ctx, dir)),
+  );
   if (!config || loaded.diagnostics.some((d) => d.severity === "error")) return 1;
   return await withStateLock(
     ctx,
@@ -53,6 +63,21 @@ export async function withLockedConfiguration(
     command,
     (backend) => run(config, backend),
   );
+}
+
+/**
+ * The saved plan `apply PLANFILE` was given: its argument when that is a file
+ * and the configuration is the working directory (apply reads a file argument
+ * as a plan, a directory argument as the configuration).
+ */
+function planFileArgument(ctx: CommandContext, dir: string): string | undefined {
+  const given = ctx.positionals[0];
+  if (given === undefined || resolve(ctx.cwd) !== dir) return undefined;
+  try {
+    return Deno.statSync(resolve(ctx.cwd, given)).isFile ? given : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The plan and the state it was made from, or null when planning reported errors. */

@@ -15,6 +15,12 @@ export interface Io {
   readonly interactive: boolean;
   /** stdout is a terminal and colour is not disabled. */
   readonly color: boolean;
+  /**
+   * stderr is a terminal and colour is not disabled (absent: as `color`).
+   * Separate from `color` because `clockwork validate 2>errors.txt` on a
+   * terminal must put plain text in the file.
+   */
+  readonly stderrColor?: boolean;
   /** stderr is a terminal: progress lines may animate (absent means no). */
   readonly progress?: boolean;
   /** Reads one line from stdin (for confirmations); null at end of input. */

@@ -17,7 +17,8 @@ export const applyCommand: Command = {
     "artifact bundle, validates it, runs its steps in the sandbox and records state after every\n" +
     "step. Ctrl-C stops starting new steps; running ones finish and are recorded.\n" +
     "A file argument is a plan saved by `clockwork plan --out FILE`, applied without asking\n" +
-    "again; a directory argument is the configuration to plan and apply.",
+    "again (--target, --var and --var-file are refused beside it: the plan is already fixed);\n" +
+    "a directory argument is the configuration to plan and apply.",
   options: runOptions,
   positionals: { min: 0, max: 1, names: "[DIR|PLANFILE]" },
   output: "stream",
@@ -42,6 +43,21 @@ export const applyCommand: Command = {
           summary: "Variables cannot be set when applying a saved plan",
           detail:
             "the plan applies with the values it was made with; make a new plan with `clockwork plan --var … --out FILE` to change them",
+        }]);
+        return 1;
+      }
+      // The plan fixed what it changes when it was made; a target now would
+      // not narrow it, and applying it whole would do more than was asked.
+      const targets = targetsOf(ctx);
+      if (targets.length > 0) {
+        ctx.reportDiagnostics([{
+          severity: "error",
+          code: "CW3009",
+          summary: "--target cannot be used when applying a saved plan",
+          detail:
+            `the plan applies exactly the changes it was made with; make a targeted plan with \`clockwork plan ${
+              targets.map((t) => `--target ${t}`).join(" ")
+            } --out FILE\` and apply that`,
         }]);
         return 1;
       }

@@ -36,7 +36,7 @@ import { lockHolderDead, readLockInfo, statePaths } from "../../state/mod.ts";
 import { DEFAULT_PARALLELISM, runPlan, withStateLock } from "../apply_pipeline.ts";
 import { configDir, loadConfiguration, makePlan, readState } from "../pipeline.ts";
 import { statePluginName, stateSettingsOf } from "../state_backend.ts";
-import { eventWriter, painter } from "../views/mod.ts";
+import { eventWriter, stderrPainter } from "../views/mod.ts";
 import { runApplyAssertions } from "./assert.ts";
 import type { Command, CommandContext, Io } from "./_types.ts";
 
@@ -284,7 +284,7 @@ function pipelineFor(
 
 /** Human lines on stderr: one per repaired or skipped difference, the rest only at --log-level info. */
 function humanRenderer(ctx: CommandContext, once: boolean): (event: DaemonEvent) => void {
-  const paint = painter({ color: ctx.io.color });
+  const paint = stderrPainter(ctx.io);
   const line = (text: string) => ctx.io.stderr(text + "\n");
   const label = (kind: string | undefined) => kind === "drift" ? "drift" : "change";
   return (event) => {

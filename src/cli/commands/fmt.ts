@@ -1,5 +1,5 @@
 import { join, relative, resolve } from "node:path";
-import { error, format, hasErrors, SourceFile } from "../../hcl/mod.ts";
+import { decodeSource, error, format, hasErrors } from "../../hcl/mod.ts";
 import { jsonOut } from "../views/json.ts";
 import type { Command, CommandContext } from "./_types.ts";
 
@@ -44,10 +44,14 @@ export const fmtCommand: Command = {
     const changed: string[] = [];
     let broken = false;
     for (const file of files) {
-      const text = await Deno.readTextFile(file);
-      const result = format(text, file);
+      // Refused before formatting: rewriting text decoded with replacement characters loses data.
+      const decoded = decodeSource(await Deno.readFile(file), file);
+      const text = decoded.file.text;
+      const result = decoded.diagnostics.length > 0
+        ? { text, diagnostics: decoded.diagnostics }
+        : format(text, file);
       if (hasErrors(result.diagnostics)) {
-        ctx.registerSource(new SourceFile(file, text));
+        ctx.registerSource(decoded.file);
         ctx.reportDiagnostics(result.diagnostics);
         broken = true;
         continue;

@@ -1,6 +1,7 @@
 import { hasErrors } from "../../hcl/mod.ts";
 import { dependencyGraph, renderDot } from "../../plan/mod.ts";
 import { jsonOut } from "../views/json.ts";
+import { usageError } from "../views/usage.ts";
 import { configDir, loadConfiguration } from "../pipeline.ts";
 import type { Command } from "./_types.ts";
 
@@ -15,10 +16,22 @@ export const graphCommand: Command = {
   },
   positionals: { min: 0, max: 1, names: "[DIR]" },
   run(ctx) {
-    const format = (ctx.values.format as string | undefined) ?? (ctx.globals.json ? "json" : "dot");
+    const given = ctx.values.format as string | undefined;
+    const format = given ?? (ctx.globals.json ? "json" : "dot");
+    const json = ctx.globals.json;
     if (format !== "dot" && format !== "json") {
-      ctx.io.stderr(`clockwork graph: --format takes dot or json, not "${format}"\n`);
-      return Promise.resolve(1);
+      return Promise.resolve(
+        usageError(ctx.io, json, `clockwork graph: --format takes dot or json, not "${format}"`),
+      );
+    }
+    if (json && format !== "json") {
+      return Promise.resolve(
+        usageError(
+          ctx.io,
+          json,
+          `clockwork graph: --format ${format} and --json cannot be used together; drop one of them`,
+        ),
+      );
     }
     const { config, diagnostics } = loadConfiguration(ctx, configDir(ctx));
     ctx.reportDiagnostics(diagnostics);

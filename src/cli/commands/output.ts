@@ -1,5 +1,5 @@
 /** `clockwork output [NAME] [--json|--raw]`: outputs recorded by the last apply. */
-import { formatValue, jsonOut, SENSITIVE_TEXT, toJsonValue } from "../views/mod.ts";
+import { formatValue, jsonOut, SENSITIVE_TEXT, toJsonValue, usageError } from "../views/mod.ts";
 import type { Command } from "./_types.ts";
 import { readStateFor, withBackend } from "./state.ts";
 
@@ -12,6 +12,15 @@ export const outputCommand: Command = {
   },
   positionals: { min: 0, max: 1, names: "[NAME]" },
   run(ctx) {
+    if (ctx.globals.json && ctx.values.raw === true) {
+      return Promise.resolve(
+        usageError(
+          ctx.io,
+          true,
+          "clockwork output: --json and --raw cannot be used together; drop one of them",
+        ),
+      );
+    }
     return withBackend(ctx, async (store) => {
       const state = await readStateFor(ctx, store);
       if (typeof state === "number") return state;

@@ -2,7 +2,14 @@ import { resolve } from "node:path";
 import { hasErrors } from "../../hcl/mod.ts";
 import { planDocument, renderPlan, serializePlanFile } from "../../plan/mod.ts";
 import { jsonOut } from "../views/json.ts";
-import { configDir, loadConfiguration, makePlan, planHasChanges } from "../pipeline.ts";
+import { usageError } from "../views/usage.ts";
+import {
+  configDir,
+  explainMissingConfiguration,
+  loadConfiguration,
+  makePlan,
+  planHasChanges,
+} from "../pipeline.ts";
 import { prewarmStateStore } from "../state_backend.ts";
 import { targetOption, targetsOf } from "./_targets.ts";
 import type { Command } from "./_types.ts";
@@ -31,14 +38,19 @@ export const planCommand: Command = {
   async run(ctx) {
     const refreshFlag = ctx.values.refresh;
     if (refreshFlag !== undefined && refreshFlag !== "true" && refreshFlag !== "false") {
-      ctx.io.stderr(`clockwork plan: --refresh takes true or false, not "${refreshFlag}"\n`);
-      return 1;
+      return usageError(
+        ctx.io,
+        ctx.globals.json,
+        `clockwork plan: --refresh takes true or false, not "${refreshFlag}"`,
+      );
     }
     const dir = configDir(ctx);
     // The default state plugin boots on its own thread while the configuration loads.
     await prewarmStateStore(dir);
     const { config, diagnostics } = loadConfiguration(ctx, dir);
-    ctx.reportDiagnostics(diagnostics);
+    ctx.reportDiagnostics(
+      config ? diagnostics : await explainMissingConfiguration(ctx, dir, diagnostics),
+    );
     if (!config || hasErrors(diagnostics)) return failed(ctx);
     const result = await makePlan(ctx, config, {
       targets: targetsOf(ctx),

@@ -3,10 +3,11 @@
  * the state backend plugin the configuration in the working directory selects.
  */
 import { resolve } from "node:path";
-import { loadConfig } from "../../config/mod.ts";
-import { matchesTarget } from "../../plan/mod.ts";
+import { addressSteps, loadConfig } from "../../config/mod.ts";
+import { checkTargetAddress, matchesTarget } from "../../plan/mod.ts";
 import { hostName, serializeState, type State, type StateResource } from "../../state/mod.ts";
 import type { StateStore } from "../../state/mod.ts";
+import type { Diagnostic } from "../../hcl/mod.ts";
 import { type StateSettings, stateSettingsOf, withStateStore } from "../state_backend.ts";
 import { formatValue, jsonOut, SENSITIVE_TEXT, toJsonValue } from "../views/mod.ts";
 import type { Command, CommandContext } from "./_types.ts";
@@ -97,18 +98,80 @@ export const stateListCommand: Command = {
   },
 };
 
-function findResource(ctx: CommandContext, state: State, address: string): StateResource | null {
+/** CW3007 for text that is no address at all, as `--target` reports it; true when reported. */
+function reportedInvalidAddress(ctx: CommandContext, address: string): boolean {
+  if (checkTargetAddress(address) === undefined) return false;
+  ctx.reportDiagnostics([{
+    severity: "error",
+    code: "CW3007",
+    summary: `Invalid resource address "${address}"`,
+    detail:
+      'an address is TYPE.NAME, TYPE.NAME[0], TYPE.NAME["key"] or module.M.TYPE.NAME; `clockwork state list` shows the recorded ones',
+  }]);
+  return true;
+}
+
+/** At most this many addresses are listed in a message; the rest are counted. */
+const LISTED_ADDRESSES = 10;
+
+function listAddresses(addresses: readonly string[]): string {
+  const shown = addresses.slice(0, LISTED_ADDRESSES).join(", ");
+  const more = addresses.length - LISTED_ADDRESSES;
+  return more > 0 ? `${shown} and ${more} more` : shown;
+}
+
+/**
+ * The one instance `address` names. A resource with count or for_each, or a
+ * module, names several: the error lists them so the user can pick one.
+ */
+function findInstance(ctx: CommandContext, state: State, address: string): StateResource | null {
   const found = state.resources.find((r) => r.address === address);
   if (found) return found;
-  ctx.reportDiagnostics([{
+  if (reportedInvalidAddress(ctx, address)) return null;
+  const within = state.resources.filter((r) => matchesTarget(r.address, address))
+    .map((r) => r.address);
+  if (within.length > 0) {
+    const what = namesModule(address) ? "module" : "resource";
+    ctx.reportDiagnostics([{
+      severity: "error",
+      code: "CW5020",
+      summary: `${address} is a ${what} with ${within.length} instance${
+        within.length === 1 ? "" : "s"
+      } in state; name one of them`,
+      detail: `the state records ${listAddresses(within)}; for example: clockwork state show '${
+        within[0]
+      }'`,
+    }]);
+    return null;
+  }
+  ctx.reportDiagnostics([notInState(state, address)]);
+  return null;
+}
+
+function notInState(state: State, address: string): Diagnostic {
+  return {
     severity: "error",
     code: "CW5020",
     summary: `No resource ${address} in state`,
     detail: state.resources.length
       ? "`clockwork state list` shows the recorded addresses"
       : "the state records no resources",
-  }]);
-  return null;
+  };
+}
+
+/** `module.m`, `module.m["k"].module.n`: a module address rather than a resource's. */
+function namesModule(address: string): boolean {
+  const steps = addressSteps(address) ?? [];
+  return steps.length % 2 === 0 && steps.every((s, i) => i % 2 === 1 || s.name === "module");
+}
+
+/** `"file" "s"` for file.s, module.m.file.s and file.s[0], as Terraform's state show heads a resource. */
+function resourceLabels(resource: StateResource): string {
+  const steps = addressSteps(resource.address.split("#", 1)[0]);
+  const name = steps?.[steps.length - 1]?.name;
+  return name === undefined
+    ? JSON.stringify(resource.type)
+    : `${JSON.stringify(resource.type)} ${JSON.stringify(name)}`;
 }
 
 export const stateShowCommand: Command = {
@@ -121,7 +184,7 @@ export const stateShowCommand: Command = {
     return withBackend(ctx, async (store) => {
       const state = await readStateFor(ctx, store);
       if (typeof state === "number") return Promise.resolve(state);
-      const resource = findResource(ctx, state, ctx.positionals[0]);
+      const resource = findInstance(ctx, state, ctx.positionals[0]);
       if (!resource) return Promise.resolve(1);
       const attributes = redactedAttributes(resource);
       if (ctx.globals.json) {
@@ -139,7 +202,7 @@ export const stateShowCommand: Command = {
         return Promise.resolve(0);
       }
       const width = Math.max(0, ...Object.keys(attributes).map((k) => k.length));
-      const lines = [`# ${resource.address}:`, `resource ${JSON.stringify(resource.type)} {`];
+      const lines = [`# ${resource.address}:`, `resource ${resourceLabels(resource)} {`];
       for (const [name, value] of Object.entries(attributes).sort(([a], [b]) => a < b ? -1 : 1)) {
         const text = value === SENSITIVE_TEXT ? SENSITIVE_TEXT : formatValue(value);
         lines.push(`  ${name.padEnd(width)} = ${text}`);
@@ -175,13 +238,29 @@ export const stateRmCommand: Command = {
         ctx.reportDiagnostics(locked);
         return 1;
       }
+      let code = 1;
+      let released: Diagnostic[] = [];
       try {
+        code = await removeUnderLock();
+      } finally {
+        released = await store.unlock();
+      }
+      // A lock that could not be released is an error the user must act on.
+      ctx.reportDiagnostics(released);
+      return released.some((d) => d.severity === "error") ? 1 : code;
+
+      async function removeUnderLock(): Promise<number> {
         const state = await readStateFor(ctx, store);
         if (typeof state === "number") return state;
         const address = ctx.positionals[0];
         // As Terraform's state rm: a resource means all its instances, a module everything in it.
         const removed = state.resources.filter((r) => matchesTarget(r.address, address));
-        if (removed.length === 0 && !findResource(ctx, state, address)) return 1;
+        if (removed.length === 0) {
+          if (!reportedInvalidAddress(ctx, address)) {
+            ctx.reportDiagnostics([notInState(state, address)]);
+          }
+          return 1;
+        }
         const gone = new Set(removed.map((r) => r.address));
         const written = await store.compact({
           ...state,
@@ -195,8 +274,6 @@ export const stateRmCommand: Command = {
           for (const a of gone) ctx.io.stdout(`Removed ${a} from state (nothing was destroyed)\n`);
         }
         return 0;
-      } finally {
-        await store.unlock();
       }
     });
   },

@@ -8,6 +8,7 @@ export {
   type Paint,
   painter,
   plainPaint,
+  stderrPainter,
   stripAnsi,
   type Style,
   visibleWidth,
@@ -17,3 +18,4 @@ export { formatValue, SENSITIVE_TEXT, toJsonValue, UNKNOWN_TEXT } from "./redact
 export { mark, renderTable, type TableOptions } from "./table.ts";
 export { Progress, progress } from "./progress.ts";
 export { type Answer, approve, confirm } from "./confirm.ts";
+export { usageError } from "./usage.ts";

@@ -4,6 +4,7 @@
  * pipes therefore always get plain text.
  */
 import type { Paint as DiagnosticPaint } from "../../hcl/mod.ts";
+import { displayWidth } from "../../hcl/mod.ts";
 
 export type Style =
   | "error"
@@ -38,9 +39,16 @@ export const plainPaint: Paint = (_style, text) => text;
 export const ansiPaint: Paint = (style, text) =>
   text === "" ? text : `\x1b[${codes[style]}m${text}\x1b[0m`;
 
-/** The painter for an output: colours only when `color` is true (a terminal, no NO_COLOR). */
+/** The painter for stdout: colours only when `color` is true (a terminal, no NO_COLOR). */
 export function painter(io: { readonly color: boolean }): Paint {
   return io.color ? ansiPaint : plainPaint;
+}
+
+/** The painter for stderr, which may be a file while stdout is a terminal, or the reverse. */
+export function stderrPainter(
+  io: { readonly color: boolean; readonly stderrColor?: boolean },
+): Paint {
+  return (io.stderrColor ?? io.color) ? ansiPaint : plainPaint;
 }
 
 /** Our painter is a superset of the diagnostic renderer's styles. */
@@ -55,9 +63,7 @@ export function stripAnsi(text: string): string {
   return text.replace(ANSI_PATTERN, "");
 }
 
-/** Visible width: code points without ANSI escapes (good enough for our mostly-ASCII output). */
+/** Terminal columns of `text` without its ANSI escapes (wide characters count two). */
 export function visibleWidth(text: string): number {
-  let width = 0;
-  for (const _ of text.replace(ANSI_PATTERN, "")) width++;
-  return width;
+  return displayWidth(text.replace(ANSI_PATTERN, ""));
 }

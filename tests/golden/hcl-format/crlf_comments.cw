@@ -1,0 +1,10 @@
+# header  
+r "x" {
+  a=1 # one   
+  bbb = <<EOT
+${ x }
+EOT  
+  c = "${ y }" // two
+}
+
+

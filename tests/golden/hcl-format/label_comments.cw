@@ -1,0 +1,2 @@
+r /* between */ "a" /* labels */ b {
+}

@@ -1,0 +1,6 @@
+resource "a" "b" {
+  script = <<EOT
+  ${var.x
+  EOT
+  other = 1
+}
