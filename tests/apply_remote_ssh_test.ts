@@ -536,3 +536,38 @@ ${fileAsserts}${extra}
     if (!sshdStopped) await sshd.stop();
   }
 });
+
+systemTest(
+  "daemon --once repairs drift on an ssh host, through the host the configuration declares",
+  [
+    "sshd",
+  ],
+  async () => {
+    const sshd = await startSshd();
+    const remote = await Deno.makeTempDir({ prefix: "cw-remote-daemon-" });
+    const target = join(remote, "motd");
+    const dir = await project({
+      "main.cw": hostBlock(sshd) + `
+resource "file" "motd" {
+  host    = host.web1
+  path    = "${target}"
+  content = "welcome\\n"
+}
+`,
+    });
+    try {
+      const apply = await cli(dir, ["apply", "--auto-approve"]);
+      assert.equal(apply.code, 0, apply.stderr + apply.stdout + sshd.log());
+      await Deno.writeTextFile(target, "tampered\n");
+      const repair = await cli(dir, ["daemon", "--once"]);
+      assert.equal(repair.code, 0, repair.stderr + repair.stdout + sshd.log());
+      assert.doesNotMatch(repair.stdout + repair.stderr, /FAILED|not declared/);
+      assert.equal(await Deno.readTextFile(target), "welcome\n");
+      assert.match((await cli(dir, ["plan"])).stdout, /^No changes\./);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await Deno.remove(remote, { recursive: true });
+      await sshd.stop();
+    }
+  },
+);

@@ -48,8 +48,15 @@ export interface RunPlanOptions {
   readonly rootDir: string;
   readonly autoApprove: boolean;
   readonly parallelism: number;
-  /** The configuration the plan came from (assertions read it); null for a plan file without one. */
+  /** The configuration the plan came from (hosts, secrets, assertions); null for a plan file without one. */
   readonly config: Config | null;
+  /** false: leave assertions to the caller (the daemon runs its own after a repair). */
+  readonly runAssertions?: boolean;
+}
+
+/** Whether this run owes and runs the assertions of what it changes. */
+function runsAssertions(options: RunPlanOptions): options is RunPlanOptions & { config: Config } {
+  return options.command === "apply" && options.config !== null && options.runAssertions !== false;
 }
 
 function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
@@ -621,7 +628,7 @@ interface AssertionsRun {
  * configuration that declares them (the daemon runs its own).
  */
 function addressesWithAssertions(options: RunPlanOptions): ReadonlySet<string> {
-  if (options.command !== "apply" || options.config === null) return new Set();
+  if (!runsAssertions(options)) return new Set();
   return new Set(
     options.config.resources.filter((r) => r.asserts.length > 0).map((r) => r.address),
   );
@@ -641,7 +648,7 @@ async function runApplyAssertions(
   plan: Plan,
   events: EventWriter | null,
 ): Promise<AssertionsRun | null> {
-  if (options.command !== "apply" || options.config === null) return null;
+  if (!runsAssertions(options)) return null;
   const owed = new Set(
     plan.changes
       .filter((c) =>

@@ -194,8 +194,10 @@ async function applyPlan(
         rootDir: dir,
         autoApprove: true,
         parallelism: DEFAULT_PARALLELISM,
-        // Assertions of what was repaired run through the daemon's own call below.
-        config: null,
+        // Hosts and secrets come from the configuration; assertions of what
+        // was repaired run through the daemon's own call below.
+        config,
+        runAssertions: false,
       });
     },
   );
