@@ -571,3 +571,39 @@ resource "file" "motd" {
     }
   },
 );
+
+systemTest("plan names why a host cannot be observed: a changed host key", ["sshd"], async () => {
+  const sshd = await startSshd();
+  const remote = await Deno.makeTempDir({ prefix: "cw-remote-hostkey-" });
+  const dir = await project({
+    "main.cw": hostBlock(sshd) + `
+resource "file" "motd" {
+  host    = host.web1
+  path    = "${join(remote, "motd")}"
+  content = "welcome\\n"
+}
+`,
+  });
+  try {
+    const apply = await cli(dir, ["apply", "--auto-approve"]);
+    assert.equal(apply.code, 0, apply.stderr + apply.stdout + sshd.log());
+    // Another machine answering at the same address: known_hosts holds a different key.
+    const otherKey = join(remote, "other_key");
+    const keygen = await new Deno.Command("ssh-keygen", {
+      args: ["-q", "-t", "ed25519", "-N", "", "-f", otherKey],
+    }).output();
+    assert.ok(keygen.success);
+    const pub = (await Deno.readTextFile(`${otherKey}.pub`)).split(" ").slice(0, 2).join(" ");
+    await Deno.writeTextFile(sshd.knownHostsFile, `[${sshd.host}]:${sshd.port} ${pub}\n`);
+    const plan = await cli(dir, ["plan", "--json"]);
+    assert.equal(plan.code, 1, plan.stdout);
+    const diagnostic = JSON.parse(plan.stdout).diagnostics.find((d: { code: string }) =>
+      d.code === "CW3010"
+    );
+    assert.match(diagnostic?.detail ?? "", /Host key verification failed/, plan.stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(remote, { recursive: true });
+    await sshd.stop();
+  }
+});

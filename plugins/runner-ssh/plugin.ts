@@ -293,7 +293,8 @@ async function observe(
   }
   const failure = result.timedOut
     ? "ssh did not answer within 60 s"
-    : `ssh exited with ${result.code}: ${result.stderr.trim().slice(0, 500)}`;
+    // ssh says why last (after any banner or warning lines): that line is the reason.
+    : `ssh exited with ${result.code}: ${result.stderr.trim().split("\n").at(-1)!.slice(0, 500)}`;
   asked.forEach(({ resource, raw }, index) => {
     const line = lines.get(index);
     observations[resource.address] = line === undefined
