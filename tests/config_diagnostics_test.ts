@@ -850,3 +850,16 @@ Deno.test("assertion patterns are RE2, as Terraform's regex: checked at load wit
   }
   await expectOne({ "main.cw": file("a(?=b)") }, "CW2006", /pattern/, "5:15", /RE2/);
 });
+
+Deno.test("a container on a remote host is refused where it is written, not at apply", async () => {
+  await expectOne(
+    {
+      "main.cw":
+        'host "box" {\n  runner  = "ssh"\n  address = "127.0.0.1"\n}\nresource "container" "c" {\n  host  = host.box\n  image = "busybox:latest"\n}\n',
+    },
+    "CW2006",
+    /Invalid value for "host"/,
+    "6:11",
+    /managed on this machine only/,
+  );
+});

@@ -2245,6 +2245,14 @@ class Lowering {
           } else timeoutMs = ms;
         } else if (attr.name === "host") {
           host = this.hostName(attr, variables, scope, address);
+          const runner = host === null ? undefined : this.hosts.get(host)?.host?.runner;
+          if (type === "container" && runner !== undefined && runner !== "local") {
+            this.diags.push(error("CW2006", 'Invalid value for "host"', attr.expr.range, {
+              detail:
+                `containers are managed on this machine only (its podman or docker); host "${host}" runs over ${runner}. Remove host, or start the container with a command on that host`,
+              address,
+            }));
+          }
         }
         continue;
       }
