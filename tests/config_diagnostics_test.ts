@@ -863,3 +863,19 @@ Deno.test("a container on a remote host is refused where it is written, not at a
     /managed on this machine only/,
   );
 });
+
+Deno.test("timeouts take compound durations as Terraform's do (1h30m), in resources and assertions", async () => {
+  const { diagnostics, dir } = await load({
+    "main.cw":
+      'resource "command" "c" {\n  run     = "true"\n  timeout = "1h30m"\n  assert "port" {\n    port    = 80\n    timeout = "1m30s"\n  }\n}\n',
+  });
+  await Deno.remove(dir, { recursive: true });
+  equal(diagnostics.length, 0, diagnostics.map((d) => `${d.summary}: ${d.detail}`).join("; "));
+  await expectOne(
+    { "main.cw": 'resource "command" "c" {\n  run     = "true"\n  timeout = "1h 30m"\n}\n' },
+    "CW2019",
+    /Invalid timeout/,
+    "3:13",
+    /1h30m/,
+  );
+});

@@ -1,6 +1,6 @@
 /** Reading assertion arguments: required/optional values with clear messages. */
 import { isAbsolute, resolve } from "node:path";
-import type { Assertion } from "../config/mod.ts";
+import { type Assertion, parseDurationText } from "../config/mod.ts";
 import { compileRe2, type Re2, Re2SyntaxError } from "../hcl/mod.ts";
 
 /** A user mistake in an assert block; the runner turns it into a failed result. */
@@ -70,12 +70,11 @@ export class Args {
     if (value === null) return fallbackMs;
     if (typeof value === "number" && value > 0) return value * 1000;
     if (typeof value === "string") {
-      const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
-      if (match) {
-        const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"]!;
-        const ms = Number(match[1]) * scale;
-        if (ms > 0) return ms;
-      }
+      // A bare number in text ("5", as a variable may give it) is seconds.
+      const ms = /^\s*\d+(\.\d+)?\s*$/.test(value)
+        ? Number(value) * 1000
+        : parseDurationText(value);
+      if (ms !== null && ms > 0) return ms;
     }
     throw new ArgumentError(`argument "${name}" must be a duration such as "5s" or "500ms"`);
   }

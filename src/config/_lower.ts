@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { isAbsolute, join, relative, resolve } from "node:path";
+import { parseDurationText } from "./_duration.ts";
 import {
   type Attribute,
   type Block,
@@ -322,12 +323,11 @@ function parseDuration(value: Value): number | string {
   if (typeof value !== "string") {
     return `expected a duration string such as "30s", got ${typeof value}`;
   }
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
-  if (!m) {
-    return 'not a duration: use a number with ms, s, m or h, such as "30s" or "5m"';
+  const ms = parseDurationText(value);
+  if (ms === null) {
+    return 'not a duration: use numbers with ms, s, m or h, such as "30s", "5m" or "1h30m"';
   }
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms"];
-  return Math.round(Number(m[1]) * factor);
+  return ms;
 }
 
 export function loadConfig(options: LoadOptions): LoadResult {

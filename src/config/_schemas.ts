@@ -8,6 +8,7 @@ import * as v from "valibot";
 import type { AssertKind } from "./types.ts";
 import { ANY, type HclType, STRING } from "./_typesys.ts";
 import { compileRe2 } from "../hcl/mod.ts";
+import { parseDurationText } from "./_duration.ts";
 
 export interface ArgSpec {
   readonly type: HclType;
@@ -37,21 +38,17 @@ const assertMode = v.pipe(
   v.string(),
   v.regex(ASSERT_MODE_TEXT, 'must be an octal mode such as "0644", "644" or "0o644"'),
 );
-const DURATION_WITH_UNIT = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-/** What assertions wait for or sample over: "500ms", "5s", "1m", "2h", or a number of seconds. */
+/** What assertions wait for or sample over: "500ms", "5s", "1m30s", or a number of seconds. */
 const assertDuration = v.union(
   [
     v.pipe(
       v.string(),
-      v.regex(
-        DURATION_WITH_UNIT,
-        'must be a duration such as "500ms", "5s" or "1m", or a number of seconds',
+      v.check(
+        (text) => parseDurationText(text) !== null,
+        'must be a duration such as "500ms", "5s" or "1m30s", or a number of seconds',
       ),
-      // valibot runs every check of a pipe, so text the regex refused is left to it.
-      v.check((text) => {
-        const amount = DURATION_WITH_UNIT.exec(text)?.[1];
-        return amount === undefined || Number(amount) > 0;
-      }, "must be longer than zero"),
+      // valibot runs every check of a pipe, so text the first check refused is left to it.
+      v.check((text) => (parseDurationText(text) ?? 1) > 0, "must be longer than zero"),
     ),
     v.pipe(v.number(), v.gtValue(0, "must be a duration longer than zero (a number of seconds)")),
   ],

@@ -21,6 +21,7 @@ export {
   RESOURCE_TYPES,
   type ResourceTypeSpec,
 } from "./_schemas.ts";
+export { parseDurationText } from "./_duration.ts";
 export {
   addressSortKey,
   type AddressStep,

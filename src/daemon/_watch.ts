@@ -4,19 +4,12 @@
  * Clockwork manages), debounced so an editor's save burst is one cycle.
  */
 import { dirname, join, resolve, sep } from "node:path";
-
-const UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+import { parseDurationText } from "../config/mod.ts";
 
 /** `30s`, `5m`, `1h`, `1m30s`, `500ms` → milliseconds; null when it does not parse or is zero. */
 export function parseDuration(text: string): number | null {
-  const trimmed = text.trim();
-  if (!/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(trimmed)) return null;
-  let total = 0;
-  for (const [, amount, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|h|m|s)/g)) {
-    total += Number(amount) * UNITS[unit];
-  }
-  total = Math.round(total);
-  return total > 0 ? total : null;
+  const ms = parseDurationText(text);
+  return ms !== null && ms > 0 ? ms : null;
 }
 
 export function isConfigFile(path: string): boolean {
