@@ -6,22 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cli, lines, project, spawnCli } from "./apply_support_test.ts";
-import { startSshd, type TestSshd } from "./support/sshd.ts";
+import { hostBlock, startSshd, type TestSshd } from "./support/sshd.ts";
 import { systemTest } from "./support/system.ts";
-
-function hostBlock(sshd: TestSshd, port = sshd.port): string {
-  return `
-host "web1" {
-  runner                   = "ssh"
-  address                  = "${sshd.host}"
-  port                     = ${port}
-  user                     = ${JSON.stringify(sshd.user)}
-  identity_file            = ${JSON.stringify(sshd.identityFile)}
-  known_hosts_file         = ${JSON.stringify(sshd.knownHostsFile)}
-  strict_host_key_checking = "yes"
-}
-`;
-}
 
 function closedPort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -537,49 +523,21 @@ ${fileAsserts}${extra}
   }
 });
 
-systemTest(
-  "daemon --once repairs drift on an ssh host, through the host the configuration declares",
-  [
-    "sshd",
-  ],
-  async () => {
-    const sshd = await startSshd();
-    const remote = await Deno.makeTempDir({ prefix: "cw-remote-daemon-" });
-    const target = join(remote, "motd");
-    const dir = await project({
-      "main.cw": hostBlock(sshd) + `
-resource "file" "motd" {
-  host    = host.web1
-  path    = "${target}"
-  content = "welcome\\n"
-}
-`,
-    });
-    try {
-      const apply = await cli(dir, ["apply", "--auto-approve"]);
-      assert.equal(apply.code, 0, apply.stderr + apply.stdout + sshd.log());
-      await Deno.writeTextFile(target, "tampered\n");
-      const repair = await cli(dir, ["daemon", "--once"]);
-      assert.equal(repair.code, 0, repair.stderr + repair.stdout + sshd.log());
-      assert.doesNotMatch(repair.stdout + repair.stderr, /FAILED|not declared/);
-      assert.equal(await Deno.readTextFile(target), "welcome\n");
-      assert.match((await cli(dir, ["plan"])).stdout, /^No changes\./);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-      await Deno.remove(remote, { recursive: true });
-      await sshd.stop();
-    }
-  },
-);
-
-systemTest("plan names why a host cannot be observed: a changed host key", ["sshd"], async () => {
+/**
+ * One file applied on a fresh sshd's host; `check` runs with the project,
+ * then everything is removed.
+ */
+async function withAppliedRemoteFile(
+  check: (setup: { sshd: TestSshd; dir: string; target: string }) => Promise<void>,
+): Promise<void> {
   const sshd = await startSshd();
-  const remote = await Deno.makeTempDir({ prefix: "cw-remote-hostkey-" });
+  const remote = await Deno.makeTempDir({ prefix: "cw-remote-file-" });
+  const target = join(remote, "motd");
   const dir = await project({
     "main.cw": hostBlock(sshd) + `
 resource "file" "motd" {
   host    = host.web1
-  path    = "${join(remote, "motd")}"
+  path    = "${target}"
   content = "welcome\\n"
 }
 `,
@@ -587,23 +545,46 @@ resource "file" "motd" {
   try {
     const apply = await cli(dir, ["apply", "--auto-approve"]);
     assert.equal(apply.code, 0, apply.stderr + apply.stdout + sshd.log());
-    // Another machine answering at the same address: known_hosts holds a different key.
-    const otherKey = join(remote, "other_key");
-    const keygen = await new Deno.Command("ssh-keygen", {
-      args: ["-q", "-t", "ed25519", "-N", "", "-f", otherKey],
-    }).output();
-    assert.ok(keygen.success);
-    const pub = (await Deno.readTextFile(`${otherKey}.pub`)).split(" ").slice(0, 2).join(" ");
-    await Deno.writeTextFile(sshd.knownHostsFile, `[${sshd.host}]:${sshd.port} ${pub}\n`);
-    const plan = await cli(dir, ["plan", "--json"]);
-    assert.equal(plan.code, 1, plan.stdout);
-    const diagnostic = JSON.parse(plan.stdout).diagnostics.find((d: { code: string }) =>
-      d.code === "CW3010"
-    );
-    assert.match(diagnostic?.detail ?? "", /Host key verification failed/, plan.stdout);
+    await check({ sshd, dir, target });
   } finally {
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(remote, { recursive: true });
     await sshd.stop();
   }
-});
+}
+
+systemTest(
+  "daemon --once repairs drift on an ssh host, through the host the configuration declares",
+  ["sshd"],
+  () =>
+    withAppliedRemoteFile(async ({ sshd, dir, target }) => {
+      await Deno.writeTextFile(target, "tampered\n");
+      const repair = await cli(dir, ["daemon", "--once"]);
+      assert.equal(repair.code, 0, repair.stderr + repair.stdout + sshd.log());
+      assert.doesNotMatch(repair.stdout + repair.stderr, /FAILED|not declared/);
+      assert.equal(await Deno.readTextFile(target), "welcome\n");
+      assert.match((await cli(dir, ["plan"])).stdout, /^No changes\./);
+    }),
+);
+
+systemTest(
+  "plan names why a host cannot be observed: a changed host key",
+  ["sshd"],
+  () =>
+    withAppliedRemoteFile(async ({ sshd, dir, target }) => {
+      // Another machine answering at the same address: known_hosts holds a different key.
+      const otherKey = `${target}.other_key`;
+      const keygen = await new Deno.Command("ssh-keygen", {
+        args: ["-q", "-t", "ed25519", "-N", "", "-f", otherKey],
+      }).output();
+      assert.ok(keygen.success);
+      const pub = (await Deno.readTextFile(`${otherKey}.pub`)).split(" ").slice(0, 2).join(" ");
+      await Deno.writeTextFile(sshd.knownHostsFile, `[${sshd.host}]:${sshd.port} ${pub}\n`);
+      const plan = await cli(dir, ["plan", "--json"]);
+      assert.equal(plan.code, 1, plan.stdout);
+      const diagnostic = JSON.parse(plan.stdout).diagnostics.find((d: { code: string }) =>
+        d.code === "CW3010"
+      );
+      assert.match(diagnostic?.detail ?? "", /Host key verification failed/, plan.stdout);
+    }),
+);

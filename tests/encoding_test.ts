@@ -22,7 +22,7 @@ import {
 } from "../src/forge/mod.ts";
 import { testPlan, testResource } from "../src/forge/testing.ts";
 import { cli, project } from "./apply_support_test.ts";
-import { startSshd, type TestSshd } from "./support/sshd.ts";
+import { hostBlock, startSshd } from "./support/sshd.ts";
 import { systemTest } from "./support/system.ts";
 
 const encoder = new TextEncoder();
@@ -399,20 +399,6 @@ Deno.test("forge: base64 content is a base64 data artifact whose sha256 is the b
     JSON.stringify(problems),
   );
 });
-
-function hostBlock(sshd: TestSshd): string {
-  return `
-host "web1" {
-  runner                   = "ssh"
-  address                  = "${sshd.host}"
-  port                     = ${sshd.port}
-  user                     = ${JSON.stringify(sshd.user)}
-  identity_file            = ${JSON.stringify(sshd.identityFile)}
-  known_hosts_file         = ${JSON.stringify(sshd.knownHostsFile)}
-  strict_host_key_checking = "yes"
-}
-`;
-}
 
 systemTest(
   "file source: binary content reaches a remote host byte for byte",

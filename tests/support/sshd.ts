@@ -156,3 +156,18 @@ export async function startSshd(): Promise<TestSshd> {
     };
   }
 }
+
+/** A `host "web1"` block (runner ssh) that reaches this server, for configurations in tests. */
+export function hostBlock(sshd: TestSshd, port = sshd.port): string {
+  return `
+host "web1" {
+  runner                   = "ssh"
+  address                  = "${sshd.host}"
+  port                     = ${port}
+  user                     = ${JSON.stringify(sshd.user)}
+  identity_file            = ${JSON.stringify(sshd.identityFile)}
+  known_hosts_file         = ${JSON.stringify(sshd.knownHostsFile)}
+  strict_host_key_checking = "yes"
+}
+`;
+}
