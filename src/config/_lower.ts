@@ -171,6 +171,8 @@ interface ResourceDecl {
   readonly forEachAttr: Attribute | undefined;
   readonly assertBlocks: readonly Block[];
   readonly lifecycle: ResourceInstance["lifecycle"];
+  /** The block writes two arguments of an exclusive group: their values decide (checkSetArguments). */
+  readonly mayConflict: boolean;
 }
 
 /**
@@ -1370,7 +1372,13 @@ class Lowering {
       }));
     }
     // Which of exclusive arguments are set is known from their values (null
-    // is not set), so that is checked per instance: checkSetArguments.
+    // is not set), so that is checked per instance (checkSetArguments), and
+    // only when the block writes two of them.
+    let mayConflict = false;
+    for (let i = 0; i < shape.exclusiveMasks.length; i++) {
+      const both = present & shape.exclusiveMasks[i];
+      if ((both & (both - 1)) !== 0) mayConflict = true;
+    }
     const lifecycleBlocks = blocks.length ? blocks.filter((b) => b.type === "lifecycle") : blocks;
     const assertBlocks = blocks.length ? blocks.filter((b) => b.type === "assert") : blocks;
     if (lifecycleBlocks.length > 1) {
@@ -1395,6 +1403,7 @@ class Lowering {
       forEachAttr,
       assertBlocks,
       lifecycle,
+      mayConflict,
     };
     node.resource = decl;
     scope.resourceNodes.push(node);
@@ -1817,7 +1826,11 @@ class Lowering {
       const errorsBefore = this.diags.length;
       if (node.resource !== null) this.evaluateResource(node.resource);
       else node.evaluate!();
-      if (node.deps.some((d) => d.failed) || this.errorSince(errorsBefore)) node.failed = true;
+      // Failures exist only once something was reported: most loads skip this.
+      if (
+        this.diags.length > 0 &&
+        (this.errorSince(errorsBefore) || node.deps.some((d) => d.failed))
+      ) node.failed = true;
       const dependents = node.dependents;
       for (let j = 0; j < dependents.length; j++) {
         if (--dependents[j].waiting === 0) queue.push(dependents[j]);
@@ -2303,7 +2316,7 @@ class Lowering {
       attributes[attr.name] = value;
       visible[attr.name] = isSensitiveValue ? new Sensitive(value as Value) : value as Value;
     }
-    if (spec.exclusive.length > 0 || nulls !== null) {
+    if (decl.mayConflict || nulls !== null) {
       this.checkSetArguments(decl, attributes, visible, description, nulls);
     }
     const defaults = shape.defaults;
@@ -2435,7 +2448,7 @@ class Lowering {
         ? description !== null
         : attributes[name] !== undefined || visible[name] === UNKNOWN;
     const { spec, attrs, type } = decl;
-    for (const group of spec.exclusive) {
+    for (const group of decl.mayConflict ? spec.exclusive : []) {
       const set = group.filter(isSet);
       if (set.length < 2) continue;
       this.argumentsChecked.add(decl);
@@ -2785,8 +2798,9 @@ interface TypeShape {
   readonly where: string;
   /** A bit per allowed argument, so one pass over a body finds which are present. */
   readonly bits: Map<string, number>;
-  /** Bits of each requiredOneOf group. */
+  /** Bits of each requiredOneOf and exclusive group. */
   readonly requiredMasks: number[];
+  readonly exclusiveMasks: number[];
 }
 
 const shapes = new Map<string, TypeShape>();
@@ -2805,6 +2819,7 @@ function typeShape(type: string, spec: ResourceTypeSpec): TypeShape {
       where: `a resource of type "${type}"`,
       bits: new Map(),
       requiredMasks: [],
+      exclusiveMasks: [],
     };
     // One bit per allowed argument in a 32-bit mask; the schema table is ours, so a
     // violation is a programming error, caught by every test that loads this type.
@@ -2819,8 +2834,7 @@ function typeShape(type: string, spec: ResourceTypeSpec): TypeShape {
         return m | bit;
       }, 0);
     for (const group of spec.requiredOneOf) shape.requiredMasks.push(mask(group));
-    // Exclusive groups are checked by value (checkSetArguments); this checks their names.
-    for (const group of spec.exclusive) mask(group);
+    for (const group of spec.exclusive) shape.exclusiveMasks.push(mask(group));
     shapes.set(type, shape);
   }
   return shape;
