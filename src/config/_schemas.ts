@@ -8,7 +8,7 @@ import * as v from "valibot";
 import type { AssertKind } from "./types.ts";
 import { ANY, type HclType, STRING } from "./_typesys.ts";
 import { compileRe2 } from "../hcl/mod.ts";
-import { parseDurationText } from "./_duration.ts";
+import { DURATION_TEXT, parseDurationText } from "./_duration.ts";
 
 export interface ArgSpec {
   readonly type: HclType;
@@ -43,11 +43,11 @@ const assertDuration = v.union(
   [
     v.pipe(
       v.string(),
-      v.check(
-        (text) => parseDurationText(text) !== null,
+      v.regex(
+        DURATION_TEXT,
         'must be a duration such as "500ms", "5s" or "1m30s", or a number of seconds',
       ),
-      // valibot runs every check of a pipe, so text the first check refused is left to it.
+      // valibot runs every check of a pipe, so text the regex refused is left to it.
       v.check((text) => (parseDurationText(text) ?? 1) > 0, "must be longer than zero"),
     ),
     v.pipe(v.number(), v.gtValue(0, "must be a duration longer than zero (a number of seconds)")),
