@@ -20,6 +20,16 @@ import {
 } from "../src/plan/mod.ts";
 import { ObservationSchema, StateSchema } from "../src/state/mod.ts";
 import { BundleSchema } from "../src/forge/mod.ts";
+import {
+  ApplyEventSchema,
+  AssertDocumentSchema,
+  DaemonStreamEventSchema,
+  DiagnosticsDocumentSchema,
+  OutputDocumentSchema,
+  StateListDocumentSchema,
+  StateRmDocumentSchema,
+  StateShowDocumentSchema,
+} from "../src/cli/documents.ts";
 
 const SCHEMA_BASE = "https://clockwork.invalid/schemas/";
 
@@ -39,6 +49,18 @@ export function generateSchemas(): Map<string, string> {
   add("plan-document.schema.json", "`clockwork plan --json`", PlanDocumentSchema);
   add("validate-document.schema.json", "`clockwork validate --json`", ValidateDocumentSchema);
   add("graph-document.schema.json", "`clockwork graph --format json`", GraphDocumentSchema);
+  add("apply-event.schema.json", "One line of `clockwork apply|destroy --json`", ApplyEventSchema);
+  add("daemon-event.schema.json", "One line of `clockwork daemon --json`", DaemonStreamEventSchema);
+  add("assert-document.schema.json", "`clockwork assert --json`", AssertDocumentSchema);
+  add("state-list-document.schema.json", "`clockwork state list --json`", StateListDocumentSchema);
+  add("state-show-document.schema.json", "`clockwork state show --json`", StateShowDocumentSchema);
+  add("state-rm-document.schema.json", "`clockwork state rm --json`", StateRmDocumentSchema);
+  add("output-document.schema.json", "`clockwork output [NAME] --json`", OutputDocumentSchema);
+  add(
+    "diagnostics-document.schema.json",
+    "`clockwork --json` of a document command that failed before its document",
+    DiagnosticsDocumentSchema,
+  );
   add("state.schema.json", "Clockwork recorded state", StateSchema);
   add("observation.schema.json", "What an observe call found", ObservationSchema);
   add("bundle.schema.json", "Clockwork artifact bundle (FORGE output)", BundleSchema);
