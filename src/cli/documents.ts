@@ -8,22 +8,10 @@
  * be added; tests/json_schemas_test.ts holds the CLI to exactly these fields.
  */
 import * as v from "valibot";
-import { DaemonEventSchema } from "../daemon/mod.ts";
+import { ASSERTION_RESULT_FIELDS, DaemonEventSchema } from "../daemon/mod.ts";
 import { JsonDiagnosticSchema, PlanDocumentSchema } from "../plan/mod.ts";
 
 const formatVersion = { format_version: v.literal("1") };
-
-/** One assertion's outcome: an `assert --json` result and an `assert_result` event alike. */
-const assertionResult = {
-  /** The resource instance (`file.index`) or check (`check.site_up`) it belongs to. */
-  address: v.string(),
-  kind: v.string(),
-  passed: v.boolean(),
-  expected: v.string(),
-  actual: v.string(),
-  message: v.string(),
-  duration_ms: v.number(),
-};
 
 const StepActionSchema = v.picklist(["create", "update", "delete"]);
 
@@ -71,7 +59,7 @@ export const PlanEventSchema = v.object({
 export const AssertResultEventSchema = v.object({
   ...formatVersion,
   type: v.literal("assert_result"),
-  ...assertionResult,
+  ...ASSERTION_RESULT_FIELDS,
 });
 
 export const SummaryEventSchema = v.object({
@@ -117,7 +105,7 @@ const diagnostics = v.array(JsonDiagnosticSchema);
 
 export const AssertDocumentSchema = v.object({
   ...formatVersion,
-  results: v.array(v.object(assertionResult)),
+  results: v.array(v.object(ASSERTION_RESULT_FIELDS)),
   summary: v.object({ passed: v.number(), failed: v.number() }),
   diagnostics,
 });

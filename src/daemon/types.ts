@@ -157,6 +157,18 @@ const difference = {
  * The daemon's own events (`clockwork daemon --json` adds `format_version`
  * and passes on the repair's `step_start`/`step_end` and `diagnostic` events).
  */
+/** One assertion's outcome, as `assert --json`, apply's and the daemon's `assert_result` events give it. */
+export const ASSERTION_RESULT_FIELDS = {
+  /** The resource instance (`file.index`) or check (`check.site_up`) it belongs to. */
+  address: v.string(),
+  kind: v.string(),
+  passed: v.boolean(),
+  expected: v.string(),
+  actual: v.string(),
+  message: v.string(),
+  duration_ms: v.number(),
+};
+
 export const DaemonEventSchema = v.variant("type", [
   v.object({
     type: v.literal("cycle_start"),
@@ -193,16 +205,7 @@ export const DaemonEventSchema = v.variant("type", [
     /** The same skip was already reported by the previous cycle. */
     repeat: v.boolean(),
   }),
-  v.object({
-    type: v.literal("assert_result"),
-    address: v.string(),
-    kind: v.string(),
-    passed: v.boolean(),
-    expected: v.string(),
-    actual: v.string(),
-    message: v.string(),
-    duration_ms: v.number(),
-  }),
+  v.object({ type: v.literal("assert_result"), ...ASSERTION_RESULT_FIELDS }),
   v.object({
     type: v.literal("cycle_end"),
     cycle: v.number(),
