@@ -6,7 +6,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadState } from "../src/state/mod.ts";
-import { cli, lines, project, readUntil, spawnCli } from "./apply_support_test.ts";
+import {
+  applyKilledDuring,
+  cli,
+  lines,
+  project,
+  readUntil,
+  spawnCli,
+} from "./apply_support_test.ts";
 
 const SLOW_CHAIN = `
 resource "command" "a" {
@@ -27,18 +34,9 @@ resource "command" "c" {
 
 Deno.test("SIGKILL during apply: state records exactly the finished steps; the next apply converges", async () => {
   const dir = await project({ "main.cw": SLOW_CHAIN });
-  const child = spawnCli(dir, ["--json", "apply", "--auto-approve"]);
-  const { rest } = await readUntil(
-    child,
-    (e) => e.type === "step_start" && e.address === "command.c",
-  );
   // Let c's process get going (a kill between fork and bwrap's parent-death
   // hook could orphan it), then kill the CLI in the middle of it.
-  await new Promise((r) => setTimeout(r, 400));
-  child.kill("SIGKILL");
-  await child.status;
-  await rest;
-  await child.stderr.cancel();
+  const killed = await applyKilledDuring(dir, "command.c", 400);
 
   const state = loadState(dir);
   assert.deepEqual(state.value!.resources.map((r) => r.address), ["command.a", "command.b"]);
@@ -51,7 +49,7 @@ Deno.test("SIGKILL during apply: state records exactly the finished steps; the n
   assert.match(blocked.stderr, /force-unlock/);
   const unlocked = await cli(dir, ["force-unlock"]);
   assert.equal(unlocked.code, 0, unlocked.stderr);
-  assert.match(unlocked.stdout, new RegExp(`pid ${child.pid}`));
+  assert.match(unlocked.stdout, new RegExp(`pid ${killed}`));
 
   // …and the next apply runs only what did not finish.
   const resumed = await cli(dir, ["--json", "apply", "--auto-approve"]);
@@ -85,9 +83,16 @@ Deno.test("two concurrent applies never both run: the second fails at once namin
   assert.equal(Deno.readTextFileSync(join(dir, "runs.txt")), "once\n");
 });
 
-Deno.test("SIGINT stops gracefully: the running step finishes and is recorded, nothing new starts", async () => {
-  const dir = await project({
-    "main.cw": `
+for (
+  const [signal, said] of [["SIGINT", /Interrupt received/], [
+    "SIGTERM",
+    /SIGTERM received/,
+  ]] as const
+) {
+  // SIGTERM is what systemd, CI cancellation and `timeout` send: Terraform treats it as Ctrl-C.
+  Deno.test(`${signal} stops gracefully: the running step finishes and is recorded, nothing new starts, the lock is released`, async () => {
+    const dir = await project({
+      "main.cw": `
 resource "command" "first" {
   run = "sleep 0.8; echo first >> runs.txt"
   cwd = path.module
@@ -98,25 +103,25 @@ resource "command" "second" {
   depends_on = [command.first]
 }
 `,
+    });
+    const child = spawnCli(dir, ["--json", "apply", "--auto-approve"]);
+    const { events, rest } = await readUntil(child, (e) => e.type === "step_start");
+    assert.equal(events.at(-1)!.address, "command.first");
+    child.kill(signal);
+    const status = await child.status;
+    const after = lines(await rest);
+    const stderr = await new Response(child.stderr).text();
+    assert.equal(status.code, 1, stderr);
+    assert.match(stderr, said);
+    const codes = after.filter((e) => e.type === "diagnostic").map((e) => e.code);
+    assert.deepEqual(codes, ["CW5104"]);
+    assert.equal(Deno.readTextFileSync(join(dir, "runs.txt")), "first\n");
+    assert.ok(!after.some((e) => e.type === "step_start"), `a step started after ${signal}`);
+    const summary = after.find((e) => e.type === "summary")!;
+    assert.equal(summary.skipped, 1);
+    assert.deepEqual(loadState(dir).value!.resources.map((r) => r.address), ["command.first"]);
+    for (const left of ["state.lock", "state.journal"]) {
+      assert.throws(() => Deno.statSync(join(dir, ".clockwork", left)), `${left} was left behind`);
+    }
   });
-  const child = spawnCli(dir, ["--json", "apply", "--auto-approve"]);
-  const { events, rest } = await readUntil(child, (e) => e.type === "step_start");
-  assert.equal(events.at(-1)!.address, "command.first");
-  child.kill("SIGINT");
-  const status = await child.status;
-  const after = lines(await rest);
-  const stderr = new TextDecoder().decode(
-    await new Response(child.stderr).arrayBuffer(),
-  );
-  assert.equal(status.code, 1);
-  assert.match(stderr, /Interrupt received/);
-  assert.equal(Deno.readTextFileSync(join(dir, "runs.txt")), "first\n");
-  assert.ok(!after.some((e) => e.type === "step_start"), "a step started after Ctrl-C");
-  const summary = after.find((e) => e.type === "summary")!;
-  assert.equal(summary.skipped, 1);
-  assert.deepEqual(loadState(dir).value!.resources.map((r) => r.address), ["command.first"]);
-  assert.throws(
-    () => Deno.statSync(join(dir, ".clockwork/state.lock")),
-    "the lock was not released",
-  );
-});
+}

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "./support/cli.ts";
-import { lines, project, readUntil, spawnCli } from "./apply_support_test.ts";
+import { applyKilledDuring, lines, project } from "./apply_support_test.ts";
 
 type Event = Record<string, unknown>;
 
@@ -138,15 +138,7 @@ resource "command" "slow" {
 }
 `,
   });
-  const child = spawnCli(dir, ["--json", "apply", "--auto-approve"]);
-  const { rest } = await readUntil(
-    child,
-    (e) => e.type === "step_start" && e.address === "command.slow",
-  );
-  child.kill("SIGKILL");
-  await child.status;
-  await rest;
-  await child.stderr.cancel();
+  await applyKilledDuring(dir, "command.slow");
 
   const unlocked = await runCli(["force-unlock"], { cwd: dir });
   assert.equal(unlocked.code, 0, explain(unlocked));

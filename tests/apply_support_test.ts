@@ -110,3 +110,23 @@ export async function readUntil(
   })();
   return { events, rest };
 }
+
+/**
+ * `apply --json --auto-approve` in `dir`, killed with SIGKILL once the step of
+ * `address` has started (after `settleMs`, so its process is under way).
+ * Returns the killed CLI's pid, which its lock names.
+ */
+export async function applyKilledDuring(
+  dir: string,
+  address: string,
+  settleMs = 0,
+): Promise<number> {
+  const child = spawnCli(dir, ["--json", "apply", "--auto-approve"]);
+  const { rest } = await readUntil(child, (e) => e.type === "step_start" && e.address === address);
+  if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
+  child.kill("SIGKILL");
+  await child.status;
+  await rest;
+  await child.stderr.cancel();
+  return child.pid;
+}

@@ -10,7 +10,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { canonicalJson, sha256Hex } from "../src/state/mod.ts";
-import { cli, cliArgs, cliEnv, lines, project, readUntil, spawnCli } from "./apply_support_test.ts";
+import {
+  applyKilledDuring,
+  cli,
+  cliArgs,
+  cliEnv,
+  lines,
+  project,
+  readUntil,
+  spawnCli,
+} from "./apply_support_test.ts";
 import { startPostgres } from "./support/postgres.ts";
 import { findExecutable, systemTest } from "./support/system.ts";
 
@@ -50,15 +59,7 @@ resource "command" "slow" {
 /** An apply killed (SIGKILL) while command.slow runs: file.a and command.once are journaled. */
 async function killedRun(): Promise<string> {
   const dir = await project({ "main.cw": RUN_ONCE });
-  const child = spawnCli(dir, ["--json", "apply", "--auto-approve"]);
-  const { rest } = await readUntil(
-    child,
-    (e) => e.type === "step_start" && e.address === "command.slow",
-  );
-  child.kill("SIGKILL");
-  await child.status;
-  await rest;
-  await child.stderr.cancel();
+  await applyKilledDuring(dir, "command.slow");
   Deno.removeSync(join(dir, ".clockwork/state.lock"));
   return dir;
 }
@@ -304,38 +305,7 @@ resource "file" "a" {
   assert.match(rm.stderr, /error\[CW5016\]: Could not release the state lock/);
 });
 
-// ── 4. SIGTERM ──────────────────────────────────────────────────────────────
-
-Deno.test("SIGTERM stops like Ctrl-C: the running step finishes and is recorded, the lock is released", async () => {
-  const dir = await project({
-    "main.cw": `
-resource "command" "first" {
-  run = "sleep 1; echo first >> runs.txt"
-  cwd = path.module
-}
-resource "command" "second" {
-  run        = "echo second >> runs.txt"
-  cwd        = path.module
-  depends_on = [command.first]
-}
-`,
-  });
-  const child = spawnCli(dir, ["--json", "apply", "--auto-approve"]);
-  const { rest } = await readUntil(child, (e) => e.type === "step_start");
-  child.kill("SIGTERM");
-  const status = await child.status;
-  const after = lines(await rest);
-  const stderr = await new Response(child.stderr).text();
-  assert.equal(status.code, 1, stderr);
-  assert.match(stderr, /SIGTERM received/);
-  const codes = after.filter((e) => e.type === "diagnostic").map((e) => e.code);
-  assert.deepEqual(codes, ["CW5104"]);
-  assert.equal(Deno.readTextFileSync(join(dir, "runs.txt")), "first\n");
-  assert.equal(exists(join(dir, ".clockwork/state.lock")), false, "the lock was left behind");
-  assert.equal(exists(join(dir, ".clockwork/state.journal")), false, "the journal was left behind");
-  const state = JSON.parse(Deno.readTextFileSync(join(dir, ".clockwork/state.json")));
-  assert.deepEqual(state.resources.map((r: { address: string }) => r.address), ["command.first"]);
-});
+// ── 4. SIGTERM: tests/apply_crash_test.ts runs its Ctrl-C test with SIGTERM too.
 
 // ── 5. force-unlock and holders it cannot see ───────────────────────────────
 
