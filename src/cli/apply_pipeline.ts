@@ -13,7 +13,7 @@ import {
   verifyWrittenBundle,
   writeBundle,
 } from "../forge/mod.ts";
-import { containsUnknown, type Diagnostic, type Value } from "../hcl/mod.ts";
+import { containsUnknown, type Diagnostic, maskable, maskSecrets, type Value } from "../hcl/mod.ts";
 import { type Change, deposedAddress, type Plan, planDocument, renderPlan } from "../plan/mod.ts";
 import {
   applyJournal,
@@ -21,8 +21,6 @@ import {
   emptyState,
   hostName,
   type JournalEntry,
-  maskable,
-  maskSecrets,
   sensitiveAttributeTexts,
   type State,
   type StateResource,

@@ -24,9 +24,8 @@ import {
   REMOTE_WRITE_FILE_SCRIPT,
   remoteStepNotes,
 } from "../forge/mod.ts";
-import type { Diagnostic } from "../hcl/mod.ts";
+import { type Diagnostic, maskable, maskSecrets } from "../hcl/mod.ts";
 import { PluginHost } from "../plugins/host/mod.ts";
-import { maskable } from "../state/mod.ts";
 import { normalizePermissions, type PluginClient, PluginError } from "../plugins/protocol/mod.ts";
 import { BUILTIN_PLUGINS, type EmbeddedPlugin } from "../../plugins/builtins.ts";
 
@@ -360,8 +359,7 @@ export class RemoteRunners {
   }
 
   #scrub(text: string): string {
-    for (const secret of this.#redact) text = text.replaceAll(secret, "(sensitive)");
-    return text;
+    return maskSecrets(text, this.#redact);
   }
 
   #writeLog(logDir: string, step: BundleStep, stdout: string, stderr: string): string | null {

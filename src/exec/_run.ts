@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
-import type { Diagnostic } from "../hcl/mod.ts";
+import { type Diagnostic, maskable, maskSecrets } from "../hcl/mod.ts";
 import type { Bundle, BundleStep } from "../forge/mod.ts";
 import { type ContainerOp, containerOpOf, isContainerStep } from "./_container_step.ts";
 import { type InProcessArtifact, runInProcess } from "./_inprocess.ts";
@@ -402,7 +402,7 @@ async function runProcess(
     return failed(launch.refused);
   }
   const env = { ...step.env, PATH: options.path ?? Deno.env.get("PATH") ?? "/usr/bin:/bin" };
-  const secrets = (options.redact ?? []).filter((s) => s.length >= 3);
+  const secrets = maskable(options.redact ?? []);
   if (sandbox && options.spawnLocal) {
     return await spawnElsewhere(options.spawnLocal, step, launch.argv, env, options, {
       log,
@@ -467,8 +467,7 @@ async function runProcess(
     const encoder = new TextEncoder();
     let pending = "";
     const flush = (text: string) => {
-      for (const secret of secrets) text = text.replaceAll(secret, "(sensitive)");
-      writeLog(encoder.encode(text));
+      writeLog(encoder.encode(maskSecrets(text, secrets)));
     };
     // A TextDecoder in stream mode rather than TextDecoderStream: the latter's
     // typings clash with Uint8Array<ArrayBufferLike> once Node types are loaded.
@@ -535,8 +534,7 @@ async function spawnElsewhere(
     logPath: string;
   },
 ): Promise<StepResult> {
-  const mask = (text: string) =>
-    run.secrets.reduce((out, secret) => out.replaceAll(secret, "(sensitive)"), text);
+  const mask = (text: string) => maskSecrets(text, run.secrets);
   const write = (text: string) => {
     const bytes = new TextEncoder().encode(mask(text));
     let offset = 0;

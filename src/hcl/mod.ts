@@ -77,3 +77,4 @@ export { didYouMean, suggestName } from "./_eval_values.ts";
 export function plainStringOf(expr: Expression): string | undefined {
   return expr instanceof PlainTemplateNode ? expr.value : undefined;
 }
+export { maskable, maskSecrets } from "./_mask.ts";

@@ -33,14 +33,7 @@ export {
   type LockInfo,
   readLockInfo,
 } from "./_lock.ts";
-export {
-  MASK,
-  maskable,
-  maskSecrets,
-  MIN_MASKED_LENGTH,
-  sensitiveAttributeTexts,
-  textLeaves,
-} from "./_secrets.ts";
+export { sensitiveAttributeTexts, textLeaves } from "./_secrets.ts";
 export { type StatePlugin, StateStore, type StateStoreOptions } from "./_store.ts";
 
 export interface LoadStateOptions {
